@@ -1,0 +1,1 @@
+"""Reference text-to-image generators and calibration generators."""

@@ -1,0 +1,3 @@
+from xmbench.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,36 @@
+"""The `xmbench` command line: one module per command group, each with `register(subparsers)`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from xmbench import __version__
+from xmbench.cli import run, suites
+from xmbench.errors import XmbenchError
+
+COMMAND_MODULES = [suites, run]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="xmbench", description="Evaluate and benchmark text-to-image generators.")
+    parser.add_argument("--version", action="version", version=f"xmbench {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in COMMAND_MODULES:
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (0 ok, 1 check failed, 2 user error)."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except XmbenchError as e:
+        print(f"xmbench: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("xmbench: interrupted; nothing partial was written, rerun to resume", file=sys.stderr)
+        return 130

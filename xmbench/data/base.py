@@ -1,0 +1,92 @@
+"""The Suite contract: a dataset of (image, caption, attributes) with named splits and a protocol."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from xmbench.errors import InputError, unknown_name
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One suite item. image: uint8 numpy (3,H,W); attributes: JSON-able dict or None."""
+
+    split: str
+    index: int
+    image: np.ndarray
+    caption: str
+    attributes: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Several suite items. images: uint8 tensor (N,3,H,W)."""
+
+    split: str
+    indices: list[int]
+    images: torch.Tensor
+    captions: list[str]
+    attributes: list[dict[str, Any] | None]
+
+
+class Suite(ABC):
+    """A text-to-image dataset: random access to (image, caption, attributes) by (split, index)."""
+
+    name: str
+    resolution: int
+    #: the split whose captions are the fixed evaluation captions
+    eval_split: str = "test"
+
+    @property
+    @abstractmethod
+    def splits(self) -> dict[str, int]:
+        """Split name -> number of samples."""
+
+    @abstractmethod
+    def _get(self, split: str, index: int) -> Sample:
+        """Load one sample; split and index are already validated."""
+
+    def describe(self) -> str:
+        """One-line description for `xmbench suites`."""
+        return self.name
+
+    def protocol(self) -> dict[str, Any]:
+        """The suite's identity for result records (name, resolution, split sizes, generator version)."""
+        return {"suite": self.name, "resolution": self.resolution, "splits": dict(self.splits)}
+
+    def size(self, split: str) -> int:
+        """Number of samples in `split`."""
+        self.check_split(split)
+        return self.splits[split]
+
+    def check_split(self, split: str) -> None:
+        if split not in self.splits:
+            raise unknown_name(f"split of suite {self.name!r}", split, self.splits)
+
+    def check_index(self, split: str, index: int) -> None:
+        n = self.size(split)
+        if not 0 <= index < n:
+            raise InputError(f"index {index} out of range for split {split!r} of suite {self.name!r} (size {n})")
+
+    def get(self, split: str, index: int) -> Sample:
+        """Sample `index` of `split` (0 <= index < size(split))."""
+        self.check_index(split, index)
+        return self._get(split, index)
+
+    def batch(self, split: str, indices: Sequence[int]) -> Batch:
+        """Samples `indices` of `split` stacked into a Batch."""
+        samples = [self.get(split, int(i)) for i in indices]
+        images = torch.from_numpy(np.stack([s.image for s in samples])) if samples else torch.empty(
+            (0, 3, self.resolution, self.resolution), dtype=torch.uint8)
+        return Batch(split, [int(i) for i in indices], images, [s.caption for s in samples],
+                     [s.attributes for s in samples])
+
+    def captions(self, split: str, indices: Sequence[int]) -> list[str]:
+        """Captions of `indices` of `split` (may be cheaper than loading images)."""
+        return [self.get(split, int(i)).caption for i in indices]

@@ -1,0 +1,117 @@
+"""A user suite: a folder of images plus `captions.jsonl`.
+
+Each line of captions.jsonl is {"image": "relative/path.png", "caption": "...", "split"?: "test",
+"attributes"?: {...}}. Lines without "split" belong to the "test" split.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from xmbench.data.base import Sample, Suite
+from xmbench.errors import InputError
+
+CAPTIONS_FILE = "captions.jsonl"
+
+
+@dataclass(frozen=True)
+class _Entry:
+    image: Path
+    caption: str
+    attributes: dict[str, Any] | None
+
+
+def _read_entries(root: Path) -> dict[str, list[_Entry]]:
+    path = root / CAPTIONS_FILE
+    if not path.is_file():
+        raise InputError(f"{path}: not found; a folder suite needs {CAPTIONS_FILE} with one "
+                         '{"image": ..., "caption": ...} object per line')
+    splits: dict[str, list[_Entry]] = {}
+    with path.open(encoding="utf-8") as f:
+        for lineno, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            where = f"{path}:{lineno}"
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise InputError(f"{where}: not valid JSON ({e.msg}); write one JSON object per line") from None
+            if not isinstance(obj, dict):
+                raise InputError(f"{where}: expected a JSON object with 'image' and 'caption', got {type(obj).__name__}")
+            for field in ("image", "caption"):
+                if not isinstance(obj.get(field), str) or not obj[field]:
+                    raise InputError(f"{where}: missing or empty string field {field!r}; "
+                                     'each line needs {"image": "file.png", "caption": "text"}')
+            image = root / obj["image"]
+            if not image.is_file():
+                raise InputError(f"{where}: image {obj['image']!r} not found under {root}; fix the path or add the file")
+            attributes = obj.get("attributes")
+            if attributes is not None and not isinstance(attributes, dict):
+                raise InputError(f"{where}: 'attributes' must be a JSON object")
+            splits.setdefault(str(obj.get("split", "test")), []).append(_Entry(image, obj["caption"], attributes))
+    if not splits:
+        raise InputError(f"{path}: no entries; add one JSON line per image")
+    return splits
+
+
+class FolderSuite(Suite):
+    """Images and captions from a local folder. resolution: resize to this size (bicubic); None keeps
+    the images' own size, which must then be the same for all (checked on load of each image)."""
+
+    def __init__(self, root: str | Path, resolution: int | None = None) -> None:
+        self.root = Path(root)
+        if not self.root.is_dir():
+            raise InputError(f"folder suite {str(self.root)!r} is not a folder; pass a folder holding {CAPTIONS_FILE}")
+        self.name = f"folder:{self.root.name}"
+        self._entries = _read_entries(self.root)
+        self._resize = resolution is not None
+        self.resolution = resolution if resolution is not None else self._load(self._first()).shape[-1]
+        self.eval_split = "test" if "test" in self._entries else next(iter(self._entries))
+
+    def _first(self) -> Path:
+        return next(iter(self._entries.values()))[0].image
+
+    @property
+    def splits(self) -> dict[str, int]:
+        return {k: len(v) for k, v in self._entries.items()}
+
+    def describe(self) -> str:
+        return f"images and captions from {self.root}"
+
+    def _load(self, path: Path) -> np.ndarray:
+        try:
+            with Image.open(path) as im:
+                im = im.convert("RGB")
+                if self._resize:
+                    im = im.resize((self.resolution, self.resolution), Image.Resampling.BICUBIC)
+                array = np.asarray(im, dtype=np.uint8)
+        except (UnidentifiedImageError, OSError, SyntaxError) as e:
+            raise InputError(f"{path}: cannot read image ({e.__class__.__name__}); replace the corrupt file") from None
+        if array.shape[0] != array.shape[1]:
+            raise InputError(f"{path}: image is {array.shape[1]}x{array.shape[0]}, not square; pass --resolution to resize")
+        return np.ascontiguousarray(array.transpose(2, 0, 1))
+
+    def _get(self, split: str, index: int) -> Sample:
+        entry = self._entries[split][index]
+        image = self._load(entry.image)
+        if image.shape[-1] != self.resolution:
+            raise InputError(f"{entry.image}: image is {image.shape[-1]}px but the suite's first image is "
+                             f"{self.resolution}px; pass --resolution to resize all images")
+        return Sample(split, index, image, entry.caption, entry.attributes)
+
+    def captions(self, split: str, indices) -> list[str]:
+        for i in indices:
+            self.check_index(split, int(i))
+        return [self._entries[split][int(i)].caption for i in indices]
+
+    def validate(self) -> None:
+        """Read every image once; raises InputError naming the first unreadable file."""
+        for split, entries in self._entries.items():
+            for i in range(len(entries)):
+                self._get(split, i)

@@ -1,0 +1,26 @@
+"""User-facing errors: each carries one line that names the problem and the fix."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class XmbenchError(Exception):
+    """Base class of errors the command line prints as one line (no traceback)."""
+
+
+class InputError(XmbenchError, ValueError):
+    """Bad user input: wrong values, shapes, files or names."""
+
+
+class WeightsError(XmbenchError, FileNotFoundError):
+    """Missing, corrupt or mismatched network weights."""
+
+
+def unknown_name(kind: str, name: str, known: Iterable[str]) -> InputError:
+    """An InputError for an unknown `kind` name that suggests the closest known names."""
+    known = sorted(known)
+    close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
+    hint = f"did you mean {', '.join(repr(c) for c in close)}?" if close else f"known: {', '.join(known)}"
+    return InputError(f"unknown {kind} {name!r}; {hint}")

@@ -1,0 +1,1 @@
+"""Reports: HTML and Markdown comparison reports, plots and sample grids."""
