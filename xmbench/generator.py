@@ -1,0 +1,39 @@
+"""The Generator contract: `generate(captions, seed) -> uint8 (N,3,H,W)`, and loading user models."""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+import torch
+
+from xmbench.errors import InputError
+from xmbench.images import check_images
+
+
+@runtime_checkable
+class Generator(Protocol):
+    """Anything that turns captions into images.
+
+    generate(captions, seed) -> uint8 tensor (len(captions), 3, H, W), deterministic given seed.
+    Implementations should derive each sample's noise from (seed, position in the list) so that
+    callers may batch freely.
+    """
+
+    def generate(self, captions: list[str], seed: int) -> torch.Tensor: ...
+
+
+def check_generated(images: object, n: int, resolution: int | None, source: str) -> torch.Tensor:
+    """Validate a generator's output for `n` captions; one-line InputError naming `source` otherwise."""
+    if not isinstance(images, torch.Tensor):
+        raise InputError(f"{source}.generate returned {type(images).__name__}; it must return a uint8 "
+                         "torch.Tensor (N,3,H,W)")
+    if images.dtype != torch.uint8:
+        raise InputError(f"{source}.generate returned {images.dtype}; return uint8 (N,3,H,W) in [0,255] "
+                         "(e.g. ((x + 1) * 127.5).round().clamp(0, 255).to(torch.uint8) from [-1,1])")
+    images = check_images(images, name=f"{source}.generate output")
+    if images.shape[0] != n:
+        raise InputError(f"{source}.generate returned {images.shape[0]} images for {n} captions; return one per caption")
+    if resolution is not None and tuple(images.shape[-2:]) != (resolution, resolution):
+        raise InputError(f"{source}.generate returned {tuple(images.shape[-2:])} images; the suite is "
+                         f"{resolution}x{resolution}")
+    return images
