@@ -1,0 +1,114 @@
+"""The regression gate: compare a new result record with a baseline record metric by metric.
+
+A metric fails when it is worse than the baseline by more than its tolerance AND that is
+statistically significant: the one-sided bootstrap probability that the worsening is within the
+tolerance is below `alpha` (see xmbench.results.significance).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from xmbench.errors import InputError, unknown_name
+from xmbench.results.leaderboard import check_same_protocol, format_value
+from xmbench.results.significance import difference
+
+_TOLERANCE = re.compile(r"^\s*([A-Za-z0-9_.\-]+)\s*=\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*(%?)\s*$")
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """Allowed worsening of one metric: a fraction of the baseline value (relative) or absolute."""
+
+    amount: float
+    relative: bool
+
+    def absolute(self, baseline_value: float) -> float:
+        return self.amount * abs(baseline_value) if self.relative else self.amount
+
+    def __str__(self) -> str:
+        return f"{100 * self.amount:g}%" if self.relative else f"{self.amount:g}"
+
+
+@dataclass(frozen=True)
+class MetricCheck:
+    """One metric's verdict. worse_by > 0 means NEW is worse than the baseline (in metric units)."""
+
+    name: str
+    baseline: float
+    new: float
+    delta: float          # new - baseline
+    ci_low: float         # CI of delta
+    ci_high: float
+    worse_by: float
+    allowed: float        # tolerance in metric units
+    tolerance: Tolerance
+    p_within: float       # bootstrap P(worsening <= allowed)
+    higher_is_better: bool
+    method: str
+    failed: bool
+
+
+def parse_tolerances(specs: list[str]) -> dict[str, Tolerance]:
+    """Parse `METRIC=5%` (relative to the baseline value) or `METRIC=0.01` (absolute) specs."""
+    out: dict[str, Tolerance] = {}
+    for spec in specs:
+        m = _TOLERANCE.match(spec)
+        if not m:
+            raise InputError(f"tolerance {spec!r} must look like METRIC=5% (relative) or METRIC=0.01 (absolute)")
+        name, amount, percent = m.group(1), float(m.group(2)), bool(m.group(3))
+        out[name] = Tolerance(amount / 100.0 if percent else amount, percent)
+    return out
+
+
+def check_records(new: dict[str, Any], baseline: dict[str, Any], tolerances: dict[str, Tolerance] | None = None,
+                  alpha: float = 0.05, sources: tuple[str, str] = ("NEW", "BASELINE")) -> list[MetricCheck]:
+    """Per-metric verdicts for the metrics both records hold (baseline order)."""
+    check_same_protocol([new, baseline], list(sources), what="check")
+    tolerances = tolerances or {}
+    shared = [m for m in baseline["metrics"] if m in new["metrics"]]
+    for name in tolerances:
+        if name not in shared:
+            raise unknown_name("metric in --tolerance", name, shared)
+    out = []
+    for name in shared:
+        old, cur = baseline["metrics"][name], new["metrics"][name]
+        hib = bool(old["higher_is_better"])
+        d = difference(cur, old, confidence=float(new["protocol"].get("confidence", 0.95)))
+        sign = -1.0 if hib else 1.0
+        tol = tolerances.get(name, Tolerance(0.0, False))
+        allowed = tol.absolute(float(old["value"]))
+        worse_by = sign * d.delta
+        # P(worsening <= allowed): P(delta <= allowed) if lower is better, P(delta >= -allowed) otherwise
+        p_within = d.prob_at_least(-allowed) if hib else d.prob_at_most(allowed)
+        failed = worse_by > allowed and p_within < alpha
+        out.append(MetricCheck(name, float(old["value"]), float(cur["value"]), d.delta, d.ci_low, d.ci_high,
+                               worse_by, allowed, tol, p_within, hib, d.method, failed))
+    return out
+
+
+def format_checks(checks: list[MetricCheck], new: dict[str, Any], baseline: dict[str, Any]) -> str:
+    """A plain-text table of the verdicts and a summary line."""
+    lines = [f"check {new['model']['name']} against baseline {baseline['model']['name']} "
+             f"({len(checks)} metrics; fail = worse beyond tolerance and significant, one-sided bootstrap p < 0.05)",
+             f"{'metric':24s} {'baseline':>10s} {'new':>10s} {'delta [95% CI]':>30s} {'tolerance':>10s} "
+             f"{'p(within)':>9s}  verdict"]
+    for c in checks:
+        arrow = "↑" if c.higher_is_better else "↓"
+        ci = f"{_signed(c.delta)} [{_signed(c.ci_low)}, {_signed(c.ci_high)}]"
+        verdict = "FAIL" if c.failed else ("worse" if c.worse_by > c.allowed else "ok")
+        lines.append(f"{c.name + ' ' + arrow:24s} {format_value(c.baseline):>10s} {format_value(c.new):>10s} "
+                     f"{ci:>30s} {str(c.tolerance):>10s} {c.p_within:9.3f}  {verdict}")
+    missing = [m for m in baseline["metrics"] if m not in new["metrics"]]
+    if missing:
+        lines.append(f"note: NEW lacks {', '.join(missing)} (not checked)")
+    failed = [c.name for c in checks if c.failed]
+    lines.append(f"FAILED: {', '.join(failed)} significantly worse than the baseline" if failed
+                 else "passed: no metric is significantly worse than the baseline beyond its tolerance")
+    return "\n".join(lines)
+
+
+def _signed(v: float) -> str:
+    return ("+" if v >= 0 else "") + format_value(v)

@@ -1,0 +1,69 @@
+"""Reading and writing result records: atomic writes, validated reads."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from xmbench.atomic import atomic_write_json
+from xmbench.errors import InputError
+from xmbench.results.schema import protocol_key, validate_record
+
+
+def record_filename(record: dict[str, Any]) -> str:
+    """`<model>--<suite>--<protocol key>.json`: one file per (model, suite, protocol)."""
+    model = _slug(record["model"]["name"])
+    suite = _slug(str(record["suite"]["suite"]))
+    return f"{model}--{suite}--{protocol_key(record)}.json"
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_") or "model"
+
+
+def write_record(path: str | os.PathLike, record: dict[str, Any]) -> Path:
+    """Validate `record` and write it atomically to `path` (indented, key-sorted JSON)."""
+    validate_record(record, str(path))
+    return atomic_write_json(path, record)
+
+
+def read_record(path: str | os.PathLike) -> dict[str, Any]:
+    """Read and validate one record; InputError with one line for a missing, corrupt or foreign file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"result record {path} does not exist; pass a JSON file written by `xmbench run`") from None
+    except (UnicodeDecodeError, IsADirectoryError, PermissionError) as e:
+        raise InputError(f"cannot read result record {path}: {type(e).__name__}") from None
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise InputError(f"corrupt result record {path}: not valid JSON at line {e.lineno} column {e.colno} "
+                         f"({e.msg}); re-run `xmbench run` to rewrite it") from None
+    return validate_record(obj, str(path))
+
+
+def expand_record_paths(paths: Iterable[str | os.PathLike]) -> list[Path]:
+    """Files as given, folders expanded to the *.json files inside them (sorted)."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            found = sorted(q for q in p.glob("*.json") if not q.name.startswith("."))
+            if not found:
+                raise InputError(f"folder {p} holds no result records (*.json)")
+            out.extend(found)
+        else:
+            out.append(p)
+    if not out:
+        raise InputError("no result records given; pass JSON files written by `xmbench run` or their folder")
+    return out
+
+
+def read_records(paths: Iterable[str | os.PathLike]) -> list[dict[str, Any]]:
+    """Read and validate every record in `paths` (files or folders of *.json)."""
+    return [read_record(p) for p in expand_record_paths(paths)]

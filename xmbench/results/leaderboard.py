@@ -1,0 +1,206 @@
+"""Leaderboard tables from result records: a pandas frame, Markdown and CSV.
+
+One row per model; each metric as value with its confidence interval and a direction arrow; the
+calibration generators as ceiling / reference / floor rows; ranks by one metric where models whose
+difference is not significant share a rank (marked "="). Records of different suites or protocols
+are refused.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pandas as pd
+
+from xmbench.errors import InputError, unknown_name
+from xmbench.results.schema import calibration_role, describe_protocol, protocol_key
+from xmbench.results.significance import difference
+
+#: default ranking metric, the first one present wins
+RANK_PREFERENCE = ("attribute_accuracy", "fd_shapes", "fid", "r_precision", "clip_score")
+_ROLE_ORDER = {"ceiling": 0, "model": 1, "reference": 2, "floor": 3}
+
+
+def check_same_protocol(records: list[dict[str, Any]], sources: list[str], what: str = "leaderboard") -> None:
+    """Refuse records of different suites or protocols (InputError naming the first two that differ)."""
+    if not records:
+        raise InputError("no result records to compare")
+    key0 = protocol_key(records[0])
+    for record, source in zip(records[1:], sources[1:]):
+        if protocol_key(record) != key0:
+            kind = "suites" if record["suite"].get("suite") != records[0]["suite"].get("suite") else "protocols"
+            raise InputError(f"refusing to mix {kind}: {sources[0]} is {describe_protocol(records[0])} but {source} "
+                             f"is {describe_protocol(record)}; use one {what} per suite and protocol")
+
+
+def check_comparable(records: list[dict[str, Any]], sources: list[str] | None = None) -> None:
+    """Refuse records of different suites or protocols, or two records of the same model."""
+    sources = sources or [r["model"]["name"] for r in records]
+    check_same_protocol(records, sources)
+    seen: dict[str, str] = {}
+    for record, source in zip(records, sources):
+        name = record["model"]["name"]
+        if name in seen:
+            raise InputError(f"two records for model {name!r} ({seen[name]} and {source}); pass one per model")
+        seen[name] = source
+
+
+def metric_names(records: list[dict[str, Any]]) -> list[str]:
+    """Every metric any record holds, in first-seen order."""
+    names: dict[str, None] = {}
+    for r in records:
+        names.update(dict.fromkeys(r["metrics"]))
+    return list(names)
+
+
+def default_rank_metric(records: list[dict[str, Any]]) -> str:
+    names = metric_names(records)
+    return next((m for m in RANK_PREFERENCE if m in names), names[0])
+
+
+def leaderboard_frame(records: list[dict[str, Any]], rank_by: str | None = None,
+                      sources: list[str] | None = None) -> pd.DataFrame:
+    """One row per record: model, role (model/ceiling/reference/floor), rank, tie mark, position between floor and ceiling, metrics.
+
+    Metric columns: `<name>`, `<name>_ci_low`, `<name>_ci_high`, `<name>_n`. Rows are sorted ceiling first,
+    then models by rank, then reference and floor.
+    """
+    check_comparable(records, sources)
+    names = metric_names(records)
+    rank_by = rank_by or default_rank_metric(records)
+    if rank_by not in names:
+        raise unknown_name("metric to rank by", rank_by, names)
+    rows = []
+    for r in records:
+        row: dict[str, Any] = {"model": r["model"]["name"], "role": calibration_role(r) or "model", "kind": r["model"]["kind"]}
+        for m in names:
+            v = r["metrics"].get(m)
+            row[m] = v["value"] if v else float("nan")
+            row[f"{m}_ci_low"] = v["ci_low"] if v and v["ci_low"] is not None else float("nan")
+            row[f"{m}_ci_high"] = v["ci_high"] if v and v["ci_high"] is not None else float("nan")
+            row[f"{m}_n"] = v["n"] if v else pd.NA
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    ranks, tied = _ranks(records, rank_by)
+    frame["rank"] = pd.array(ranks, dtype="Int64")
+    frame["tied"] = tied
+    frame["position"] = _positions(records, rank_by)
+    directions = _directions(records, names)
+    sign = -1.0 if directions[rank_by] else 1.0
+    frame["_role"] = [_ROLE_ORDER[role] for role in frame["role"]]
+    frame["_rank"] = [r if r is not None else 0 for r in ranks]
+    frame["_value"] = sign * frame[rank_by].fillna(float("inf") * sign)
+    frame = (frame.sort_values(["_role", "_rank", "_value"], kind="stable")
+             .drop(columns=["_role", "_rank", "_value"]).reset_index(drop=True))
+    frame.attrs.update(rank_by=rank_by, metrics=names, higher_is_better=directions,
+                       confidence=float(records[0]["protocol"].get("confidence", 0.95)),
+                       protocol=describe_protocol(records[0]), protocol_key=protocol_key(records[0]))
+    return frame
+
+
+def _directions(records: list[dict[str, Any]], names: list[str]) -> dict[str, bool]:
+    out: dict[str, bool] = {}
+    for r in records:
+        for m, v in r["metrics"].items():
+            out.setdefault(m, bool(v["higher_is_better"]))
+    return {m: out[m] for m in names}
+
+
+def _ranks(records: list[dict[str, Any]], metric: str) -> tuple[list[int | None], list[bool]]:
+    """Rank = 1 + number of models significantly better; models sharing a rank are tied.
+
+    Calibration generators and records without the metric get no rank.
+    """
+    ranked = [i for i, r in enumerate(records) if calibration_role(r) is None and metric in r["metrics"]]
+    ranks: list[int | None] = [None] * len(records)
+    for i in ranked:
+        a = records[i]["metrics"][metric]
+        sign = 1.0 if a["higher_is_better"] else -1.0
+        better = 0
+        for j in ranked:
+            if j != i:
+                d = difference(records[j]["metrics"][metric], a)
+                better += int(d.significant and sign * d.delta > 0)
+        ranks[i] = 1 + better
+    counts = pd.Series([r for r in ranks if r is not None]).value_counts()
+    tied = [r is not None and counts[r] > 1 for r in ranks]
+    return ranks, tied
+
+
+def _positions(records: list[dict[str, Any]], metric: str) -> list[float]:
+    """Where each record sits on `metric` between the floor (0) and the ceiling (1); NaN without both."""
+    ends = {calibration_role(r): r["metrics"].get(metric, {}).get("value") for r in records
+            if calibration_role(r) in ("floor", "ceiling")}
+    lo, hi = ends.get("floor"), ends.get("ceiling")
+    out = []
+    for r in records:
+        v = r["metrics"].get(metric, {}).get("value")
+        ok = lo is not None and hi is not None and v is not None and hi != lo
+        out.append((v - lo) / (hi - lo) if ok else float("nan"))
+    return out
+
+
+def format_value(value: float) -> str:
+    """Three significant figures, at most four decimals; '—' for a missing value."""
+    if value != value:  # NaN
+        return "—"
+    a = abs(value)
+    if a >= 100:
+        return f"{value:.1f}"
+    if a >= 10:
+        return f"{value:.2f}"
+    if a >= 0.1 or a == 0:
+        return f"{value:.3f}"
+    return f"{value:.4f}"
+
+
+def metric_cells(frame: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
+    """Header and body cells of the leaderboard: rank, model, position, each metric 'v [lo, hi]'."""
+    arrows = {True: "↑", False: "↓"}
+    metrics = frame.attrs["metrics"]
+    header = ["rank", "model", f"position ({frame.attrs['rank_by']})"] + [
+        f"{m} {arrows[frame.attrs['higher_is_better'][m]]}" for m in metrics]
+    body = []
+    for _, row in frame.iterrows():
+        if row["role"] != "model":
+            rank = row["role"]
+            model = f"*{row['model']}*"
+        else:
+            rank = "—" if pd.isna(row["rank"]) else f"{row['rank']}{'=' if row['tied'] else ''}"
+            model = f"**{row['model']}**" if row["rank"] == 1 else row["model"]
+        pos = "—" if row["position"] != row["position"] else f"{100 * row['position']:.0f}%"
+        cells = [rank, model, pos]
+        for m in metrics:
+            v, lo, hi = row[m], row[f"{m}_ci_low"], row[f"{m}_ci_high"]
+            cells.append(format_value(v) if lo != lo else f"{format_value(v)} [{format_value(lo)}, {format_value(hi)}]")
+        body.append(cells)
+    return header, body
+
+
+def to_markdown(frame: pd.DataFrame, title: str | None = None) -> str:
+    """The leaderboard as a Markdown document: title, protocol line, table, legend."""
+    header, body = metric_cells(frame)
+    esc = [[c.replace("|", "\\|") for c in row] for row in [header, *body]]
+    lines = []
+    if title:
+        lines += [f"# {title}", ""]
+    lines += [f"Protocol: {frame.attrs['protocol']} (key `{frame.attrs['protocol_key']}`).", ""]
+    lines.append("| " + " | ".join(esc[0]) + " |")
+    lines.append("|" + "|".join(["---"] * 2 + ["---:"] * (len(header) - 2)) + "|")
+    lines += ["| " + " | ".join(row) + " |" for row in esc[1:]]
+    n = frame[[c for c in frame.columns if c.endswith("_n")]].max(axis=None)
+    lines += ["", f"Values are point estimates with {frame.attrs['confidence']:.0%} bootstrap confidence intervals over "
+              f"{n} evaluation captions; ↑ higher is better, ↓ lower is better. Models are ranked by "
+              f"`{frame.attrs['rank_by']}`: rank = 1 + the number of models significantly better (bootstrap, "
+              "95%); `=` marks a statistical tie. *ceiling*, *reference* and *floor* are the calibration "
+              "generators (real held-out images, nearest-caption retrieval from the training set, noise); "
+              "position places each row between floor (0%) and ceiling (100%) on the ranking metric.", ""]
+    return "\n".join(lines)
+
+
+def to_csv(frame: pd.DataFrame) -> str:
+    """The leaderboard frame as CSV (every metric's value, CI bounds and sample count)."""
+    buf = io.StringIO()
+    frame.to_csv(buf, index=False, float_format="%.6g")
+    return buf.getvalue()

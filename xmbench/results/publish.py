@@ -1,0 +1,45 @@
+"""Writing leaderboard files (Markdown + CSV) atomically, under a file lock."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from xmbench.atomic import atomic_write_text
+from xmbench.results.io import expand_record_paths, read_record
+from xmbench.results.leaderboard import leaderboard_frame, to_csv, to_markdown
+from xmbench.results.lock import file_lock
+from xmbench.results.schema import protocol_key
+
+
+def csv_path_for(markdown_path: str | os.PathLike) -> Path:
+    """The CSV written beside a Markdown leaderboard: same name, .csv."""
+    return Path(markdown_path).with_suffix(".csv")
+
+
+def write_leaderboard(records: list[dict[str, Any]], out: str | os.PathLike, title: str | None = None,
+                      rank_by: str | None = None, sources: list[str] | None = None) -> tuple[Path, Path]:
+    """Write `out` (Markdown) and its CSV twin from `records`, holding the lock of `out`."""
+    frame = leaderboard_frame(records, rank_by=rank_by, sources=sources)
+    with file_lock(out):
+        md = atomic_write_text(out, to_markdown(frame, title))
+        csv = atomic_write_text(csv_path_for(out), to_csv(frame))
+    return md, csv
+
+
+def update_leaderboard(out: str | os.PathLike, results_dir: str | os.PathLike, like: dict[str, Any],
+                       title: str | None = None, rank_by: str | None = None) -> tuple[Path, Path, int]:
+    """Rebuild `out` from every record in `results_dir` sharing `like`'s suite and protocol.
+
+    Reading the folder and writing the files happen under one lock, so two runs updating the same
+    leaderboard at once both end up in it. Returns the two paths and the number of rows.
+    """
+    key = protocol_key(like)
+    with file_lock(out):
+        paths = expand_record_paths([results_dir])
+        pairs = [(str(p), r) for p in paths for r in [read_record(p)] if protocol_key(r) == key]
+        frame = leaderboard_frame([r for _, r in pairs], rank_by=rank_by, sources=[s for s, _ in pairs])
+        md = atomic_write_text(out, to_markdown(frame, title))
+        csv = atomic_write_text(csv_path_for(out), to_csv(frame))
+    return md, csv, len(pairs)

@@ -1,0 +1,111 @@
+"""The result record schema: one JSON object per (model, suite, protocol) evaluation.
+
+Records are the single source of truth for leaderboards, reports and the regression check, so every
+reader validates them first: a corrupt or foreign file is refused with one line naming it.
+See README "Result records" for the field-by-field description.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from typing import Any
+
+from xmbench.errors import InputError
+
+#: identifies an xmbench result record
+SCHEMA = "xmbench.result"
+#: bump when a field changes meaning or a required field is added
+SCHEMA_VERSION = 1
+
+#: model.kind values
+MODEL_KINDS = ("baseline", "checkpoint", "import", "calibration")
+#: model.calibration values: where a calibration generator sits on the scale
+CALIBRATION_ROLES = ("ceiling", "reference", "floor")
+
+_REQUIRED: dict[str, type | tuple[type, ...]] = {
+    "schema": str, "schema_version": int, "model": dict, "suite": dict, "protocol": dict,
+    "metrics": dict, "seeds": dict, "environment": dict, "timings": dict,
+}
+_MODEL_REQUIRED = {"name": str, "kind": str}
+_METRIC_REQUIRED: dict[str, type | tuple[type, ...]] = {
+    "value": (int, float), "ci_low": (int, float, type(None)), "ci_high": (int, float, type(None)),
+    "n": int, "higher_is_better": bool,
+}
+
+
+def validate_record(obj: Any, source: str) -> dict[str, Any]:
+    """Check that `obj` is a result record of this schema version; returns it.
+
+    Raises InputError with one line naming `source` and the first problem found.
+    """
+    if not isinstance(obj, dict) or obj.get("schema") != SCHEMA:
+        raise InputError(f"{source} is not an xmbench result record (no \"schema\": \"{SCHEMA}\"); "
+                         "pass records written by `xmbench run`")
+    version = obj.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise InputError(f"{source} has result schema version {version!r}; this xmbench reads version "
+                         f"{SCHEMA_VERSION}: re-run `xmbench run` to rewrite it")
+    for key, kind in _REQUIRED.items():
+        if not isinstance(obj.get(key), kind):
+            raise InputError(f"{source}: field {key!r} is missing or not a {_type_name(kind)}; the record is "
+                             "damaged, re-run `xmbench run` to rewrite it")
+    model = obj["model"]
+    for key, kind in _MODEL_REQUIRED.items():
+        if not isinstance(model.get(key), kind) or not model.get(key):
+            raise InputError(f"{source}: field 'model.{key}' is missing; the record is damaged")
+    if model["kind"] not in MODEL_KINDS:
+        raise InputError(f"{source}: model.kind {model['kind']!r} is not one of {', '.join(MODEL_KINDS)}")
+    role = model.get("calibration")
+    if role is not None and role not in CALIBRATION_ROLES:
+        raise InputError(f"{source}: model.calibration {role!r} is not one of {', '.join(CALIBRATION_ROLES)}")
+    if not isinstance(obj["suite"].get("suite"), str):
+        raise InputError(f"{source}: field 'suite.suite' (the suite name) is missing; the record is damaged")
+    if not obj["metrics"]:
+        raise InputError(f"{source}: the record holds no metric values")
+    for name, metric in obj["metrics"].items():
+        _validate_metric(name, metric, source)
+    return obj
+
+
+def _validate_metric(name: str, metric: Any, source: str) -> None:
+    if not isinstance(metric, dict):
+        raise InputError(f"{source}: metric {name!r} is not an object; the record is damaged")
+    for key, kind in _METRIC_REQUIRED.items():
+        value = metric.get(key)
+        if not isinstance(value, kind) or (kind == int and isinstance(value, bool)):
+            raise InputError(f"{source}: metric {name!r} field {key!r} is missing or not a {_type_name(kind)}")
+    if not math.isfinite(metric["value"]):
+        raise InputError(f"{source}: metric {name!r} has a non-finite value {metric['value']!r}")
+    lo, hi = metric["ci_low"], metric["ci_high"]
+    if (lo is None) != (hi is None) or (lo is not None and not lo <= hi):
+        raise InputError(f"{source}: metric {name!r} has an invalid confidence interval [{lo}, {hi}]")
+    boot = metric.get("bootstrap")
+    if boot is not None and not (isinstance(boot, list) and all(isinstance(v, (int, float)) for v in boot)):
+        raise InputError(f"{source}: metric {name!r} field 'bootstrap' must be a list of numbers")
+
+
+def _type_name(kind: type | tuple[type, ...]) -> str:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    names = {int: "number", float: "number", str: "string", dict: "object", bool: "boolean", type(None): "null"}
+    return " or ".join(dict.fromkeys(names.get(k, k.__name__) for k in kinds))
+
+
+def protocol_key(record: dict[str, Any]) -> str:
+    """A short hash of what makes two records comparable: the suite and the evaluation protocol."""
+    blob = json.dumps({"suite": record["suite"], "protocol": record["protocol"]}, sort_keys=True)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:12]
+
+
+def describe_protocol(record: dict[str, Any]) -> str:
+    """A short human description of a record's suite and protocol, for error messages."""
+    p = record["protocol"]
+    extractor = p.get("extractor", {}).get("id", "?") if isinstance(p.get("extractor"), dict) else "?"
+    return (f"suite {record['suite'].get('suite')!r} at {record['suite'].get('resolution', '?')}px, "
+            f"{p.get('split', '?')} split, {p.get('samples', '?')} samples, extractor {extractor}")
+
+
+def calibration_role(record: dict[str, Any]) -> str | None:
+    """'ceiling', 'reference', 'floor' for calibration generators; None for models."""
+    return record["model"].get("calibration")
