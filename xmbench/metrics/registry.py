@@ -1,0 +1,101 @@
+"""Metric registry: names the Evaluator understands, what each needs, and the adapter contract.
+
+A registered factory is called as `factory(ctx: MetricContext) -> EvalMetric`. The Evaluator runs the
+extractor once per batch and hands every metric the same `outputs` dict, holding the keys it asked
+for in `needs`:
+
+- extractor outputs: "features" (N,D), "logits" (N,C), "image_embed" (N,E), "attributes";
+- "text_embed" (N,E): `extractor.text(captions)`, computed once per batch when any metric needs it;
+- "captions": list[str] of the batch; "attribute_records": list[dict] (the suite's records), when given.
+Keys a metric did not ask for may be present too (e.g. "attribute_records" whenever the caller passed them).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from xmbench.errors import InputError, unknown_name
+from xmbench.extractors.base import ExtractorInfo
+
+if TYPE_CHECKING:
+    from xmbench.metrics.fd import ReferenceStats
+    from xmbench.metrics.value import MetricValue
+
+#: the keys a metric may name in `needs`
+KNOWN_NEEDS = frozenset({"features", "logits", "image_embed", "text_embed", "attributes", "captions",
+                         "attribute_records"})
+
+
+@dataclass
+class MetricContext:
+    """What a metric factory gets: the extractor it is fed from, the reference, seeds and CI settings."""
+
+    extractor: ExtractorInfo
+    reference: ReferenceStats | None = None
+    seed: int = 0
+    bootstrap: int = 1000          # resamples for CIs; 0 disables CIs (and per-sample storage they need)
+    confidence: float = 0.95
+    options: dict[str, Any] = field(default_factory=dict)   # per-metric options, e.g. {"subsets": 50}
+
+
+class EvalMetric(ABC):
+    """A metric as the Evaluator drives it: fed per batch, computed once at the end."""
+
+    @abstractmethod
+    def update(self, outputs: Mapping[str, Any]) -> None:
+        """Feed one batch of generated samples (see the module docstring for the keys)."""
+
+    def update_reference(self, outputs: Mapping[str, Any]) -> None:  # noqa: B027 - optional hook
+        """Feed one batch of real (reference) images' extractor outputs; default: not used."""
+
+    @abstractmethod
+    def compute(self) -> list[MetricValue]:
+        """The metric's values (one or more MetricValue) over everything fed so far."""
+
+
+MetricFactory = Callable[[MetricContext], EvalMetric]
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    name: str
+    factory: MetricFactory
+    needs: frozenset[str]
+
+
+_REGISTRY: dict[str, MetricSpec] = {}
+
+#: modules that call register_metric on import
+_BUILTIN_MODULES: list[str] = ["xmbench.metrics.builtin"]
+
+
+def register_metric(name: str, factory: MetricFactory, needs: frozenset[str]) -> None:
+    """Register `factory(ctx) -> EvalMetric` under `name`; `needs` from KNOWN_NEEDS."""
+    unknown = set(needs) - KNOWN_NEEDS
+    if unknown:
+        raise InputError(f"metric {name!r} needs unknown inputs {sorted(unknown)}; known: {sorted(KNOWN_NEEDS)}")
+    _REGISTRY[name] = MetricSpec(name, factory, frozenset(needs))
+
+
+def list_metrics() -> dict[str, frozenset[str]]:
+    """Registered metric name -> the inputs it needs."""
+    _load_builtins()
+    return {name: spec.needs for name, spec in sorted(_REGISTRY.items())}
+
+
+def get_metric_spec(name: str) -> MetricSpec:
+    """The registered spec of `name`; InputError suggesting close names otherwise."""
+    _load_builtins()
+    if name not in _REGISTRY:
+        raise unknown_name("metric", name, _REGISTRY)
+    return _REGISTRY[name]
+
+
+def _load_builtins() -> None:
+    import importlib
+
+    for module in _BUILTIN_MODULES:
+        importlib.import_module(module)
