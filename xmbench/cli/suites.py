@@ -6,20 +6,27 @@ import argparse
 
 from xmbench.atomic import atomic_write_bytes
 from xmbench.data import get_suite, list_suites
+from xmbench.errors import XmbenchError
 
 
 def add_suite_options(parser: argparse.ArgumentParser) -> None:
     """--resolution, shared by every command that opens a suite."""
     parser.add_argument("--resolution", type=int, default=None, help="image size in pixels (shapes: 32 or 64)")
+    parser.add_argument("--root", default=None, help="dataset folder of a real suite (cub, oxford, coco2014, coco2017)")
 
 
 def suite_options(args: argparse.Namespace) -> dict:
-    return {} if args.resolution is None else {"resolution": args.resolution}
+    options = {} if args.resolution is None else {"resolution": args.resolution}
+    return options if getattr(args, "root", None) is None else {**options, "root": args.root}
 
 
 def _suites(args: argparse.Namespace) -> int:
     for name, summary in list_suites().items():
-        suite = get_suite(name)
+        try:
+            suite = get_suite(name)
+        except XmbenchError as e:  # a real suite whose local folder is absent
+            print(f"{name:10s} {summary}\n{'':10s} not available: {e}")
+            continue
         sizes = ", ".join(f"{k} {v}" for k, v in suite.splits.items())
         print(f"{name:10s} {summary}\n{'':10s} {suite.describe()}\n{'':10s} splits: {sizes}")
     print(f"{'folder:PATH':10s} a folder of images with captions.jsonl ({{\"image\": ..., \"caption\": ...}} per line)")

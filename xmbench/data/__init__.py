@@ -45,4 +45,22 @@ def get_suite(name: str, **options: Any) -> Suite:
     return _REGISTRY[name][0](**options)
 
 
+def _lazy(module: str, cls: str, **fixed: Any) -> SuiteFactory:
+    """A factory importing `module` only when the suite is opened."""
+    def factory(**options: Any) -> Suite:
+        import importlib
+        return getattr(importlib.import_module(module), cls)(**fixed, **options)
+    return factory
+
+
+# real suites: read from a local folder (root=..., default $XMBENCH_HOME/data/<name>); nothing is downloaded
+register_suite("cub", _lazy("xmbench.data.cub", "CubSuite"),
+               "CUB-200-2011 birds, 10 Reed et al. captions per image, 150/50 class split (local folder)")
+register_suite("oxford", _lazy("xmbench.data.oxford", "OxfordSuite"),
+               "Oxford-102 flowers, 10 Reed et al. captions per image, 82/20 class split (local folder)")
+register_suite("coco2014", _lazy("xmbench.data.coco", "CocoSuite", year=2014),
+               "MS-COCO 2014 captions, train/val (local folder)")
+register_suite("coco2017", _lazy("xmbench.data.coco", "CocoSuite", year=2017),
+               "MS-COCO 2017 captions, train/val (local folder)")
+
 __all__ = ["Batch", "Sample", "Suite", "get_suite", "list_suites", "register_suite"]
