@@ -1,0 +1,31 @@
+"""A short Markdown summary of result records, for pull-request comments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from xmbench.results.leaderboard import format_value, leaderboard_frame, to_markdown
+
+
+def render_markdown(records: list[dict[str, Any]], title: str = "xmbench results", rank_by: str | None = None,
+                    sources: list[str] | None = None) -> str:
+    """Headline (the leading models and where they sit between floor and ceiling), then the table."""
+    frame = leaderboard_frame(records, rank_by=rank_by, sources=sources)
+    metric = frame.attrs["rank_by"]
+    models = frame[frame["role"] == "model"]
+    lines = [f"## {title}", ""]
+    if len(models):
+        best = models[models["rank"] == models["rank"].min()]
+        names = ", ".join(f"**{m}**" for m in best["model"])
+        value = ", ".join(format_value(v) for v in best[metric])
+        tie = " (statistically tied)" if len(best) > 1 else ""
+        lines.append(f"Best on `{metric}`: {names}{tie} with {value}.")
+        pos = best["position"].dropna()
+        if len(pos):
+            lines.append(f"That is {100 * pos.max():.0f}% of the way from the noise floor to the real-image ceiling.")
+        lines.append("")
+    board = to_markdown(frame)
+    lines += [board, ""]
+    return "\n".join(lines)
+
+__all__ = ["render_markdown"]

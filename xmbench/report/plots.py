@@ -1,0 +1,97 @@
+"""Report figures drawn with matplotlib, each returned as PNG bytes.
+
+Inputs are plain values read from result records (no metric code): metric bars with confidence
+intervals, training curves, side-by-side sample strips, the per-attribute accuracy heatmap.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import textwrap
+from collections.abc import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+ROLE_COLOURS = {"model": "#3b6ea8", "ceiling": "#5a9e5a", "reference": "#9a8c3c", "floor": "#b55a5a"}
+
+
+def _png(fig: plt.Figure, dpi: int = 100) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def metric_bars_png(metric: str, higher_is_better: bool, models: Sequence[str], roles: Sequence[str],
+                    values: Sequence[float], lows: Sequence[float], highs: Sequence[float]) -> bytes:
+    """Horizontal bars of one metric per model with CI whiskers; calibration rows coloured by role."""
+    y = np.arange(len(models))
+    v = np.asarray(values, dtype=float)
+    lo = np.where(np.isnan(lows), v, lows)
+    hi = np.where(np.isnan(highs), v, highs)
+    fig, ax = plt.subplots(figsize=(6.0, 0.45 * len(models) + 1.0))
+    ax.barh(y, v, xerr=np.vstack([v - lo, hi - v]), color=[ROLE_COLOURS.get(r, "#777") for r in roles],
+            capsize=3, error_kw={"elinewidth": 1})
+    ax.set_yticks(y, labels=list(models))
+    ax.invert_yaxis()
+    ax.set_title(f"{metric} ({'higher' if higher_is_better else 'lower'} is better)", fontsize=10)
+    ax.grid(axis="x", alpha=0.3)
+    return _png(fig)
+
+
+def training_curves_png(curves: dict[str, list[dict[str, float]]]) -> bytes:
+    """One panel per model: every logged series (losses, eval metrics) against the training step."""
+    models = list(curves)
+    fig, axes = plt.subplots(1, len(models), figsize=(4.2 * len(models), 3.2), squeeze=False)
+    for ax, model in zip(axes[0], models):
+        rows = curves[model]
+        keys = sorted({k for r in rows for k in r} - {"step", "images_per_s"})
+        for key in keys:
+            pts = [(r["step"], r[key]) for r in rows if isinstance(r.get(key), (int, float)) and math.isfinite(r[key])]
+            if pts:
+                ax.plot(*zip(*pts), label=key, linewidth=1.2)
+        ax.set_title(model, fontsize=10)
+        ax.set_xlabel("step")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    return _png(fig)
+
+
+def sample_comparison_png(strips: dict[str, np.ndarray], captions: Sequence[str]) -> bytes:
+    """Rows: models; columns: the same captions. strips: model -> uint8 (K,3,H,W) for `captions`."""
+    models, k = list(strips), len(captions)
+    fig, axes = plt.subplots(len(models), k, figsize=(1.35 * k + 1.2, 1.45 * len(models) + 1.0), squeeze=False)
+    for r, model in enumerate(models):
+        for c in range(k):
+            ax = axes[r][c]
+            ax.set_xticks([]), ax.set_yticks([])
+            if c < strips[model].shape[0]:
+                ax.imshow(strips[model][c].transpose(1, 2, 0), interpolation="nearest")
+            if r == 0:
+                ax.set_title("\n".join(textwrap.wrap(captions[c], 18)), fontsize=6)
+            if c == 0:
+                ax.set_ylabel(model, fontsize=8, rotation=0, ha="right", va="center")
+    fig.tight_layout()
+    return _png(fig, dpi=110)
+
+
+def heatmap_png(models: Sequence[str], attributes: Sequence[str], values: np.ndarray, title: str) -> bytes:
+    """A models × attributes grid of accuracies in [0,1] with the numbers written in."""
+    fig, ax = plt.subplots(figsize=(0.9 * len(attributes) + 2.5, 0.45 * len(models) + 1.4))
+    im = ax.imshow(values, vmin=0.0, vmax=1.0, cmap="viridis", aspect="auto")
+    ax.set_xticks(range(len(attributes)), labels=list(attributes), rotation=30, ha="right", fontsize=8)
+    ax.set_yticks(range(len(models)), labels=list(models), fontsize=8)
+    for i in range(values.shape[0]):
+        for j in range(values.shape[1]):
+            if not np.isnan(values[i, j]):
+                ax.text(j, i, f"{values[i, j]:.2f}", ha="center", va="center", fontsize=7,
+                        color="black" if values[i, j] > 0.6 else "white")
+    fig.colorbar(im, ax=ax, fraction=0.04)
+    ax.set_title(title, fontsize=10)
+    return _png(fig)

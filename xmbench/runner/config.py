@@ -1,0 +1,231 @@
+"""Run configuration: a TOML file (or the embedded default) parsed into a validated RunConfig.
+
+Every error names the file and the line: a TOML syntax error with tomllib's position, a semantic
+error (unknown key, wrong type, unknown name) with the line of the offending key.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from xmbench.errors import InputError, XmbenchError, unknown_name
+
+DEFAULT_CONFIG_NAME = "default.toml"
+MODEL_SOURCES = ("baseline", "checkpoint", "import", "calibration")
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One model to evaluate. kind: one of MODEL_SOURCES; source: the baseline / calibration name,
+    checkpoint path or `pkg.module:factory` import path; steps: training budget (None: the baseline's)."""
+
+    name: str
+    kind: str
+    source: str
+    options: dict[str, Any] = field(default_factory=dict)
+    steps: int | None = None
+    seed: int = 0
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """A validated run: suite, evaluation protocol, models. Sample counts are numbers of captions."""
+
+    path: str
+    suite: str
+    suite_options: dict[str, Any]
+    split: str | None            # evaluation captions' split; None: the suite's eval split
+    samples: int                 # evaluation captions: indices 0 .. samples-1 of `split`
+    reference_split: str         # real images for the reference statistics
+    reference_samples: int
+    seed: int
+    extractor: str
+    extractor_options: dict[str, Any]
+    metrics: tuple[str, ...] | None  # None: every metric the extractor supports
+    bootstrap: int
+    confidence: float
+    batch_size: int
+    rank_by: str | None
+    device: str
+    models: tuple[ModelSpec, ...]
+    train_options: dict[str, Any] = field(default_factory=dict)
+    key_lines: dict[str, int] = field(default_factory=dict)  # "evaluation.metrics" -> line in the file
+
+    def limited(self, limit: int | None) -> RunConfig:
+        """The same run on at most `limit` evaluation and reference samples (`--limit`)."""
+        if limit is None:
+            return self
+        if limit < 2:
+            raise InputError(f"--limit {limit} is too small; pass at least 2 (metrics need two samples)")
+        return replace(self, samples=min(self.samples, limit), reference_samples=min(self.reference_samples, limit))
+
+
+# schema: table -> key -> (types, required)
+_SCALAR = {
+    "suite": {"name": (str,), "resolution": (int,), "seed": (int,)},
+    "evaluation": {"split": (str,), "samples": (int,), "reference_split": (str,), "reference_samples": (int,),
+                   "seed": (int,), "extractor": (str,), "weights": (str,), "metrics": (str, list),
+                   "bootstrap": (int,), "confidence": (float,), "batch_size": (int,), "rank_by": (str,),
+                   "device": (str,)},
+    "training": {"device": (str,), "quiet": (bool,), "checkpoint_every": (int,), "train_limit": (int,)},
+}
+_MODEL_KEYS = {"name": (str,), **{k: (str,) for k in MODEL_SOURCES}, "steps": (int,), "seed": (int,),
+               "options": (dict,)}
+
+
+def default_config_text() -> tuple[str, str]:
+    """(label, text) of the configuration shipped in the package."""
+    text = resources.files("xmbench.runner").joinpath(DEFAULT_CONFIG_NAME).read_text(encoding="utf-8")
+    return f"<default config {DEFAULT_CONFIG_NAME}>", text
+
+
+def load_config(path: str | Path | None = None) -> RunConfig:
+    """Read and validate a TOML config; None loads the embedded default."""
+    if path is None:
+        label, text = default_config_text()
+    else:
+        label = str(path)
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise InputError(f"config file {path} does not exist; pass a TOML file (or no CONFIG for the default)") from None
+        except (UnicodeDecodeError, IsADirectoryError) as e:
+            raise InputError(f"cannot read config file {path}: {type(e).__name__}") from None
+    return parse_config(text, label)
+
+
+def parse_config(text: str, label: str = "<config>") -> RunConfig:
+    """Parse TOML `text` (named `label` in errors) into a RunConfig."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        m = re.search(r"\(at line (\d+), column (\d+)\)", str(e))
+        where = f"{label}:{m.group(1)}:{m.group(2)}" if m else label
+        msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(e)) or "invalid TOML"
+        raise InputError(f"{where}: malformed TOML: {msg}") from None
+    return _Validator(text, label).config(data)
+
+
+class _Validator:
+    """Checks parsed TOML against the schema, locating each problem's line in the source text."""
+
+    def __init__(self, text: str, label: str) -> None:
+        self.lines = text.splitlines()
+        self.label = label
+
+    # -- locating lines -------------------------------------------------------------------------
+    def line_of(self, table: str | None, key: str | None = None, index: int | None = None) -> int:
+        """1-based line of `key` in `table` (the index-th `[[table]]`), else of the header, else 1."""
+        current, count, header_line = None, -1, 0
+        for n, line in enumerate(self.lines, 1):
+            h = re.match(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?", line)
+            if h:
+                current = h.group(2)
+                if current == table:
+                    count += 1
+                    if index is None or count == index:
+                        header_line = header_line or n
+                continue
+            in_place = current == table and (index is None or count == index)
+            if table is None:
+                in_place = current is None
+            if in_place and key is not None and re.match(rf"^\s*\"?{re.escape(key)}\"?\s*=", line):
+                return n
+        return header_line or 1
+
+    def fail(self, message: str, table: str | None, key: str | None = None, index: int | None = None) -> XmbenchError:
+        return InputError(f"{self.label}:{self.line_of(table, key, index)}: {message}")
+
+    # -- checking -------------------------------------------------------------------------------
+    def check_keys(self, values: dict[str, Any], schema: dict[str, tuple], table: str, index: int | None = None) -> None:
+        for key, value in values.items():
+            if key not in schema:
+                raise self.fail(str(unknown_name(f"key in [{table}]", key, schema)), table, key, index)
+            types = schema[key]
+            ok = isinstance(value, types) and not (isinstance(value, bool) and bool not in types)
+            if float in types and isinstance(value, int) and not isinstance(value, bool):
+                ok = True
+            if not ok:
+                names = " or ".join({str: "a string", int: "an integer", float: "a number", bool: "true/false",
+                                     list: "a list", dict: "a table"}[t] for t in types)
+                raise self.fail(f"[{table}] {key} must be {names}, not {value!r}", table, key, index)
+
+    def positive(self, values: dict[str, Any], key: str, table: str, minimum: int = 1) -> None:
+        if key in values and values[key] < minimum:
+            raise self.fail(f"[{table}] {key} must be at least {minimum}, not {values[key]}", table, key)
+
+    def config(self, data: dict[str, Any]) -> RunConfig:
+        for top, value in data.items():
+            if top not in (*_SCALAR, "models"):
+                raise self.fail(str(unknown_name("section", top, [*_SCALAR, "models"])), top)
+            if top != "models" and not isinstance(value, dict):
+                raise self.fail(f"{top} must be a table [{top}]", None, top)
+        suite = data.get("suite", {})
+        ev = data.get("evaluation", {})
+        tr = data.get("training", {})
+        for name, values in (("suite", suite), ("evaluation", ev), ("training", tr)):
+            self.check_keys(values, _SCALAR[name], name)
+        for key in ("samples", "reference_samples", "batch_size"):
+            self.positive(ev, key, "evaluation", 2 if "samples" in key else 1)
+        self.positive(ev, "bootstrap", "evaluation", 0)
+        if "confidence" in ev and not 0.5 <= ev["confidence"] < 1.0:
+            raise self.fail(f"[evaluation] confidence must lie in [0.5, 1), not {ev['confidence']}", "evaluation", "confidence")
+        metrics = ev.get("metrics", "all")
+        if isinstance(metrics, str) and metrics != "all":
+            raise self.fail(f"[evaluation] metrics must be \"all\" or a list of names, not {metrics!r}", "evaluation", "metrics")
+        if isinstance(metrics, list) and (not metrics or not all(isinstance(m, str) for m in metrics)):
+            raise self.fail("[evaluation] metrics must be a non-empty list of metric names", "evaluation", "metrics")
+        models = self.models(data.get("models"))
+        suite_options = {k: v for k, v in suite.items() if k != "name"}
+        return RunConfig(
+            path=self.label, suite=suite.get("name", "shapes"), suite_options=suite_options,
+            split=ev.get("split"), samples=ev.get("samples", 2000),
+            reference_split=ev.get("reference_split", "val"), reference_samples=ev.get("reference_samples", 2000),
+            seed=ev.get("seed", 0), extractor=ev.get("extractor", "shapes-v1"),
+            extractor_options={"weights": ev["weights"]} if "weights" in ev else {},
+            metrics=None if metrics == "all" else tuple(metrics), bootstrap=ev.get("bootstrap", 200),
+            confidence=float(ev.get("confidence", 0.95)), batch_size=ev.get("batch_size", 500),
+            rank_by=ev.get("rank_by"), device=ev.get("device", "auto"), models=models, train_options=dict(tr),
+            key_lines={f"{t}.{k}": self.line_of(t, k) for t, values in (("suite", suite), ("evaluation", ev),
+                                                                      ("training", tr)) for k in values})
+
+    def models(self, models: Any) -> tuple[ModelSpec, ...]:
+        if models is None:
+            raise self.fail("no models: add at least one [[models]] table with name and baseline/checkpoint/"
+                            "import/calibration", None)
+        if not isinstance(models, list):
+            raise self.fail("models must be an array of tables: write [[models]], not [models]", "models")
+        out, names = [], set()
+        for i, m in enumerate(models):
+            self.check_keys(m, _MODEL_KEYS, "models", i)
+            sources = [k for k in MODEL_SOURCES if k in m]
+            if len(sources) != 1:
+                raise self.fail(f"model #{i + 1} needs exactly one of {', '.join(MODEL_SOURCES)}"
+                                f"{' (got ' + ', '.join(sources) + ')' if sources else ''}", "models", None, i)
+            kind = sources[0]
+            name = m.get("name", m[kind] if kind in ("baseline", "calibration") else None)
+            if not name:
+                raise self.fail(f"model #{i + 1} needs a name", "models", None, i)
+            if name in names:
+                raise self.fail(f"two models are named {name!r}; give each a distinct name", "models", "name", i)
+            names.add(name)
+            if "steps" in m and kind != "baseline":
+                raise self.fail(f"model {name!r}: steps applies only to a baseline that xmbench trains", "models", "steps", i)
+            if "steps" in m and m["steps"] < 1:
+                raise self.fail(f"model {name!r}: steps must be at least 1, not {m['steps']}", "models", "steps", i)
+            out.append(ModelSpec(name=name, kind=kind, source=m[kind], options=dict(m.get("options", {})),
+                                 steps=m.get("steps"), seed=m.get("seed", 0), line=self.line_of("models", kind, i)))
+        return tuple(out)
+
+
+def located(config: RunConfig, where: ModelSpec | str, error: XmbenchError) -> InputError:
+    """`error` prefixed with the config file and line of a model or a "table.key" (for names checked
+    after parsing, e.g. unknown baselines or metrics)."""
+    line = where.line if isinstance(where, ModelSpec) else config.key_lines.get(where, 1)
+    return InputError(f"{config.path}:{line}: {error}")
