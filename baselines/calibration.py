@@ -1,0 +1,100 @@
+"""Calibration generators: where every leaderboard's floor and ceiling lie.
+
+- RealGenerator: the suite's own images for its captions (the ceiling).
+- RetrievalGenerator: the training image whose caption is closest to the query by TF-IDF cosine over
+  words and word bigrams (a strong non-generative reference; it never uses the evaluator's encoder).
+- NoiseGenerator: uniform random pixels (the floor).
+All follow the Generator contract: uint8 (N,3,H,W), deterministic given the seed, batch-independent.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import torch
+
+from baselines.data import load_split
+from xmbench.data.base import Suite
+from xmbench.errors import InputError
+from xmbench.seeding import derive_seed
+from xmbench.text.tokenizer import words
+
+
+class RealGenerator:
+    """Returns split images for the split's captions: caption -> the first index with that caption.
+
+    `images_for(indices)` gives the images of the split by index, for callers that know them.
+    """
+
+    def __init__(self, suite: Suite, split: str) -> None:
+        suite.check_split(split)
+        self.suite, self.split = suite, split
+        self._index: dict[str, int] = {}
+        for i, c in enumerate(suite.captions(split, range(suite.size(split)))):
+            self._index.setdefault(c, i)
+
+    def images_for(self, indices: list[int]) -> torch.Tensor:
+        """uint8 (N,3,H,W) images of the split at `indices`."""
+        return self.suite.batch(self.split, indices).images
+
+    def generate(self, captions: list[str], seed: int) -> torch.Tensor:
+        missing = [c for c in captions if c not in self._index]
+        if missing:
+            raise InputError(f"the real generator only knows captions of {self.suite.name}/{self.split}; "
+                             f"{missing[0]!r} is not one (evaluate it on that split)")
+        return self.images_for([self._index[c] for c in captions])
+
+
+def _terms(caption: str) -> list[str]:
+    w = words(caption)
+    return w + [f"{a} {b}" for a, b in zip(w, w[1:])]
+
+
+class RetrievalGenerator:
+    """Nearest training caption by TF-IDF (smoothed idf, L2-normalised) cosine; returns its image.
+
+    Ties go to the lowest training index, so the output does not depend on the seed.
+    """
+
+    def __init__(self, suite: Suite, split: str = "train", limit: int | None = None) -> None:
+        self.data = load_split(suite, split, limit=limit)
+        docs = [Counter(_terms(c)) for c in self.data.captions]
+        df = Counter(t for d in docs for t in d)
+        self.vocab = {t: i for i, t in enumerate(sorted(df))}
+        n = len(docs)
+        self.idf = torch.tensor([math.log((1 + n) / (1 + df[t])) + 1 for t in sorted(df)])
+        self.matrix = self._vectors(docs).to_sparse_csr()
+
+    def _vectors(self, docs: list[Counter]) -> torch.Tensor:
+        rows = torch.zeros(len(docs), len(self.vocab))
+        for r, d in enumerate(docs):
+            for t, k in d.items():
+                if t in self.vocab:
+                    rows[r, self.vocab[t]] = k
+        rows = rows * self.idf
+        return rows / rows.norm(dim=1, keepdim=True).clamp(min=1e-12)
+
+    def nearest(self, captions: list[str]) -> torch.Tensor:
+        """int64 (N,) training indices of the closest captions."""
+        q = self._vectors([Counter(_terms(c)) for c in captions])
+        scores = (self.matrix @ q.T).T  # (N, n_train)
+        return scores.argmax(dim=1)
+
+    def generate(self, captions: list[str], seed: int) -> torch.Tensor:
+        return self.data.images[self.nearest(list(captions))]
+
+
+class NoiseGenerator:
+    """Uniform random uint8 pixels; image i depends only on (seed, i)."""
+
+    def __init__(self, resolution: int) -> None:
+        self.resolution = resolution
+
+    def generate(self, captions: list[str], seed: int) -> torch.Tensor:
+        r = self.resolution
+        out = torch.empty(len(captions), 3, r, r, dtype=torch.uint8)
+        for i in range(len(captions)):
+            g = torch.Generator().manual_seed(derive_seed(seed, "sample", i))
+            out[i] = torch.randint(0, 256, (3, r, r), generator=g, dtype=torch.uint8)
+        return out

@@ -1,0 +1,147 @@
+"""Checkpoints: one folder per saved step holding
+
+- `model.safetensors`: every weight of the baseline (plain safetensors; its metadata field
+  "xmbench" holds the JSON config, so the file alone rebuilds the model),
+- `optimizer.safetensors`: Adam state tensors; param groups as JSON in the metadata,
+- `config.json`: the same config, human-readable.
+
+The folder is written under a temporary name and renamed, so a kill never leaves half a checkpoint.
+A run folder points to its newest checkpoint with `latest.json`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import safetensors
+import safetensors.torch
+import torch
+
+from xmbench.atomic import atomic_write_bytes, atomic_write_json
+from xmbench.errors import InputError, WeightsError
+
+MODEL_FILE, OPTIMIZER_FILE, CONFIG_FILE, LATEST_FILE = ("model.safetensors", "optimizer.safetensors",
+                                                        "config.json", "latest.json")
+FORMAT = "xmbench-baseline-checkpoint/1"
+
+
+def _optimizer_tensors(optimizers: dict[str, torch.optim.Optimizer]) -> tuple[dict[str, torch.Tensor], dict]:
+    tensors, meta = {}, {}
+    for name, opt in optimizers.items():
+        sd = opt.state_dict()
+        scalars: dict[str, dict[str, Any]] = {}
+        for idx, state in sd["state"].items():
+            for key, value in state.items():
+                if isinstance(value, torch.Tensor):
+                    tensors[f"{name}/{idx}/{key}"] = value.detach().cpu().contiguous()
+                else:
+                    scalars.setdefault(str(idx), {})[key] = value
+        meta[name] = {"param_groups": sd["param_groups"], "scalars": scalars}
+    return tensors, meta
+
+
+def _optimizer_state(tensors: dict[str, torch.Tensor], meta: dict, name: str) -> dict:
+    state: dict[int, dict[str, Any]] = {}
+    for key, value in tensors.items():
+        opt, idx, field = key.split("/", 2)
+        if opt == name:
+            state.setdefault(int(idx), {})[field] = value
+    for idx, fields in meta[name]["scalars"].items():
+        state.setdefault(int(idx), {}).update(fields)
+    return {"state": state, "param_groups": meta[name]["param_groups"]}
+
+
+def save_checkpoint(model: Any, folder: str | os.PathLike, info: dict[str, Any]) -> Path:
+    """Write `model` (a Baseline) and its optimisers to `folder` atomically; returns the folder.
+
+    info: JSON-able run facts recorded beside the config (step, seed, suite protocol, ...).
+    """
+    folder = Path(folder)
+    config = {"format": FORMAT, **model.config(), **info}
+    weights = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    opt_tensors, opt_meta = _optimizer_tensors({"g": model.opt_g, "d": model.opt_d})
+    tmp = folder.parent / f".{folder.name}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    atomic_write_bytes(tmp / MODEL_FILE, safetensors.torch.save(weights, metadata={"xmbench": json.dumps(config)}))
+    atomic_write_bytes(tmp / OPTIMIZER_FILE, safetensors.torch.save(opt_tensors, metadata={"xmbench": json.dumps(opt_meta)}))
+    atomic_write_json(tmp / CONFIG_FILE, config)
+    if folder.exists():
+        shutil.rmtree(folder)
+    os.replace(tmp, folder)
+    return folder
+
+
+def checkpoint_file(path: str | os.PathLike) -> Path:
+    """The model.safetensors of `path`: a run folder (its latest checkpoint), a checkpoint folder or the file."""
+    path = Path(path)
+    if path.is_dir() and (path / LATEST_FILE).exists():
+        latest = json.loads((path / LATEST_FILE).read_text())
+        path = path / latest["checkpoint"]
+    if path.is_dir():
+        path = path / MODEL_FILE
+    if not path.is_file():
+        raise WeightsError(f"no checkpoint at {path}; pass a run folder, a checkpoint folder or its {MODEL_FILE}")
+    return path
+
+
+def _read(file: Path) -> tuple[dict[str, torch.Tensor], dict]:
+    try:
+        with safetensors.safe_open(str(file), framework="pt") as f:
+            meta = f.metadata() or {}
+            tensors = {k: f.get_tensor(k) for k in f.keys()}
+        return tensors, json.loads(meta["xmbench"])
+    except Exception as e:
+        raise WeightsError(f"checkpoint file {file} is truncated or corrupt ({type(e).__name__}); "
+                           "restore it or retrain with `xmbench train`") from None
+
+
+def read_config(path: str | os.PathLike) -> dict[str, Any]:
+    """The JSON config recorded in a checkpoint (see checkpoint_file for accepted paths)."""
+    return _read(checkpoint_file(path))[1]
+
+
+def checkpoint_hash(path: str | os.PathLike) -> str:
+    """sha256 hex digest of the checkpoint's model.safetensors bytes (identifies the generator)."""
+    h = hashlib.sha256()
+    with open(checkpoint_file(path), "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def load_checkpoint(path: str | os.PathLike, baseline: str | None = None, resolution: int | None = None,
+                    device: str | torch.device = "cpu", optimizer: bool = False) -> Any:
+    """Rebuild the Baseline saved at `path` (see checkpoint_file), in eval-ready state on `device`.
+
+    baseline / resolution: when given, the checkpoint must match them (InputError otherwise).
+    optimizer: also restore the optimisers' state (to resume training).
+    """
+    from baselines.registry import baseline_class
+
+    file = checkpoint_file(path)
+    tensors, config = _read(file)
+    if config.get("format") != FORMAT:
+        raise InputError(f"{file} is not an xmbench baseline checkpoint (format {config.get('format')!r})")
+    if baseline is not None and config["baseline"] != baseline:
+        raise InputError(f"checkpoint {file} is a {config['baseline']!r} model, not {baseline!r}; "
+                         "pass a checkpoint of that baseline or a fresh --out folder")
+    if resolution is not None and config["resolution"] != resolution:
+        raise InputError(f"checkpoint {file} is {config['resolution']}x{config['resolution']}, the suite is "
+                         f"{resolution}x{resolution}; pass a checkpoint trained at that resolution")
+    model = baseline_class(config["baseline"])(config["vocab"], config["resolution"], config["max_len"],
+                                               **config["options"])
+    try:
+        model.load_state_dict(tensors)
+    except RuntimeError as e:
+        raise WeightsError(f"checkpoint {file} does not fit its recorded config ({str(e).splitlines()[0]})") from None
+    model.to(device)
+    if optimizer:
+        opt_tensors, opt_meta = _read(file.parent / OPTIMIZER_FILE)
+        model.opt_g.load_state_dict(_optimizer_state(opt_tensors, opt_meta, "g"))
+        model.opt_d.load_state_dict(_optimizer_state(opt_tensors, opt_meta, "d"))
+    return model

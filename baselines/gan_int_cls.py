@@ -1,0 +1,79 @@
+"""GAN-INT-CLS (Reed et al. 2016): DCGAN conditioned on a sentence vector, matching-aware D
+(real+right, real+wrong, fake+right) and GAN-INT (the generator is also trained on midpoints of
+pairs of sentence vectors, which have no real image, so only G sees them)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+
+from baselines.base import Baseline, frozen
+from baselines.nets import CondDiscriminator, n_halvings
+
+Tensor = torch.Tensor
+
+
+class DCGANGenerator(nn.Module):
+    """(noise (N,nz), sentence (N,text_dim)) -> float (N,3,R,R) in [-1,1].
+
+    The sentence vector is projected to `proj` dims (leaky ReLU) and concatenated with the noise;
+    a 4x4 transposed convolution and log2(R/4) stride-2 transposed convolutions (batch norm, ReLU)
+    reach the resolution.
+    """
+
+    def __init__(self, resolution: int, text_dim: int, nz: int, ngf: int = 32, proj: int = 64) -> None:
+        super().__init__()
+        k = n_halvings(resolution)
+        ch = ngf * 2 ** (k - 1)
+        self.text = nn.Sequential(nn.Linear(text_dim, proj), nn.LeakyReLU(0.2, inplace=True))
+        layers: list[nn.Module] = [nn.ConvTranspose2d(nz + proj, ch, 4, 1, 0, bias=False),
+                                   nn.BatchNorm2d(ch), nn.ReLU(inplace=True)]
+        for _ in range(k - 1):
+            layers += [nn.ConvTranspose2d(ch, ch // 2, 4, 2, 1, bias=False), nn.BatchNorm2d(ch // 2),
+                       nn.ReLU(inplace=True)]
+            ch //= 2
+        layers += [nn.ConvTranspose2d(ch, 3, 4, 2, 1), nn.Tanh()]
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, noise: Tensor, text: Tensor) -> Tensor:
+        x = torch.cat([noise, self.text(text)], dim=1)
+        return self.net(x[:, :, None, None])
+
+
+class GanIntCls(Baseline):
+    name = "gan-int-cls"
+    summary = "GAN-INT-CLS (Reed et al. 2016): text-conditioned DCGAN, matching-aware D, GAN-INT"
+    DEFAULTS: dict[str, Any] = {
+        "loss": "hinge", "batch_size": 64, "steps": 1500, "lr_g": 2e-4, "lr_d": 2e-4, "betas": [0.5, 0.999],
+        "ema": 0.0, "amp": True, "text_dim": 128, "nz": 64, "ngf": 32, "ndf": 32, "interp_weight": 1.0,
+    }
+
+    def __init__(self, vocab: list[str], resolution: int, max_len: int, **options: Any) -> None:
+        super().__init__(vocab, resolution, max_len, **options)
+        o = self.options
+        self.noise_numel = o["nz"]
+        self.g["net"] = DCGANGenerator(resolution, o["text_dim"], o["nz"], o["ngf"])
+        self.d["net"] = CondDiscriminator(resolution, o["text_dim"], o["ndf"], norm=o["loss"] != "wgan-gp")
+        self.finish_init()
+
+    def g_forward(self, g: nn.ModuleDict, text: Tensor, noise: Tensor) -> Tensor:
+        return g["net"](noise, text)
+
+    def train_step(self, images: Tensor, ids: Tensor, rng: torch.Generator) -> dict[str, float]:
+        n, o, d = images.shape[0], self.options, self.d["net"]
+        with self.autocast():
+            text = self.encoder(ids)
+            fake = self.g_forward(self.g, text.detach(), self.randn(rng, n, o["nz"]))
+            d_loss = self.discriminator_loss(d, images, fake, text, rng)
+        self.step_d(d_loss)
+        with frozen(self.d, self.encoder), self.autocast():
+            cond = text.detach()
+            g_loss = self.loss.g(d(fake, cond))
+            if o["interp_weight"] > 0:  # GAN-INT with beta = 1/2
+                mid = 0.5 * (cond + cond.roll(1, 0))
+                g_loss = g_loss + o["interp_weight"] * self.loss.g(
+                    d(self.g_forward(self.g, mid, self.randn(rng, n, o["nz"])), mid))
+        self.step_g(g_loss)
+        return {"d_loss": d_loss.item(), "g_loss": g_loss.item()}

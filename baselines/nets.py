@@ -1,0 +1,43 @@
+"""Network pieces shared by the baselines: the DCGAN-style text-conditioned discriminator."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+Tensor = torch.Tensor
+
+
+def n_halvings(resolution: int, to: int = 4) -> int:
+    """How many factor-2 steps lie between `to` and `resolution` (both powers of two)."""
+    return int(round(math.log2(resolution // to)))
+
+
+class CondDiscriminator(nn.Module):
+    """DCGAN discriminator conditioned on a sentence vector (Reed et al. 2016; StackGAN's D).
+
+    Strided 4x4 convolutions take (N,3,R,R) down to (N, ndf*2^k, 4, 4); the sentence vector is
+    projected to `proj` dims, replicated over the 4x4 grid and concatenated; a 1x1 and a 4x4
+    convolution give one logit per image (N,). norm=False drops batch norm (for WGAN-GP).
+    """
+
+    def __init__(self, resolution: int, text_dim: int, ndf: int = 32, proj: int = 64, norm: bool = True) -> None:
+        super().__init__()
+        layers: list[nn.Module] = [nn.Conv2d(3, ndf, 4, 2, 1), nn.LeakyReLU(0.2, inplace=True)]
+        ch = ndf
+        for _ in range(n_halvings(resolution) - 1):
+            layers += [nn.Conv2d(ch, ch * 2, 4, 2, 1, bias=not norm)]
+            layers += [nn.BatchNorm2d(ch * 2)] if norm else []
+            layers += [nn.LeakyReLU(0.2, inplace=True)]
+            ch *= 2
+        self.image = nn.Sequential(*layers)
+        self.text = nn.Sequential(nn.Linear(text_dim, proj), nn.LeakyReLU(0.2, inplace=True))
+        self.joint = nn.Sequential(nn.Conv2d(ch + proj, ch, 1), nn.LeakyReLU(0.2, inplace=True),
+                                   nn.Conv2d(ch, 1, 4))
+
+    def forward(self, images: Tensor, text: Tensor) -> Tensor:
+        h = self.image(images)
+        t = self.text(text)[:, :, None, None].expand(-1, -1, h.shape[2], h.shape[3])
+        return self.joint(torch.cat([h, t], dim=1)).flatten()

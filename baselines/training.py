@@ -1,0 +1,161 @@
+"""The training loop: seeded steps, progress bar, checkpoints, sample grids, curves, resume.
+
+Run folder layout:
+  run.json                      what is being trained (baseline, config, suite protocol, seed)
+  latest.json                   {"step": S, "checkpoint": "checkpoints/step-000000S"}
+  checkpoints/step-XXXXXXX/     model.safetensors, optimizer.safetensors, config.json
+  samples/step-XXXXXXX.png      captioned grid of the fixed sample captions
+  curves.json, curves.csv       one row per logged step: losses, images/s, eval-hook metrics
+
+Step s draws its batch and all its noise from generators seeded by derive_seed(seed, ..., s), so a
+run resumed from a checkpoint at step s reproduces the uninterrupted run's steps s+1, s+2, ...
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import torch
+from tqdm import tqdm
+
+from baselines.base import Baseline
+from baselines.checkpoint import LATEST_FILE, load_checkpoint, save_checkpoint
+from baselines.data import SplitTensors, load_split
+from baselines.registry import as_suite, get_baseline
+from xmbench.atomic import atomic_write_bytes, atomic_write_json, atomic_write_text
+from xmbench.data.base import Suite
+from xmbench.errors import InputError, XmbenchError
+from xmbench.seeding import derive_seed
+
+EvalHook = Callable[[int, Baseline], dict[str, float]]
+RUN_FILE = "run.json"
+
+
+def batch_indices(seed: int, step: int, n: int, batch_size: int) -> torch.Tensor:
+    """int64 (batch_size,) indices into the training split for `step` (with replacement)."""
+    return torch.randint(n, (batch_size,), generator=torch.Generator().manual_seed(derive_seed(seed, "batch", step)))
+
+
+def step_generator(seed: int, step: int) -> torch.Generator:
+    """The CPU generator all of step `step`'s noise comes from."""
+    return torch.Generator().manual_seed(derive_seed(seed, "noise", step))
+
+
+def _write_curves(out: Path, rows: list[dict[str, Any]]) -> None:
+    atomic_write_json(out / "curves.json", rows)
+    fields = sorted({k for r in rows for k in r} - {"step"})
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=["step", *fields])
+    writer.writeheader()
+    writer.writerows(rows)
+    atomic_write_text(out / "curves.csv", buf.getvalue())
+
+
+def _identity(model: Baseline, suite: Suite, seed: int) -> dict[str, Any]:
+    options = {k: v for k, v in model.options.items() if k != "steps"}
+    return {"baseline": model.name, "options": options, "resolution": model.resolution,
+            "suite": suite.protocol(), "seed": seed}
+
+
+def train(model: Baseline, suite: Suite, data: SplitTensors, out_dir: str | os.PathLike, *, steps: int,
+          seed: int = 0, checkpoint_every: int = 250, log_every: int = 25, eval_every: int = 0,
+          eval_hook: EvalHook | None = None, sample_captions: list[str] | None = None,
+          quiet: bool = False) -> Path:
+    """Train `model` to `steps` steps in `out_dir`, resuming from its latest checkpoint if any.
+
+    Returns the final checkpoint folder. eval_hook(step, model) -> {metric: value} runs every
+    `eval_every` steps (0: only at the end) and its values join the curves.
+    """
+    out = Path(out_dir)
+    identity = _identity(model, suite, seed)
+    ids_all = model.tokenizer.encode(data.captions, model.max_len)
+    device = model.device
+    start, rows = 0, []
+    if (out / LATEST_FILE).exists():
+        recorded = json.loads((out / RUN_FILE).read_text())
+        if recorded != identity:
+            diff = sorted(k for k in identity if recorded.get(k) != identity[k])
+            raise InputError(f"{out} holds a different run ({', '.join(diff)} differ: it trains "
+                             f"{recorded.get('baseline')!r}); pass another --out or the same settings")
+        start = json.loads((out / LATEST_FILE).read_text())["step"]
+        resumed = load_checkpoint(out, baseline=model.name, resolution=model.resolution, device=device, optimizer=True)
+        model.load_state_dict(resumed.state_dict())
+        model.opt_g.load_state_dict(resumed.opt_g.state_dict())
+        model.opt_d.load_state_dict(resumed.opt_d.state_dict())
+        if (out / "curves.json").exists():
+            rows = [r for r in json.loads((out / "curves.json").read_text()) if r["step"] <= start]
+    else:
+        atomic_write_json(out / RUN_FILE, identity)
+    last = out / json.loads((out / LATEST_FILE).read_text())["checkpoint"] if start else None
+    model.train()
+    batch = model.options["batch_size"]
+    bar = tqdm(total=steps, initial=start, desc=model.name, unit="step", dynamic_ncols=True,
+               disable=quiet or not sys.stderr.isatty())
+    t0, done_since = time.perf_counter(), 0
+    for step in range(start, steps):
+        idx = batch_indices(seed, step, len(data.captions), batch)
+        images = data.images[idx].to(device).float().div_(127.5).sub_(1)
+        logs = model.train_step(images, ids_all[idx].to(device), step_generator(seed, step))
+        if not all(math.isfinite(v) for v in logs.values()):
+            raise XmbenchError(f"training diverged at step {step + 1} ({logs}); lower the learning rates "
+                               "or pick another --loss")
+        done, done_since = step + 1, done_since + 1
+        if done % log_every == 0 or done == steps:
+            rate = done_since * batch / (time.perf_counter() - t0)
+            row: dict[str, Any] = {"step": done, **{k: round(v, 5) for k, v in logs.items()}, "images_per_s": round(rate, 1)}
+            if eval_hook is not None and ((eval_every and done % eval_every == 0) or done == steps):
+                row.update(eval_hook(done, model))
+                model.train()
+            rows.append(row)
+            _write_curves(out, rows)
+            bar.set_postfix({k: f"{v:.3g}" for k, v in row.items() if k != "step"})
+            t0, done_since = time.perf_counter(), 0
+        bar.update(1)
+        if done % checkpoint_every == 0 or done == steps:
+            name = f"step-{done:07d}"
+            last = save_checkpoint(model, out / "checkpoints" / name, {"step": done, "seed": seed,
+                                                                        "suite": suite.protocol()})
+            atomic_write_json(out / LATEST_FILE, {"step": done, "checkpoint": f"checkpoints/{name}"})
+            if sample_captions:
+                from xmbench.report.grid import caption_grid_png
+                png = caption_grid_png(model.generate(sample_captions, seed=0), sample_captions, columns=4)
+                atomic_write_bytes(out / "samples" / f"{name}.png", png)
+    bar.close()
+    if last is None:
+        raise InputError(f"nothing to train: steps={steps}; pass --steps >= 1")
+    return last
+
+
+def train_baseline(name: str, suite: str | Suite = "shapes", out_dir: str | os.PathLike = "xmbench-out/train",
+                   steps: int | None = None, seed: int = 0, device: str = "cpu", loss: str | None = None,
+                   eval_hook: EvalHook | None = None, quiet: bool = False, eval_every: int = 0,
+                   checkpoint_every: int = 250, train_limit: int | None = None, **options: Any) -> Path:
+    """Train baseline `name` on `suite`'s training split; returns the final checkpoint folder.
+
+    steps: default the baseline's budget (options["steps"]); loss: override the objective;
+    train_limit: use only the first N training samples (tests); options: other baseline options.
+    Rerunning with the same arguments continues from the last checkpoint in `out_dir`.
+    """
+    suite = as_suite(suite)
+    torch.manual_seed(derive_seed(seed, "init"))
+    data = load_split(suite, "train", limit=train_limit)
+    if loss is not None:
+        options["loss"] = loss
+    model = get_baseline(name, suite, captions=data.captions, **options)
+    try:
+        model.to(device)
+    except (RuntimeError, AssertionError) as e:
+        raise InputError(f"device {device!r} is not usable here ({str(e).splitlines()[0]}); try --device cpu") from None
+    sample_captions = suite.captions(suite.eval_split, range(min(16, suite.size(suite.eval_split))))
+    return train(model, suite, data, out_dir, steps=steps or model.options["steps"], seed=seed,
+                 checkpoint_every=checkpoint_every, eval_every=eval_every, eval_hook=eval_hook,
+                 sample_captions=sample_captions, quiet=quiet)
