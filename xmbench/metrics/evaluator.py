@@ -1,0 +1,149 @@
+"""Evaluator: one extractor pass per batch feeds every requested metric.
+
+    ev = Evaluator(extractor, ["fd", "kid", "is"], seed=0)
+    for real in real_batches: ev.update_reference(real)      # or reference=ReferenceStats.load(...)
+    for images, captions in generated: ev.update(images, captions)
+    values = ev.compute()                                     # {"fd_shapes": MetricValue, ...}
+
+Memory: FD and CLIP score keep O(d²) / O(1) running sums; with bootstrap CIs (bootstrap > 0, the
+default) the Evaluator also keeps per-sample outputs: N·D floats of features for FD (e.g. 10k × 2048
+float32 = 82 MB), N floats for CLIP score. KID, PRDC, IS, R-precision and FD∞ always keep per-sample
+outputs (their estimators need them); metrics share the same tensors, so each output is stored once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from xmbench.errors import InputError
+from xmbench.extractors.base import Extractor
+from xmbench.images import check_images
+from xmbench.metrics.bootstrap import check_bootstrap
+from xmbench.metrics.builtin import INCEPTION_FID_ID, fd_name
+from xmbench.metrics.fd import FrechetDistance, ReferenceStats
+from xmbench.metrics.registry import EvalMetric, MetricContext, get_metric_spec
+from xmbench.metrics.value import MetricValue
+
+_EXTRACTOR_KEYS = ("features", "logits", "image_embed", "attributes")
+
+
+class Evaluator:
+    """Feeds generated (and reference) images through `extractor` once per batch into every metric.
+
+    metrics: registry names (`xmbench.metrics.list_metrics()`); "fid" is accepted only with the
+    Inception extractor. reference: fixed reference statistics (else built by update_reference).
+    bootstrap: resamples for percentile CIs (0: none); confidence: CI level. options: per-metric
+    options, e.g. {"kid": {"subsets": 50, "subset_size": 500}, "r_precision": {"folds": 10}}.
+    float_input: accept float images in [0,1] (converted to uint8 by rounding).
+    """
+
+    def __init__(self, extractor: Extractor, metrics: list[str], reference: ReferenceStats | None = None,
+                 seed: int = 0, bootstrap: int = 1000, confidence: float = 0.95,
+                 options: dict[str, dict[str, Any]] | None = None, float_input: bool = False) -> None:
+        check_bootstrap(bootstrap, confidence)
+        if not metrics:
+            raise InputError("no metrics requested; name at least one (see xmbench.metrics.list_metrics())")
+        info = extractor.info
+        if reference is not None:
+            reference.check_compatible(info)
+        self.extractor, self.seed, self.float_input = extractor, seed, float_input
+        self._fixed_reference = reference
+        self._real = FrechetDistance(info.feature_dim) if reference is None else None
+        self.needs: set[str] = set()
+        self.metrics: dict[str, EvalMetric] = {}
+        self._contexts: list[MetricContext] = []
+        options = options or {}
+        for name in dict.fromkeys(metrics):
+            key = self._resolve(name)
+            spec = get_metric_spec(key)
+            missing = {k for k in spec.needs if k in _EXTRACTOR_KEYS} - set(info.yields) if info.yields else set()
+            if missing:
+                raise InputError(f"metric {name!r} needs {sorted(missing)}, which extractor {info.id!r} does not "
+                                 f"yield (it yields {sorted(info.yields)}); choose another extractor")
+            ctx = MetricContext(info, reference, seed, bootstrap, confidence, dict(options.get(key, {})))
+            self._contexts.append(ctx)
+            self.metrics[key] = spec.factory(ctx)
+            self.needs |= spec.needs
+        self.n_generated = 0
+        self.n_reference = 0
+
+    def _resolve(self, name: str) -> str:
+        info = self.extractor.info
+        if name == "fid":
+            if info.id != INCEPTION_FID_ID:
+                raise InputError(f"'fid' means Inception-v3 pool3 features; with extractor {info.id!r} ask for "
+                                 f"'fd' (reported as {fd_name(info)!r})")
+            return "fd"
+        return name
+
+    def _extract(self, images: torch.Tensor, name: str) -> dict[str, Any]:
+        images = check_images(images, float_input=self.float_input, name=name)
+        with torch.no_grad():
+            outputs = dict(self.extractor.images(images.to(self.extractor.device)))
+        for key in self.needs & set(_EXTRACTOR_KEYS):
+            if key not in outputs:
+                raise InputError(f"extractor {self.extractor.info.id!r} returned no {key!r}; the metrics need it")
+        return outputs
+
+    def update(self, images: torch.Tensor, captions: list[str] | None = None,
+               attributes: list[dict] | None = None) -> None:
+        """Feed generated images uint8 (N,3,H,W), their captions and (optionally) attribute records."""
+        n = images.shape[0] if isinstance(images, torch.Tensor) and images.ndim == 4 else None
+        text_needed = bool(self.needs & {"text_embed", "captions"})
+        if captions is None and text_needed:
+            raise InputError("the metrics " + ", ".join(self._needing({"text_embed", "captions"}))
+                             + " need the captions: pass update(images, captions)")
+        if captions is not None and n is not None and len(captions) != n:
+            raise InputError(f"{len(captions)} captions for {n} images; pass one caption per image")
+        if attributes is not None and n is not None and len(attributes) != n:
+            raise InputError(f"{len(attributes)} attribute records for {n} images; pass one record per image")
+        if attributes is None and "attribute_records" in self.needs:
+            raise InputError("the metrics " + ", ".join(self._needing({"attribute_records"}))
+                             + " need attribute records: pass update(images, captions, attributes)")
+        outputs = self._extract(images, "images")
+        if captions is not None:
+            outputs["captions"] = list(captions)
+            if "text_embed" in self.needs:
+                with torch.no_grad():
+                    outputs["text_embed"] = self.extractor.text(list(captions))
+        if attributes is not None:
+            outputs["attribute_records"] = list(attributes)
+        for metric in self.metrics.values():
+            metric.update(outputs)
+        self.n_generated += images.shape[0]
+
+    def update_reference(self, images: torch.Tensor) -> None:
+        """Feed real images: reference statistics (unless fixed) and reference features for KID / PRDC."""
+        outputs = self._extract(images, "reference images")
+        if self._real is not None and "features" in outputs:
+            self._real.update(outputs["features"], real=True)
+        for metric in self.metrics.values():
+            metric.update_reference(outputs)
+        self.n_reference += images.shape[0]
+
+    def reference_stats(self) -> ReferenceStats:
+        """The fixed reference, or the statistics of the real images fed to update_reference."""
+        if self._fixed_reference is not None:
+            return self._fixed_reference
+        info = self.extractor.info
+        return self._real.reference_stats(info.id, info.weights_hash)
+
+    def compute(self) -> dict[str, MetricValue]:
+        """Every metric's values by reported name (e.g. "fd_shapes", "kid", "precision")."""
+        if self.n_generated < 2:
+            raise InputError(f"need at least 2 generated samples, got {self.n_generated}")
+        reference = self._fixed_reference
+        if reference is None and self.n_reference >= 2:
+            reference = self.reference_stats()
+        for ctx in self._contexts:
+            ctx.reference = reference
+        out: dict[str, MetricValue] = {}
+        for metric in self.metrics.values():
+            for value in metric.compute():
+                out[value.name] = value
+        return out
+
+    def _needing(self, keys: set[str]) -> list[str]:
+        return [name for name in self.metrics if get_metric_spec(name).needs & keys]

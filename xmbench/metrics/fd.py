@@ -1,0 +1,256 @@
+"""Fréchet distance between Gaussian fits of two feature sets, streaming in float64.
+
+FD = ‖μ−μ_r‖² + tr Σ + tr Σ_r − 2 tr (√Σ_r Σ √Σ_r)^½, with the square root taken through the
+*symmetric* matrix √Σ_r Σ √Σ_r (one `eigvalsh`), never through the non-symmetric Σ Σ_r (which is what
+torchmetrics 1.9 and torch-fidelity 0.4 pass to `eigvals`). √Σ_r is cached with the reference
+statistics, so scoring another model costs two matmuls and one symmetric eigenvalue solve.
+Result is clamped at 0 (round-off can otherwise make identical inputs slightly negative).
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from torchmetrics import Metric
+
+from xmbench.atomic import atomic_write_bytes
+from xmbench.errors import InputError
+from xmbench.extractors.base import ExtractorInfo
+
+STATS_FORMAT = "xmbench-fd-stats-1"
+UNKNOWN = "unknown"
+
+
+class RankDeficientWarning(UserWarning):
+    """Fewer samples than feature dimensions: the covariance is singular and FD is biased upwards."""
+
+
+def sym_sqrt(sigma: torch.Tensor) -> torch.Tensor:
+    """Symmetric PSD square root (d,d) of a covariance (eigh; negative round-off eigenvalues -> 0)."""
+    sigma = (sigma + sigma.mT) / 2
+    evals, evecs = torch.linalg.eigh(sigma)
+    return (evecs * evals.clamp_min(0).sqrt()) @ evecs.mT
+
+
+@dataclass
+class ReferenceStats:
+    """Gaussian statistics of a reference (real) feature set, with the cached √Σ.
+
+    mu: float64 (d,); sigma: float64 (d,d) covariance with the (n−1) divisor; count: samples (0 = unknown);
+    extractor_id / weights_hash: the extractor that produced the features ("unknown" when imported).
+    """
+
+    mu: torch.Tensor
+    sigma: torch.Tensor
+    count: int
+    extractor_id: str
+    weights_hash: str
+    _sqrt: torch.Tensor | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self.mu = torch.as_tensor(self.mu, dtype=torch.float64)
+        self.sigma = torch.as_tensor(self.sigma, dtype=torch.float64)
+        d = self.mu.shape[0] if self.mu.ndim == 1 else -1
+        if self.mu.ndim != 1 or self.sigma.shape != (d, d):
+            raise InputError(f"reference statistics need mu (d,) and sigma (d,d), got {tuple(self.mu.shape)} "
+                             f"and {tuple(self.sigma.shape)}")
+        if not (torch.isfinite(self.mu).all() and torch.isfinite(self.sigma).all()):
+            raise InputError("reference statistics contain NaN or Inf; recompute them from the real images")
+
+    @property
+    def dim(self) -> int:
+        return int(self.mu.shape[0])
+
+    def sqrt_sigma(self) -> torch.Tensor:
+        """√Σ_ref (d,d), computed once and cached (and saved with the statistics)."""
+        if self._sqrt is None:
+            self._sqrt = sym_sqrt(self.sigma)
+        return self._sqrt
+
+    def to(self, device: torch.device | str) -> ReferenceStats:
+        sq = None if self._sqrt is None else self._sqrt.to(device)
+        return ReferenceStats(self.mu.to(device), self.sigma.to(device), self.count, self.extractor_id,
+                              self.weights_hash, sq)
+
+    def check_compatible(self, info: ExtractorInfo) -> None:
+        """InputError unless these statistics come from the extractor `info` (id, weights hash, dim)."""
+        if self.extractor_id != UNKNOWN and self.extractor_id != info.id:
+            raise InputError(f"reference statistics come from extractor {self.extractor_id!r}, not {info.id!r}; "
+                             "recompute them with the same extractor")
+        if self.weights_hash != UNKNOWN and info.weights_hash and self.weights_hash != info.weights_hash:
+            raise InputError(f"reference statistics were made with weights {self.weights_hash[:12]}, the extractor "
+                             f"has {info.weights_hash[:12]}; recompute them with the same weights")
+        if self.dim != info.feature_dim:
+            raise InputError(f"reference statistics have dimension {self.dim}, extractor {info.id!r} gives "
+                             f"{info.feature_dim}; recompute them with the same extractor")
+
+    # -- disk ---------------------------------------------------------------------------------------
+    def save(self, path: str | Path) -> Path:
+        """Write an npz (mu, sigma, sqrt_sigma, count, extractor_id, weights_hash, format), atomically."""
+        buf = io.BytesIO()
+        np.savez(buf, mu=self.mu.cpu().numpy(), sigma=self.sigma.cpu().numpy(),
+                 sqrt_sigma=self.sqrt_sigma().cpu().numpy(), count=np.int64(self.count),
+                 extractor_id=np.str_(self.extractor_id), weights_hash=np.str_(self.weights_hash),
+                 format=np.str_(STATS_FORMAT))
+        return atomic_write_bytes(path, buf.getvalue())
+
+    @classmethod
+    def load(cls, path: str | Path) -> ReferenceStats:
+        """Read statistics written by `save` (no pickle); a pytorch-fid npz needs `from_pytorch_fid`."""
+        arrays = _read_npz(path)
+        if "format" not in arrays:
+            raise InputError(f"{path}: not xmbench reference statistics (no 'format'); for a pytorch-fid "
+                             "mu/sigma file use ReferenceStats.from_pytorch_fid")
+        if str(arrays["format"]) != STATS_FORMAT:
+            raise InputError(f"{path}: statistics format {str(arrays['format'])!r}, expected {STATS_FORMAT!r}")
+        sq = torch.from_numpy(arrays["sqrt_sigma"]).double() if "sqrt_sigma" in arrays else None
+        return cls(torch.from_numpy(arrays["mu"]), torch.from_numpy(arrays["sigma"]), int(arrays["count"]),
+                   str(arrays["extractor_id"]), str(arrays["weights_hash"]), sq)
+
+    @classmethod
+    def from_pytorch_fid(cls, path: str | Path, extractor_id: str = "inception-v3-fid",
+                         weights_hash: str = UNKNOWN) -> ReferenceStats:
+        """Import a pytorch-fid / clean-fid style npz holding `mu` and `sigma` (count unknown)."""
+        arrays = _read_npz(path)
+        missing = {"mu", "sigma"} - set(arrays)
+        if missing:
+            raise InputError(f"{path}: missing {sorted(missing)}; a pytorch-fid statistics file holds 'mu' and 'sigma'")
+        return cls(torch.from_numpy(arrays["mu"]), torch.from_numpy(arrays["sigma"]), 0, extractor_id, weights_hash)
+
+    def to_pytorch_fid(self, path: str | Path) -> Path:
+        """Write the pytorch-fid format (npz with float64 `mu`, `sigma` only), atomically."""
+        buf = io.BytesIO()
+        np.savez(buf, mu=self.mu.cpu().numpy(), sigma=self.sigma.cpu().numpy())
+        return atomic_write_bytes(path, buf.getvalue())
+
+
+def _read_npz(path: str | Path) -> dict[str, np.ndarray]:
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return {k: z[k] for k in z.files}
+    except FileNotFoundError:
+        raise InputError(f"reference statistics file {path} not found; compute it with update_reference") from None
+    except (ValueError, OSError) as e:
+        raise InputError(f"{path}: not a readable npz ({e}); recompute the statistics") from None
+
+
+# -- functional ---------------------------------------------------------------------------------------
+def stats_from_sums(total: torch.Tensor, outer: torch.Tensor, n: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean (d,) and covariance (d,d, divisor n−1) from float64 Σx, Σxxᵀ and count n ≥ 2."""
+    mu = total / n
+    sigma = (outer - n * torch.outer(mu, mu)) / (n - 1)
+    return mu, (sigma + sigma.mT) / 2
+
+
+def stats_from_features(features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean and covariance (n−1 divisor) of features (N,D), in float64."""
+    x = features.double()
+    return stats_from_sums(x.sum(0), x.mT @ x, x.shape[0])
+
+
+def fd_to_reference(mu: torch.Tensor, sigma: torch.Tensor, ref: ReferenceStats) -> float:
+    """FD between N(mu, sigma) and the reference, through √Σ_ref Σ √Σ_ref (one eigvalsh). ≥ 0."""
+    sq = ref.sqrt_sigma().to(sigma.device)
+    mu_r, sigma_r = ref.mu.to(mu.device), ref.sigma.to(sigma.device)
+    if torch.equal(mu, mu_r) and torch.equal(sigma, sigma_r):
+        return 0.0  # exactly the same statistics: the distance is exactly 0
+    a = sq @ sigma.double() @ sq
+    evals = torch.linalg.eigvalsh((a + a.mT) / 2)
+    tr_covmean = evals.clamp_min(0).sqrt().sum()
+    diff = mu.double() - mu_r
+    fd = diff @ diff + sigma.diagonal().sum() + sigma_r.diagonal().sum() - 2 * tr_covmean
+    return max(float(fd), 0.0)
+
+
+def frechet_distance(mu1: torch.Tensor, sigma1: torch.Tensor, mu2: torch.Tensor, sigma2: torch.Tensor) -> float:
+    """FD between N(mu1, sigma1) and N(mu2, sigma2) (float64, symmetric form, ≥ 0)."""
+    ref = ReferenceStats(mu2, sigma2, 0, UNKNOWN, UNKNOWN)
+    return fd_to_reference(torch.as_tensor(mu1, dtype=torch.float64), torch.as_tensor(sigma1, dtype=torch.float64), ref)
+
+
+def frechet_distance_features(features: torch.Tensor, reference: torch.Tensor | ReferenceStats) -> float:
+    """FD of generated features (N,D) to reference features (M,D) or to ReferenceStats."""
+    if not isinstance(reference, ReferenceStats):
+        mu_r, sigma_r = stats_from_features(reference)
+        reference = ReferenceStats(mu_r, sigma_r, reference.shape[0], UNKNOWN, UNKNOWN)
+    mu, sigma = stats_from_features(features)
+    return fd_to_reference(mu, sigma, reference)
+
+
+def warn_if_rank_deficient(n: int, dim: int, what: str = "generated") -> None:
+    """Warn when n < dim: the covariance is singular (rank ≤ n−1) and FD is biased upwards."""
+    if 0 < n < dim:
+        warnings.warn(f"{n} {what} samples < feature dimension {dim}: the covariance is rank-deficient and "
+                      f"FD is biased upwards; use at least {dim} samples", RankDeficientWarning, stacklevel=3)
+
+
+# -- streaming metric -----------------------------------------------------------------------------------
+class FrechetDistance(Metric):
+    """Streaming FD: float64 running sums (n, Σx, Σxxᵀ), memory O(d²) regardless of N.
+
+    update(features (N,D), real=False): accumulate generated (or, real=True, reference) features.
+    compute() -> float64 scalar tensor. With `reference` (ReferenceStats) the real side is fixed and
+    `update(..., real=True)` is refused. States are summed across processes (torch.distributed).
+    """
+
+    is_differentiable = False
+    higher_is_better = False
+    full_state_update = False
+
+    def __init__(self, num_features: int, reference: ReferenceStats | None = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        if reference is not None and reference.dim != num_features:
+            raise InputError(f"reference statistics have dimension {reference.dim}, features have {num_features}")
+        self.num_features = num_features
+        self.reference = reference
+        d = num_features
+        for side in ("gen", "real"):
+            self.add_state(f"{side}_sum", torch.zeros(d, dtype=torch.float64), dist_reduce_fx="sum")
+            self.add_state(f"{side}_outer", torch.zeros(d, d, dtype=torch.float64), dist_reduce_fx="sum")
+            self.add_state(f"{side}_n", torch.zeros((), dtype=torch.int64), dist_reduce_fx="sum")
+        self._warned = False
+
+    def update(self, features: torch.Tensor, real: bool = False) -> None:
+        if features.ndim != 2 or features.shape[1] != self.num_features:
+            raise InputError(f"features must be (N,{self.num_features}), got {tuple(features.shape)}")
+        if not torch.isfinite(features).all():
+            raise InputError("features contain NaN or Inf; check the extractor's input images")
+        if real and self.reference is not None:
+            raise InputError("this FD has fixed reference statistics; don't feed real features as well")
+        x = features.detach().double()
+        side = "real" if real else "gen"
+        setattr(self, f"{side}_sum", getattr(self, f"{side}_sum") + x.sum(0))
+        setattr(self, f"{side}_outer", getattr(self, f"{side}_outer") + x.mT @ x)
+        setattr(self, f"{side}_n", getattr(self, f"{side}_n") + x.shape[0])
+
+    def generated_stats(self) -> tuple[torch.Tensor, torch.Tensor, int]:
+        """(mu, sigma, n) of the generated features; InputError when fewer than 2."""
+        return self._stats("gen", "generated")
+
+    def reference_stats(self, extractor_id: str = UNKNOWN, weights_hash: str = UNKNOWN) -> ReferenceStats:
+        """The reference: the fixed ReferenceStats, or the statistics of the real features fed so far."""
+        if self.reference is not None:
+            return self.reference
+        mu, sigma, n = self._stats("real", "reference")
+        return ReferenceStats(mu, sigma, n, extractor_id, weights_hash)
+
+    def _stats(self, side: str, what: str) -> tuple[torch.Tensor, torch.Tensor, int]:
+        n = int(getattr(self, f"{side}_n"))
+        if n < 2:
+            raise InputError(f"FD needs at least 2 {what} samples, got {n}")
+        mu, sigma = stats_from_sums(getattr(self, f"{side}_sum"), getattr(self, f"{side}_outer"), n)
+        return mu, sigma, n
+
+    def compute(self) -> torch.Tensor:
+        mu, sigma, n = self.generated_stats()
+        ref = self.reference_stats()
+        if not self._warned:
+            warn_if_rank_deficient(n, self.num_features)
+            warn_if_rank_deficient(ref.count, self.num_features, "reference")
+            self._warned = True
+        return torch.tensor(fd_to_reference(mu, sigma, ref), dtype=torch.float64)

@@ -1,0 +1,134 @@
+"""Kernel Inception Distance: unbiased MMD² with the cubic polynomial kernel k(x,y) = (xᵀy/d + 1)³.
+
+Protocol (torch-fidelity's): `subsets` random subsets of `subset_size` from each side, drawn with
+`numpy.random.RandomState(seed).choice(n, subset_size, replace=False)` — generated side first, then
+reference — per subset; value = mean of the subset MMD², std = population std (np.std) over subsets.
+With the same seed and sizes, subsets are identical to torch-fidelity's `kid_features_to_metric`.
+Kernels are computed in float64 by default (`dtype`); KID can be negative (it is unbiased).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torchmetrics import Metric
+from torchmetrics.utilities import dim_zero_cat
+
+from xmbench.errors import InputError
+
+
+@dataclass(frozen=True)
+class KIDResult:
+    mean: float
+    std: float            # population std over subsets
+    subsets: int
+    subset_size: int      # may be below the requested size when a side has fewer samples
+    values: np.ndarray    # (subsets,) per-subset MMD²
+
+
+def poly_kernel(x: torch.Tensor, y: torch.Tensor, degree: int = 3, coef0: float = 1.0) -> torch.Tensor:
+    """(x yᵀ / d + coef0) ** degree, (N,M)."""
+    return (x @ y.mT / x.shape[1] + coef0) ** degree
+
+
+def mmd2_unbiased(k_xx: torch.Tensor, k_xy: torch.Tensor, k_yy: torch.Tensor) -> torch.Tensor:
+    """Unbiased MMD² from kernel matrices (equal sizes m): off-diagonal means of K_xx, K_yy minus 2 mean K_xy."""
+    m = k_xx.shape[0]
+    xx = (k_xx.sum() - k_xx.diagonal().sum()) / (m * (m - 1))
+    yy = (k_yy.sum() - k_yy.diagonal().sum()) / (m * (m - 1))
+    return xx + yy - 2 * k_xy.sum() / (m * m)
+
+
+def subset_indices(n_gen: int, n_ref: int, subsets: int, subset_size: int, seed: int
+                   ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """torch-fidelity's subset draws: per subset, generated indices then reference indices."""
+    rng = np.random.RandomState(seed % 2**32)
+    return [(rng.choice(n_gen, subset_size, replace=False), rng.choice(n_ref, subset_size, replace=False))
+            for _ in range(subsets)]
+
+
+def kernel_inception_distance(generated: torch.Tensor, reference: torch.Tensor, subsets: int = 100,
+                              subset_size: int = 1000, seed: int = 2020, degree: int = 3, coef0: float = 1.0,
+                              dtype: torch.dtype = torch.float64) -> KIDResult:
+    """KID between generated (N,D) and reference (M,D) features; see the module docstring."""
+    if generated.ndim != 2 or reference.ndim != 2 or generated.shape[1] != reference.shape[1]:
+        raise InputError(f"KID needs features (N,D) and (M,D), got {tuple(generated.shape)} and {tuple(reference.shape)}")
+    size = min(subset_size, generated.shape[0], reference.shape[0])
+    if size < 2:
+        raise InputError(f"KID needs at least 2 samples per side, got {generated.shape[0]} and {reference.shape[0]}")
+    if size < subset_size:
+        warnings.warn(f"KID subset size reduced from {subset_size} to {size} (fewer samples); values from "
+                      "different subset sizes have different variance", UserWarning, stacklevel=2)
+    x, y = generated.to(dtype), reference.to(dtype)
+    values = np.empty(subsets)
+    for i, (gi, ri) in enumerate(subset_indices(x.shape[0], y.shape[0], subsets, size, seed)):
+        fx, fy = x[torch.as_tensor(gi, device=x.device)], y[torch.as_tensor(ri, device=y.device)]
+        values[i] = float(mmd2_unbiased(poly_kernel(fx, fx, degree, coef0), poly_kernel(fx, fy, degree, coef0),
+                                        poly_kernel(fy, fy, degree, coef0)))
+    return KIDResult(float(values.mean()), float(values.std()), subsets, size, values)
+
+
+class KernelInceptionDistance(Metric):
+    """KID as a torchmetrics Metric: keeps the features of both sides (N·D floats each).
+
+    update(features (N,D), real=False); compute() -> (mean, std) float64 tensors. Seeded (default 2020,
+    torch-fidelity's), so the same inputs always give the same value, unlike torchmetrics' unseeded draws.
+    """
+
+    is_differentiable = False
+    higher_is_better = False
+    full_state_update = False
+
+    def __init__(self, subsets: int = 100, subset_size: int = 1000, seed: int = 2020, degree: int = 3,
+                 coef0: float = 1.0, dtype: torch.dtype = torch.float64, **kwargs) -> None:
+        super().__init__(**kwargs)
+        if subsets < 1 or subset_size < 2:
+            raise InputError(f"KID needs subsets ≥ 1 and subset_size ≥ 2, got {subsets} and {subset_size}")
+        self.subsets, self.subset_size, self.seed = subsets, subset_size, seed
+        self.degree, self.coef0, self.kernel_dtype = degree, coef0, dtype
+        self.add_state("gen_features", [], dist_reduce_fx="cat")
+        self.add_state("real_features", [], dist_reduce_fx="cat")
+
+    def update(self, features: torch.Tensor, real: bool = False) -> None:
+        (self.real_features if real else self.gen_features).append(features.detach())
+
+    def compute(self) -> tuple[torch.Tensor, torch.Tensor]:
+        if not self.gen_features or not self.real_features:
+            raise InputError("KID needs both generated and real features; feed real ones with real=True")
+        r = kernel_inception_distance(dim_zero_cat(self.gen_features), dim_zero_cat(self.real_features),
+                                      self.subsets, self.subset_size, self.seed, self.degree, self.coef0,
+                                      self.kernel_dtype)
+        return torch.tensor(r.mean, dtype=torch.float64), torch.tensor(r.std, dtype=torch.float64)
+
+
+def kid_bootstrap(generated: torch.Tensor, reference: torch.Tensor, resamples: int, seed: int,
+                  degree: int = 3, coef0: float = 1.0, block: int = 1024) -> tuple[float, np.ndarray]:
+    """Full-sample unbiased MMD² and its values over `resamples` bootstrap resamples of the generated side.
+
+    With multinomial counts w (Σw = n) a resample's generated–generated term is
+    (wᵀK w − Σ w_i K_ii) / (n(n−1)) and its cross term wᵀ(K_xy 1) / (n m); the reference term is fixed.
+    Kernels are built in row blocks (memory O(block·n + resamples·n)), float64.
+    """
+    from xmbench.metrics.bootstrap import resample_counts
+
+    x, y = generated.double(), reference.double()
+    n, m = x.shape[0], y.shape[0]
+    yy = torch.zeros((), dtype=torch.float64, device=y.device)
+    for lo in range(0, m, block):
+        k = poly_kernel(y[lo:lo + block], y, degree, coef0)
+        yy += k.sum() - k.diagonal(offset=lo).sum()
+    yy = yy / (m * (m - 1))
+    w = torch.cat([torch.ones(1, n, dtype=torch.float64, device=x.device),
+                   resample_counts(n, resamples, seed, x.device)])                 # row 0: the full sample
+    xx = torch.zeros(w.shape[0], dtype=torch.float64, device=x.device)
+    cross = torch.zeros(w.shape[0], dtype=torch.float64, device=x.device)
+    for lo in range(0, n, block):
+        k = poly_kernel(x[lo:lo + block], x, degree, coef0)                        # (b, n)
+        wb = w[:, lo:lo + block]                                                   # (B, b)
+        xx += ((k @ w.mT) * wb.mT).sum(0) - wb @ k.diagonal(offset=lo)
+        cross += wb @ poly_kernel(x[lo:lo + block], y, degree, coef0).sum(1)
+    values = (xx / (n * (n - 1)) + yy - 2 * cross / (n * m)).cpu().numpy()
+    return float(values[0]), values[1:]
