@@ -69,7 +69,7 @@ class MetricSpec:
 _REGISTRY: dict[str, MetricSpec] = {}
 
 #: modules that call register_metric on import
-_BUILTIN_MODULES: list[str] = ["xmbench.metrics.builtin"]
+_BUILTIN_MODULES: list[str] = ["xmbench.metrics.builtin", "xmbench.metrics.attributes"]
 
 
 def register_metric(name: str, factory: MetricFactory, needs: frozenset[str]) -> None:

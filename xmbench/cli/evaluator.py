@@ -1,0 +1,68 @@
+"""`xmbench train-evaluator` (train the shapes-v1 evaluator) and `xmbench extractors` (list the registry)."""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import time
+
+import torch
+
+from xmbench.atomic import atomic_write_json
+
+#: default epochs of `xmbench train-evaluator` (the shipped weights used this)
+TRAIN_EPOCHS = 16
+
+
+def _extractors(args: argparse.Namespace) -> int:
+    from xmbench.extractors import list_extractors
+
+    for name, summary in sorted(list_extractors().items()):
+        print(f"{name:18s} {summary}")
+    return 0
+
+
+def _train_evaluator(args: argparse.Namespace) -> int:
+    from xmbench.data import get_suite
+    from xmbench.extractors.shapes_v1 import ShapesV1Extractor
+    from xmbench.extractors.shapes_v1.train import TrainConfig, train
+    from xmbench.extractors.shapes_v1.weights import save_weights, sidecar
+    from xmbench.sanity.targets import measure_targets
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    config = TrainConfig(seed=args.seed, epochs=args.epochs, limit=args.limit)
+    start = time.perf_counter()
+    model, tokenizer, history = train(config, log=print)
+    sha = save_weights(model, tokenizer, args.out)
+    extractor = ShapesV1Extractor(args.out, sha256=sha)
+    suite = get_suite("shapes", resolution=config.resolution, seed=config.suite_seed)
+    targets = {split: measure_targets(extractor, suite, split, limit=args.eval_limit, seed=args.seed)
+               for split in ("test", "compositional")}
+    record = {"id": "shapes-v1", "sha256": sha, "seed": args.seed, "training": history["config"],
+              "train_seconds": round(history["seconds"], 1), "epochs": history["epochs"],
+              "targets": targets, "torch": torch.__version__, "threads": torch.get_num_threads(),
+              "machine": platform.machine()}
+    atomic_write_json(sidecar(args.out), record)
+    print(f"wrote {args.out} (sha256 {sha[:12]}...) and {sidecar(args.out)}; "
+          f"total {time.perf_counter() - start:.0f}s")
+    for split, t in targets.items():
+        acc = ", ".join(f"{k} {v:.4f}" for k, v in t["attribute_accuracy"].items())
+        print(f"{split}: {acc}; R-precision {t['r_precision']['mean']:.4f} ± {t['r_precision']['std']:.4f}")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("extractors", help="list the registered feature extractors")
+    p.set_defaults(func=_extractors)
+
+    p = sub.add_parser("train-evaluator", help="train the shapes-v1 evaluator and measure its targets")
+    p.add_argument("--out", default="xmbench-out/shapes-v1.safetensors",
+                   help="weights file to write; the JSON with hash, config and targets goes beside it")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--epochs", type=int, default=TRAIN_EPOCHS)
+    p.add_argument("--limit", type=int, default=None, help="train on the first N train images (quick runs)")
+    p.add_argument("--eval-limit", type=int, default=None, help="measure targets on the first N images per split")
+    p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    p.set_defaults(func=_train_evaluator)
+

@@ -1,0 +1,173 @@
+"""Attribute accuracy (GenEval-style): does the image show what its caption says?
+
+The `shapes-v1` extractor predicts each image's canonical scene (count, arrangement axis, per-slot
+shape / colour / size in left-to-right or top-to-bottom order, grid position of a single object).
+The caption's record (the suite's record, or `parse_caption` of a shapes caption) is put in the same
+canonical form and compared:
+
+- count: the number of objects;
+- shape, colour, size: one judgement per object the caption names;
+- position (one object): the 3x3 grid cell;
+- relation (two objects): right axis and right order. When the objects appear in the other order,
+  the relation is wrong and their attributes are judged against the swapped slots, so one mistake
+  is not counted several times. When the count is wrong, every attribute of the caption is wrong.
+Whole-caption accuracy: share of images with every judgement right. Values are fractions in [0,1].
+Each image gets a JSON-able record {"correct", "judgements", "reason"} (GenEval's JSONL line).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import torch
+
+from xmbench.data.shapes.grammar import parse_caption
+from xmbench.errors import InputError
+from xmbench.extractors.shapes_v1.extractor import ID as SHAPES_ID
+from xmbench.extractors.shapes_v1.targets import canonical, decode
+from xmbench.metrics.bootstrap import check_bootstrap, percentile_interval, resample_counts
+from xmbench.metrics.registry import EvalMetric, MetricContext, register_metric
+from xmbench.metrics.value import MetricValue
+
+ATTRIBUTES: tuple[str, ...] = ("count", "shape", "colour", "size", "position", "relation")
+_SLOT_KEYS = ("shape", "colour", "size")
+_SLOT_NAMES = {None: ("the object",), "horizontal": ("left object", "right object"),
+               "vertical": ("top object", "bottom object")}
+
+
+def _slot_matches(expected: list[dict], seen: list[dict]) -> list[dict[str, bool]]:
+    return [{k: e[k] == s[k] for k in _SLOT_KEYS} for e, s in zip(expected, seen)]
+
+
+def judge(seen: dict[str, Any], expected: dict[str, Any]) -> dict[str, Any]:
+    """Judge one image. seen, expected: canonical scenes (targets.canonical / targets.decode).
+
+    Returns {"correct": bool, "judgements": {attribute: [bool, ...]}, "reason": str}.
+    """
+    n = expected["count"]
+    names = _SLOT_NAMES[expected["axis"]]
+    out: dict[str, list[bool]] = {"count": [seen["count"] == n]}
+    if seen["count"] != n:
+        out.update({k: [False] * n for k in _SLOT_KEYS})
+        out["position" if n == 1 else "relation"] = [False]
+        return _verdict(out, [f"expected {n} object(s), saw {seen['count']}"])
+    reasons = []
+    slots, shown = expected["slots"], seen["slots"]
+    matches = _slot_matches(slots, shown)
+    if n == 1:
+        out["position"] = [seen["position"] == expected["position"]]
+        if not out["position"][0]:
+            reasons.append(f"position: expected {expected['position']}, saw {seen['position']}")
+    else:
+        swapped = _slot_matches(slots, shown[::-1])
+        direct_score = sum(sum(m.values()) for m in matches)
+        swapped_score = sum(sum(m.values()) for m in swapped)
+        relation_ok = seen["axis"] == expected["axis"] and direct_score >= swapped_score
+        out["relation"] = [relation_ok]
+        if swapped_score > direct_score:
+            matches, shown = swapped, shown[::-1]
+        if not relation_ok:
+            order = "in the other order" if seen["axis"] == expected["axis"] else f"arranged {seen['axis']}ly"
+            reasons.append(f"relation: expected {expected['axis']} arrangement in caption order, objects are {order}")
+    for k in _SLOT_KEYS:
+        out[k] = [m[k] for m in matches]
+    for name, m, e, s in zip(names, matches, slots, shown):
+        reasons += [f"{name} {k}: expected {e[k]}, saw {s[k]}" for k in _SLOT_KEYS if not m[k]]
+    return _verdict(out, reasons)
+
+
+def _verdict(judgements: dict[str, list[bool]], reasons: list[str]) -> dict[str, Any]:
+    correct = all(all(v) for v in judgements.values())
+    return {"correct": correct, "judgements": judgements, "reason": "; ".join(reasons) if reasons else "correct"}
+
+
+def expected_scenes(captions: list[str], records: list[dict[str, Any] | None] | None = None) -> list[dict[str, Any]]:
+    """Canonical scenes the captions describe: from the records when given, else parsed from the captions."""
+    if records is not None and len(records) != len(captions):
+        raise InputError(f"got {len(captions)} captions but {len(records)} attribute records")
+    out = []
+    for i, caption in enumerate(captions):
+        record = records[i] if records is not None else None
+        out.append(canonical(record if record is not None else parse_caption(caption)))
+    return out
+
+
+def judge_batch(attributes: torch.Tensor, captions: list[str],
+                records: list[dict[str, Any] | None] | None = None) -> list[dict[str, Any]]:
+    """Per-image judgements of shapes-v1 "attributes" (N,9) against the captions (or their records)."""
+    expected = expected_scenes(captions, records)
+    seen = decode(attributes.cpu())
+    if len(seen) != len(expected):
+        raise InputError(f"got {len(seen)} images but {len(expected)} captions")
+    return [{"caption": c, **judge(s, e)} for c, s, e in zip(captions, seen, expected)]
+
+
+def accuracies(judgements: list[dict[str, Any]]) -> dict[str, float]:
+    """Per attribute: share of right judgements (NaN where none apply); "caption": whole-caption accuracy."""
+    out = {}
+    for a in ATTRIBUTES:
+        flat = [v for j in judgements for v in j["judgements"].get(a, [])]
+        out[a] = float(np.mean(flat)) if flat else float("nan")
+    out["caption"] = float(np.mean([j["correct"] for j in judgements])) if judgements else float("nan")
+    return out
+
+
+def _per_image_scores(judgements: list[dict[str, Any]]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """attribute -> (right count, judged count) per image, for the image-level bootstrap."""
+    out = {}
+    for a in ATTRIBUTES:
+        right = np.array([sum(j["judgements"].get(a, [])) for j in judgements], dtype=np.float64)
+        judged = np.array([len(j["judgements"].get(a, [])) for j in judgements], dtype=np.float64)
+        out[a] = (right, judged)
+    ok = np.array([j["correct"] for j in judgements], dtype=np.float64)
+    out["caption"] = (ok, np.ones_like(ok))
+    return out
+
+
+def ratio_ci(right: np.ndarray, judged: np.ndarray, resamples: int, confidence: float,
+             seed: int) -> tuple[float | None, float | None]:
+    """Percentile bootstrap CI of sum(right)/sum(judged), images resampled with replacement."""
+    check_bootstrap(resamples, confidence)
+    if resamples == 0 or judged.sum() == 0:
+        return None, None
+    counts = resample_counts(len(right), resamples, seed)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        stats = (counts @ torch.from_numpy(right)) / (counts @ torch.from_numpy(judged))
+    return percentile_interval(stats[torch.isfinite(stats)], confidence)
+
+
+class AttributeAccuracy(EvalMetric):
+    """Streaming attribute accuracy over batches; `judgements` holds the per-image records."""
+
+    def __init__(self, ctx: MetricContext) -> None:
+        if ctx.extractor.id != SHAPES_ID:
+            raise InputError(f"attribute accuracy needs the {SHAPES_ID} extractor (shapes suite), "
+                             f"not {ctx.extractor.id}; drop attribute_accuracy or use --extractor {SHAPES_ID}")
+        self.ctx = ctx
+        self.judgements: list[dict[str, Any]] = []
+
+    def update(self, outputs: Mapping[str, Any]) -> None:
+        self.judgements += judge_batch(outputs["attributes"], list(outputs["captions"]),
+                                       outputs.get("attribute_records"))
+
+    def compute(self) -> list[MetricValue]:
+        if not self.judgements:
+            raise InputError("attribute accuracy needs at least one image; call update first")
+        values = accuracies(self.judgements)
+        scores = _per_image_scores(self.judgements)
+        out = []
+        for key in ("caption", *ATTRIBUTES):
+            right, judged = scores[key]
+            lo, hi = ratio_ci(right, judged, self.ctx.bootstrap, self.ctx.confidence, self.ctx.seed)
+            name = "attribute_accuracy" if key == "caption" else f"attribute_accuracy_{key}"
+            out.append(MetricValue(name=name, value=values[key], ci_low=lo, ci_high=hi, std=None,
+                                   n=len(self.judgements), higher_is_better=True,
+                                   details={"extractor": self.ctx.extractor.id, "judged": int(judged.sum()),
+                                            "scope": "whole caption" if key == "caption" else key,
+                                            "bootstrap": "images resampled with replacement, percentile"}))
+        return out
+
+
+register_metric("attribute_accuracy", AttributeAccuracy, frozenset({"attributes", "captions"}))
