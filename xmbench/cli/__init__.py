@@ -7,10 +7,10 @@ import sys
 from collections.abc import Sequence
 
 from xmbench import __version__
-from xmbench.cli import evaluator, run, sanity, suites, train
+from xmbench.cli import evaluator, results, run, sanity, suites, train
 from xmbench.errors import XmbenchError
 
-COMMAND_MODULES = [suites, run, train, evaluator, sanity]
+COMMAND_MODULES = [suites, run, train, evaluator, sanity, results]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,28 +1,35 @@
-"""`xmbench run`: the main job on the embedded default.
-
-Until the runner lands this renders the shapes suite preview into the output folder.
-"""
+"""`xmbench run [CONFIG]`: the main job (train or reuse, generate, evaluate, leaderboard, report)."""
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
-
-from xmbench.atomic import atomic_write_bytes
-from xmbench.data import get_suite
 
 
 def _run(args: argparse.Namespace) -> int:
-    from xmbench.report.grid import caption_grid_png
+    from xmbench.runner.config import load_config
+    from xmbench.runner.pipeline import RunPaths, run
 
-    suite = get_suite("shapes")
-    batch = suite.batch(suite.eval_split, range(16))
-    path = atomic_write_bytes(Path(args.out) / "shapes-preview.png", caption_grid_png(batch.images, batch.captions))
-    print(f"wrote the shapes suite preview to {path}")
+    config = load_config(args.config).limited(args.limit)
+    paths = RunPaths.under(args.out, config.suite, results=args.results, leaderboard=args.leaderboard)
+    summary = run(config, paths, quiet=args.quiet)
+    reused = f", {len(summary.reused)} reused from the cache" if summary.reused else ""
+    print(f"{len(summary.records)} result records in {paths.results}{reused}")
+    print(f"leaderboard: {summary.leaderboard} (+ {summary.leaderboard_csv.name})")
+    print(f"report: {summary.report} (summary for PR comments: {summary.report_md})")
+    print(f"done in {summary.seconds:.1f} s")
     return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("run", help="run the main job on the embedded default")
+    p = sub.add_parser("run", help="run the main job: train or reuse, generate, evaluate, leaderboard, report",
+                       description="Run a TOML config (default: the embedded shapes benchmark of the three reference "
+                                   "GANs and the calibration generators). Every step is cached; rerunning after "
+                                   "an interruption resumes where it stopped.")
+    p.add_argument("config", nargs="?", default=None, help="TOML config (default: the embedded default)")
+    p.add_argument("--limit", type=int, default=None, metavar="N",
+                   help="evaluate at most N captions (and N reference images): a quick look, recorded as its own protocol")
+    p.add_argument("--quiet", action="store_true", help="no progress bars or per-model lines")
     p.add_argument("--out", default="xmbench-out", help="output folder (default xmbench-out)")
+    p.add_argument("--results", default=None, help="folder for result records (default OUT/results)")
+    p.add_argument("--leaderboard", default=None, help="leaderboard Markdown file (default OUT/leaderboards/SUITE.md)")
     p.set_defaults(func=_run)

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from xmbench.report import plots
-from xmbench.results.leaderboard import format_value, leaderboard_frame, metric_cells
+from xmbench.results.leaderboard import format_value, headline_metrics, leaderboard_frame, metric_cells
 from xmbench.results.samples import decode_strip
 from xmbench.results.schema import calibration_role
 
@@ -51,7 +51,7 @@ def _leaderboard_section(frame: pd.DataFrame) -> str:
 
 def _bars_section(frame: pd.DataFrame) -> str:
     figs = []
-    for m in frame.attrs["metrics"]:
+    for m in headline_metrics(frame.attrs["metrics"]):
         png = plots.metric_bars_png(m, frame.attrs["higher_is_better"][m], list(frame["model"]), list(frame["role"]),
                                     frame[m].to_numpy(float), frame[f"{m}_ci_low"].to_numpy(float),
                                     frame[f"{m}_ci_high"].to_numpy(float))

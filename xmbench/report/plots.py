@@ -35,8 +35,10 @@ def metric_bars_png(metric: str, higher_is_better: bool, models: Sequence[str], 
     lo = np.where(np.isnan(lows), v, lows)
     hi = np.where(np.isnan(highs), v, highs)
     fig, ax = plt.subplots(figsize=(6.0, 0.45 * len(models) + 1.0))
-    ax.barh(y, v, xerr=np.vstack([v - lo, hi - v]), color=[ROLE_COLOURS.get(r, "#777") for r in roles],
-            capsize=3, error_kw={"elinewidth": 1})
+    ax.barh(y, v, color=[ROLE_COLOURS.get(r, "#777") for r in roles])
+    # the interval as drawn whiskers: a percentile bootstrap interval need not contain the estimate
+    ax.hlines(y, lo, hi, color="black", linewidth=1)
+    ax.plot(np.concatenate([lo, hi]), np.concatenate([y, y]), "|", color="black", markersize=8)
     ax.set_yticks(y, labels=list(models))
     ax.invert_yaxis()
     ax.set_title(f"{metric} ({'higher' if higher_is_better else 'lower'} is better)", fontsize=10)

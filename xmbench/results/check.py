@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from xmbench.errors import InputError, unknown_name
-from xmbench.results.leaderboard import check_same_protocol, format_value
+from xmbench.results.leaderboard import check_same_protocol, defined, format_value
 from xmbench.results.significance import difference
 
 _TOLERANCE = re.compile(r"^\s*([A-Za-z0-9_.\-]+)\s*=\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*(%?)\s*$")
@@ -68,7 +68,7 @@ def check_records(new: dict[str, Any], baseline: dict[str, Any], tolerances: dic
     """Per-metric verdicts for the metrics both records hold (baseline order)."""
     check_same_protocol([new, baseline], list(sources), what="check")
     tolerances = tolerances or {}
-    shared = [m for m in baseline["metrics"] if m in new["metrics"]]
+    shared = [m for m in baseline["metrics"] if defined(new, m) and defined(baseline, m)]
     for name in tolerances:
         if name not in shared:
             raise unknown_name("metric in --tolerance", name, shared)
@@ -101,9 +101,10 @@ def format_checks(checks: list[MetricCheck], new: dict[str, Any], baseline: dict
         verdict = "FAIL" if c.failed else ("worse" if c.worse_by > c.allowed else "ok")
         lines.append(f"{c.name + ' ' + arrow:24s} {format_value(c.baseline):>10s} {format_value(c.new):>10s} "
                      f"{ci:>30s} {str(c.tolerance):>10s} {c.p_within:9.3f}  {verdict}")
-    missing = [m for m in baseline["metrics"] if m not in new["metrics"]]
+    checked = {c.name for c in checks}
+    missing = [m for m in baseline["metrics"] if m not in checked]
     if missing:
-        lines.append(f"note: NEW lacks {', '.join(missing)} (not checked)")
+        lines.append(f"note: not checked (absent or undefined in one record): {', '.join(missing)}")
     failed = [c.name for c in checks if c.failed]
     lines.append(f"FAILED: {', '.join(failed)} significantly worse than the baseline" if failed
                  else "passed: no metric is significantly worse than the baseline beyond its tolerance")

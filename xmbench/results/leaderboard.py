@@ -46,12 +46,33 @@ def check_comparable(records: list[dict[str, Any]], sources: list[str] | None = 
         seen[name] = source
 
 
+#: column order: names (or name prefixes ending in "*") in this order, then the rest alphabetically
+DISPLAY_ORDER = ("attribute_accuracy", "attribute_accuracy_*", "fid", "fd_*", "kid", "is", "clip_score",
+                 "clip_score_*", "r_precision", "precision", "recall", "density", "coverage")
+
+
+def _display_key(name: str) -> tuple[int, str]:
+    for k, pattern in enumerate(DISPLAY_ORDER):
+        if name == pattern or (pattern.endswith("*") and name.startswith(pattern[:-1])):
+            return k, name
+    return len(DISPLAY_ORDER), name
+
+
 def metric_names(records: list[dict[str, Any]]) -> list[str]:
-    """Every metric any record holds, in first-seen order."""
-    names: dict[str, None] = {}
-    for r in records:
-        names.update(dict.fromkeys(r["metrics"]))
-    return list(names)
+    """Every metric any record holds, in display order (DISPLAY_ORDER, then alphabetical)."""
+    names = {m for r in records for m in r["metrics"]}
+    return sorted(names, key=_display_key)
+
+
+def defined(record: dict[str, Any], metric: str) -> bool:
+    """Whether `record` holds a value for `metric` (a recorded null means undefined, e.g. nothing judged)."""
+    return record["metrics"].get(metric, {}).get("value") is not None
+
+
+def headline_metrics(names: list[str]) -> list[str]:
+    """Metrics shown in the Markdown table: all but refinements of another listed metric
+    (`attribute_accuracy_shape` of `attribute_accuracy`, `fd_shapes_inf` of `fd_shapes`); the CSV has all."""
+    return [m for m in names if not any(m != o and m.startswith(o + "_") for o in names)]
 
 
 def default_rank_metric(records: list[dict[str, Any]]) -> str:
@@ -76,7 +97,7 @@ def leaderboard_frame(records: list[dict[str, Any]], rank_by: str | None = None,
         row: dict[str, Any] = {"model": r["model"]["name"], "role": calibration_role(r) or "model", "kind": r["model"]["kind"]}
         for m in names:
             v = r["metrics"].get(m)
-            row[m] = v["value"] if v else float("nan")
+            row[m] = v["value"] if v and v["value"] is not None else float("nan")
             row[f"{m}_ci_low"] = v["ci_low"] if v and v["ci_low"] is not None else float("nan")
             row[f"{m}_ci_high"] = v["ci_high"] if v and v["ci_high"] is not None else float("nan")
             row[f"{m}_n"] = v["n"] if v else pd.NA
@@ -112,7 +133,7 @@ def _ranks(records: list[dict[str, Any]], metric: str) -> tuple[list[int | None]
 
     Calibration generators and records without the metric get no rank.
     """
-    ranked = [i for i, r in enumerate(records) if calibration_role(r) is None and metric in r["metrics"]]
+    ranked = [i for i, r in enumerate(records) if calibration_role(r) is None and defined(r, metric)]
     ranks: list[int | None] = [None] * len(records)
     for i in ranked:
         a = records[i]["metrics"][metric]
@@ -158,7 +179,7 @@ def format_value(value: float) -> str:
 def metric_cells(frame: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
     """Header and body cells of the leaderboard: rank, model, position, each metric 'v [lo, hi]'."""
     arrows = {True: "↑", False: "↓"}
-    metrics = frame.attrs["metrics"]
+    metrics = headline_metrics(frame.attrs["metrics"])
     header = ["rank", "model", f"position ({frame.attrs['rank_by']})"] + [
         f"{m} {arrows[frame.attrs['higher_is_better'][m]]}" for m in metrics]
     body = []

@@ -30,7 +30,7 @@ _REQUIRED: dict[str, type | tuple[type, ...]] = {
 }
 _MODEL_REQUIRED = {"name": str, "kind": str}
 _METRIC_REQUIRED: dict[str, type | tuple[type, ...]] = {
-    "value": (int, float), "ci_low": (int, float, type(None)), "ci_high": (int, float, type(None)),
+    "value": (int, float, type(None)), "ci_low": (int, float, type(None)), "ci_high": (int, float, type(None)),
     "n": int, "higher_is_better": bool,
 }
 
@@ -76,8 +76,9 @@ def _validate_metric(name: str, metric: Any, source: str) -> None:
         value = metric.get(key)
         if not isinstance(value, kind) or (kind == int and isinstance(value, bool)):
             raise InputError(f"{source}: metric {name!r} field {key!r} is missing or not a {_type_name(kind)}")
-    if not math.isfinite(metric["value"]):
-        raise InputError(f"{source}: metric {name!r} has a non-finite value {metric['value']!r}")
+    if metric["value"] is not None and not math.isfinite(metric["value"]):
+        raise InputError(f"{source}: metric {name!r} has a non-finite value {metric['value']!r} (write null for "
+                         "an undefined value)")
     lo, hi = metric["ci_low"], metric["ci_high"]
     if (lo is None) != (hi is None) or (lo is not None and not lo <= hi):
         raise InputError(f"{source}: metric {name!r} has an invalid confidence interval [{lo}, {hi}]")

@@ -55,6 +55,7 @@ class RunConfig:
     device: str
     models: tuple[ModelSpec, ...]
     train_options: dict[str, Any] = field(default_factory=dict)
+    metric_options: dict[str, dict[str, Any]] = field(default_factory=dict)  # e.g. {"kid": {"subsets": 50}}
     key_lines: dict[str, int] = field(default_factory=dict)  # "evaluation.metrics" -> line in the file
 
     def limited(self, limit: int | None) -> RunConfig:
@@ -162,8 +163,8 @@ class _Validator:
 
     def config(self, data: dict[str, Any]) -> RunConfig:
         for top, value in data.items():
-            if top not in (*_SCALAR, "models"):
-                raise self.fail(str(unknown_name("section", top, [*_SCALAR, "models"])), top)
+            if top not in (*_SCALAR, "models", "metric_options"):
+                raise self.fail(str(unknown_name("section", top, [*_SCALAR, "models", "metric_options"])), top)
             if top != "models" and not isinstance(value, dict):
                 raise self.fail(f"{top} must be a table [{top}]", None, top)
         suite = data.get("suite", {})
@@ -181,6 +182,11 @@ class _Validator:
             raise self.fail(f"[evaluation] metrics must be \"all\" or a list of names, not {metrics!r}", "evaluation", "metrics")
         if isinstance(metrics, list) and (not metrics or not all(isinstance(m, str) for m in metrics)):
             raise self.fail("[evaluation] metrics must be a non-empty list of metric names", "evaluation", "metrics")
+        metric_options = data.get("metric_options", {})
+        for name, opts in metric_options.items():
+            if not isinstance(opts, dict):
+                raise self.fail(f"metric_options.{name} must be a table of options, e.g. [metric_options.kid] "
+                                "subsets = 50", "metric_options", name)
         models = self.models(data.get("models"))
         suite_options = {k: v for k, v in suite.items() if k != "name"}
         return RunConfig(
@@ -192,8 +198,11 @@ class _Validator:
             metrics=None if metrics == "all" else tuple(metrics), bootstrap=ev.get("bootstrap", 200),
             confidence=float(ev.get("confidence", 0.95)), batch_size=ev.get("batch_size", 500),
             rank_by=ev.get("rank_by"), device=ev.get("device", "auto"), models=models, train_options=dict(tr),
-            key_lines={f"{t}.{k}": self.line_of(t, k) for t, values in (("suite", suite), ("evaluation", ev),
-                                                                      ("training", tr)) for k in values})
+            metric_options={k: dict(v) for k, v in metric_options.items()},
+            key_lines={**{f"{t}.{k}": self.line_of(t, k) for t, values in (("suite", suite), ("evaluation", ev),
+                                                                         ("training", tr)) for k in values},
+                       **{f"metric_options.{k}": self.line_of(f"metric_options.{k}") if self.line_of(
+                           f"metric_options.{k}") > 1 else self.line_of("metric_options", k) for k in metric_options}})
 
     def models(self, models: Any) -> tuple[ModelSpec, ...]:
         if models is None:

@@ -1,0 +1,73 @@
+import textwrap
+
+import pytest
+import torch
+
+
+@pytest.fixture(scope="session")
+def random_evaluator(tmp_path_factory, shapes):
+    """shapes-v1 weights with random initialisation (tests must not depend on the shipped file)."""
+    from xmbench.extractors.shapes_v1.network import NetConfig, ShapesNet
+    from xmbench.extractors.shapes_v1.weights import save_weights
+    from xmbench.text.tokenizer import WordTokenizer
+
+    torch.manual_seed(0)
+    tokenizer = WordTokenizer.from_captions(shapes.captions("train", range(2000)))
+    path = tmp_path_factory.mktemp("evaluator") / "random-shapes-v1.safetensors"
+    save_weights(ShapesNet(NetConfig(vocab_size=len(tokenizer))).eval(), tokenizer, path)
+    return path
+
+
+def tiny_config(weights, models: str | None = None, samples: int = 120, extra: str = "") -> str:
+    """A TOML config that runs in seconds: 120 captions, few bootstrap resamples, tiny training."""
+    models = models if models is not None else """
+        [[models]]
+        name = "gan-int-cls"
+        baseline = "gan-int-cls"
+        steps = 2
+        options = { batch_size = 8, ngf = 8, ndf = 8 }
+
+        [[models]]
+        name = "real"
+        calibration = "real"
+
+        [[models]]
+        name = "noise"
+        calibration = "noise"
+        """
+    return textwrap.dedent(f"""
+        [suite]
+        name = "shapes"
+
+        [evaluation]
+        samples = {samples}
+        reference_samples = {samples}
+        weights = "{weights}"
+        bootstrap = 20
+        batch_size = 64
+        device = "cpu"
+
+        [metric_options.kid]
+        subsets = 5
+        subset_size = 50
+
+        [metric_options.r_precision]
+        candidates = 10
+        folds = 2
+
+        [training]
+        device = "cpu"
+        train_limit = 64
+        checkpoint_every = 1
+        {extra}
+        """) + textwrap.dedent(models)
+
+
+@pytest.fixture
+def tiny(tmp_path, random_evaluator):
+    """Write a tiny config into tmp_path; returns its path."""
+    def make(**kw) -> str:
+        path = tmp_path / "tiny.toml"
+        path.write_text(tiny_config(random_evaluator, **kw))
+        return str(path)
+    return make
