@@ -99,10 +99,14 @@ class FDMetric(_StoresGenerated):
         xc = x - centre
         counts = resample_counts(n, self.ctx.bootstrap, self.ctx.seed, x.device)
         out = np.empty(counts.shape[0])
-        for b, w in enumerate(counts):
-            s1, s2 = w @ xc, xc.mT @ (xc * w[:, None])
-            mu, sigma = stats_from_sums(s1, s2, n)
-            out[b] = fd_to_reference(mu + centre, sigma, ref)
+        d = xc.shape[1]
+        chunk = max(1, 2**24 // max(d * d, n * d))      # resamples per batched einsum (bounded memory)
+        for lo in range(0, counts.shape[0], chunk):
+            w = counts[lo:lo + chunk]
+            s1, s2 = w @ xc, torch.einsum("bn,ni,nj->bij", w, xc, xc)
+            for b in range(w.shape[0]):
+                mu, sigma = stats_from_sums(s1[b], s2[b], n)
+                out[lo + b] = fd_to_reference(mu + centre, sigma, ref)
         return out
 
 
