@@ -7,6 +7,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from xmbench.atomic import atomic_write_bytes, atomic_write_json, atomic_write_text
+from xmbench.errors import unknown_name
 
 
 def _sanity(args: argparse.Namespace) -> int:
@@ -14,14 +15,13 @@ def _sanity(args: argparse.Namespace) -> int:
     from xmbench.extractors import get_extractor
     from xmbench.sanity.ladder import AXES, LadderConfig, plot_png, run_ladder, summarise
 
-    options = {"weights": args.weights} if args.weights else {}
-    extractor = get_extractor(args.extractor, **options)
-    suite = get_suite("shapes", resolution=extractor.info.input_size or 32)
     axes = tuple(args.axes.split(",")) if args.axes else tuple(AXES)
     unknown = [a for a in axes if a not in AXES]
     if unknown:
-        from xmbench.errors import unknown_name
         raise unknown_name("sanity axis", unknown[0], AXES)
+    options = {"weights": args.weights} if args.weights else {}
+    extractor = get_extractor(args.extractor, **options)
+    suite = get_suite("shapes", resolution=extractor.info.input_size or 32)
     config = LadderConfig(n_eval=args.n, n_ref=args.n_ref, seed=args.seed, bootstrap=args.bootstrap, axes=axes)
     table, fd_clean = run_ladder(extractor, suite, config, log=print if args.verbose else lambda s: None)
     summary = summarise(table, fd_clean)
