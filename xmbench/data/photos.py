@@ -22,6 +22,7 @@ from PIL import Image, UnidentifiedImageError
 
 from xmbench.data.base import Sample, Suite
 from xmbench.errors import InputError
+from xmbench.home import xmbench_home
 
 #: recorded in protocol(): how a stored photograph becomes a square uint8 image
 SQUARE_RESIZE = "centre-square-crop+pil-bicubic"
@@ -31,7 +32,7 @@ def data_root(name: str, root: str | os.PathLike | None) -> Path:
     """The folder of suite `name`: `root` if given, else $XMBENCH_HOME/data/<name> (XMBENCH_HOME
     defaults to .xmbench in the working folder). Raises InputError if it is not a folder."""
     if root is None:
-        root = Path(os.environ.get("XMBENCH_HOME", ".xmbench")) / "data" / name
+        root = xmbench_home() / "data" / name
     path = Path(root)
     if not path.is_dir():
         raise InputError(f"suite {name!r}: folder {str(path)!r} not found; pass root=FOLDER (--root) holding "
