@@ -31,7 +31,7 @@ def test_cub_splits_captions_groups_and_bbox_crop(tmp_path):
     sample = suite.get("test", 13)  # second image of the test class, caption 3
     stem = "Sooty_Albatross_0001_102"
     assert sample.caption == f"{stem} caption 3"
-    assert sample.attributes == {"image": stem, "group": CUB_TEST[0], "caption_index": 3}
+    assert sample.attributes == {"group": CUB_TEST[0]} and suite.locate("test", 13) == (1, 3)
     assert suite.groups("train", [0, 19, 20, 39]) == [CUB_TRAIN[0]] * 2 + [CUB_TRAIN[1]] * 2
     # AttnGAN crop of box (10, 8, 12, 10): r = 9, centre (16, 13) -> (7, 4, 25, 22)
     assert attngan_box((10.0, 8.0, 12.0, 10.0), 48, 36) == (7, 4, 25, 22)
@@ -75,7 +75,7 @@ def test_coco_orders_images_by_id_and_captions_by_annotation_id(tmp_path, year):
     ids = [479, 486, 493, 500]  # 500 - 7k, sorted
     assert suite.image_indices("val") == [0, 6, 11, 17]  # 479 is k=3 (6 captions), 486 k=2 (5), ...
     first = suite.get("val", 0)
-    assert first.attributes["image"] == "479" and first.attributes["group"] == "479"
+    assert first.attributes == {"group": "479"} and suite.locate("val", 7) == (1, 1)
     # annotation ids decrease as the fixture writes captions: the last written comes first
     assert first.caption == "img 479 cap 5"
     assert suite.groups("val", [5, 6]) == ["479", "486"]

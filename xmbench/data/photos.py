@@ -173,8 +173,9 @@ class PhotoSuite(Suite):
     def _get(self, split: str, index: int) -> Sample:
         k, j = self.locate(split, index)
         photo = self._photos[split][k]
-        attributes = {"image": photo.key, "group": photo.group, "caption_index": j}
-        return Sample(split, index, self._load(split, k).copy(), self._caption(split, k, j), attributes)
+        # only the group: R-precision groups samples by their record, and mismatched captions must come
+        # from other groups (classes / images); the image and caption number are in locate()
+        return Sample(split, index, self._load(split, k).copy(), self._caption(split, k, j), {"group": photo.group})
 
     def captions(self, split: str, indices: Sequence[int]) -> list[str]:
         return [self._caption(split, *self.locate(split, int(i))) for i in indices]
