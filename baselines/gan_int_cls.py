@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from baselines.base import Baseline, frozen
-from baselines.nets import CondDiscriminator, n_halvings
+from baselines.nets import CondDiscriminator, discriminator_norm, n_halvings
 
 Tensor = torch.Tensor
 
@@ -48,6 +48,7 @@ class GanIntCls(Baseline):
     DEFAULTS: dict[str, Any] = {
         "loss": "hinge", "batch_size": 64, "steps": 1500, "lr_g": 2e-4, "lr_d": 2e-4, "betas": [0.5, 0.999],
         "ema": 0.0, "amp": True, "text_dim": 128, "nz": 64, "ngf": 32, "ndf": 32, "interp_weight": 1.0,
+        "d_norm": "spectral",
     }
 
     def __init__(self, vocab: list[str], resolution: int, max_len: int, **options: Any) -> None:
@@ -55,7 +56,8 @@ class GanIntCls(Baseline):
         o = self.options
         self.noise_numel = o["nz"]
         self.g["net"] = DCGANGenerator(resolution, o["text_dim"], o["nz"], o["ngf"])
-        self.d["net"] = CondDiscriminator(resolution, o["text_dim"], o["ndf"], norm=o["loss"] != "wgan-gp")
+        self.d["net"] = CondDiscriminator(resolution, o["text_dim"], o["ndf"],
+                                          norm=discriminator_norm(o["d_norm"], o["loss"]))
         self.finish_init()
 
     def g_forward(self, g: nn.ModuleDict, text: Tensor, noise: Tensor) -> Tensor:

@@ -6,8 +6,17 @@ import math
 
 import torch
 from torch import nn
+from torch.nn.utils.parametrizations import spectral_norm
+
+from xmbench.errors import unknown_name
 
 Tensor = torch.Tensor
+NORMS = ("batch", "spectral", "none")
+
+
+def discriminator_norm(option: str, loss: str) -> str:
+    """The norm a conditional D uses: the option, except that WGAN-GP never gets batch norm."""
+    return "none" if loss == "wgan-gp" and option == "batch" else option
 
 
 def n_halvings(resolution: int, to: int = 4) -> int:

@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from baselines.base import Baseline, frozen
-from baselines.nets import CondDiscriminator, n_halvings
+from baselines.nets import CondDiscriminator, discriminator_norm, n_halvings
 
 Tensor = torch.Tensor
 
@@ -97,6 +97,7 @@ class StackGAN(Baseline):
     DEFAULTS: dict[str, Any] = {
         "loss": "bce", "batch_size": 64, "steps": 1200, "lr_g": 2e-4, "lr_d": 2e-4, "betas": [0.5, 0.999],
         "ema": 0.0, "amp": True, "text_dim": 128, "nz": 64, "ca_dim": 64, "kl_weight": 2.0, "ngf": 32, "ndf": 32,
+        "d_norm": "spectral",
     }
 
     def __init__(self, vocab: list[str], resolution: int, max_len: int, **options: Any) -> None:
@@ -108,7 +109,7 @@ class StackGAN(Baseline):
         self.g["stage1"] = StageOne(resolution, nz, ca, o["ngf"])
         self.g["ca2"] = ConditioningAugmentation(o["text_dim"], ca)
         self.g["stage2"] = StageTwo(ca, o["ngf"])
-        norm = o["loss"] != "wgan-gp"
+        norm = discriminator_norm(o["d_norm"], o["loss"])
         self.d["stage1"] = CondDiscriminator(resolution // 2, o["text_dim"], o["ndf"], norm=norm)
         self.d["stage2"] = CondDiscriminator(resolution, o["text_dim"], o["ndf"], norm=norm)
         self.finish_init()

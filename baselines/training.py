@@ -138,11 +138,13 @@ def train(model: Baseline, suite: Suite, data: SplitTensors, out_dir: str | os.P
 def train_baseline(name: str, suite: str | Suite = "shapes", out_dir: str | os.PathLike = "xmbench-out/train",
                    steps: int | None = None, seed: int = 0, device: str = "cpu", loss: str | None = None,
                    eval_hook: EvalHook | None = None, quiet: bool = False, eval_every: int = 0,
-                   checkpoint_every: int = 250, train_limit: int | None = None, **options: Any) -> Path:
+                   checkpoint_every: int = 250, train_limit: int | None = None, samples: int = 16,
+                   **options: Any) -> Path:
     """Train baseline `name` on `suite`'s training split; returns the final checkpoint folder.
 
     steps: default the baseline's budget (options["steps"]); loss: override the objective;
-    train_limit: use only the first N training samples (tests); options: other baseline options.
+    train_limit: use only the first N training samples (tests); samples: captions in each checkpoint's
+    sample grid (the first of the suite's eval split; 0 = no grids); options: other baseline options.
     Rerunning with the same arguments continues from the last checkpoint in `out_dir`.
     """
     suite = as_suite(suite)
@@ -155,7 +157,7 @@ def train_baseline(name: str, suite: str | Suite = "shapes", out_dir: str | os.P
         model.to(device)
     except (RuntimeError, AssertionError) as e:
         raise InputError(f"device {device!r} is not usable here ({str(e).splitlines()[0]}); try --device cpu") from None
-    sample_captions = suite.captions(suite.eval_split, range(min(16, suite.size(suite.eval_split))))
+    sample_captions = suite.captions(suite.eval_split, range(min(samples, suite.size(suite.eval_split))))
     return train(model, suite, data, out_dir, steps=steps or model.options["steps"], seed=seed,
                  checkpoint_every=checkpoint_every, eval_every=eval_every, eval_hook=eval_hook,
                  sample_captions=sample_captions, quiet=quiet)
