@@ -41,8 +41,8 @@ def test_html_is_self_contained_and_escapes_every_caption():
     assert not re.search(r'(href|src)="https?:', page)
     for s in srcs:
         assert base64.b64decode(s.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
-    # bars (2 metrics) + samples + heatmap + curves
-    assert len(srcs) == 5
+    # bars + samples + heatmap + curves
+    assert len(srcs) == 4
     for section in ("Leaderboard", "Metrics with confidence intervals", "Samples: the same captions",
                     "Per-attribute accuracy", "Worst-scoring captions", "Training curves"):
         assert section in page

@@ -50,13 +50,14 @@ def _leaderboard_section(frame: pd.DataFrame) -> str:
 
 
 def _bars_section(frame: pd.DataFrame) -> str:
-    figs = []
-    for m in headline_metrics(frame.attrs["metrics"]):
-        png = plots.metric_bars_png(m, frame.attrs["higher_is_better"][m], list(frame["model"]), list(frame["role"]),
-                                    frame[m].to_numpy(float), frame[f"{m}_ci_low"].to_numpy(float),
-                                    frame[f"{m}_ci_high"].to_numpy(float))
-        figs.append(_img(png, f"{m} per model with confidence intervals"))
-    return "<h2>Metrics with confidence intervals</h2><div class=grid>" + "".join(figs) + "</div>"
+    panels = [{"metric": m, "higher_is_better": frame.attrs["higher_is_better"][m], "models": list(frame["model"]),
+               "roles": list(frame["role"]), "values": frame[m].to_numpy(float),
+               "lows": frame[f"{m}_ci_low"].to_numpy(float), "highs": frame[f"{m}_ci_high"].to_numpy(float)}
+              for m in headline_metrics(frame.attrs["metrics"])]
+    png = plots.metric_bars_png(panels)
+    return ("<h2>Metrics with confidence intervals</h2><p class=meta>Bars: point estimates; whiskers: "
+            "confidence intervals; green ceiling, olive reference, red floor.</p>"
+            + _img(png, "every headline metric per model with confidence intervals"))
 
 
 def _curves_section(records: list[dict[str, Any]]) -> str:

@@ -27,22 +27,31 @@ def _png(fig: plt.Figure, dpi: int = 100) -> bytes:
     return buf.getvalue()
 
 
-def metric_bars_png(metric: str, higher_is_better: bool, models: Sequence[str], roles: Sequence[str],
-                    values: Sequence[float], lows: Sequence[float], highs: Sequence[float]) -> bytes:
-    """Horizontal bars of one metric per model with CI whiskers; calibration rows coloured by role."""
-    y = np.arange(len(models))
-    v = np.asarray(values, dtype=float)
-    lo = np.where(np.isnan(lows), v, lows)
-    hi = np.where(np.isnan(highs), v, highs)
-    fig, ax = plt.subplots(figsize=(6.0, 0.45 * len(models) + 1.0))
-    ax.barh(y, v, color=[ROLE_COLOURS.get(r, "#777") for r in roles])
-    # the interval as drawn whiskers: a percentile bootstrap interval need not contain the estimate
-    ax.hlines(y, lo, hi, color="black", linewidth=1)
-    ax.plot(np.concatenate([lo, hi]), np.concatenate([y, y]), "|", color="black", markersize=8)
-    ax.set_yticks(y, labels=list(models))
-    ax.invert_yaxis()
-    ax.set_title(f"{metric} ({'higher' if higher_is_better else 'lower'} is better)", fontsize=10)
-    ax.grid(axis="x", alpha=0.3)
+def metric_bars_png(panels: Sequence[dict], columns: int = 3) -> bytes:
+    """One panel per metric: horizontal bars per model with CI whiskers, calibration rows coloured by role.
+
+    Each panel: {"metric", "higher_is_better", "models", "roles", "values", "lows", "highs"}.
+    """
+    rows = -(-len(panels) // columns)
+    height = 0.32 * len(panels[0]["models"]) + 0.9
+    fig, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, height * rows), squeeze=False)
+    for ax in axes.flat[len(panels):]:
+        ax.axis("off")
+    for ax, p in zip(axes.flat, panels):
+        y = np.arange(len(p["models"]))
+        v = np.asarray(p["values"], dtype=float)
+        lo = np.where(np.isnan(p["lows"]), v, p["lows"])
+        hi = np.where(np.isnan(p["highs"]), v, p["highs"])
+        ax.barh(y, v, color=[ROLE_COLOURS.get(r, "#777") for r in p["roles"]])
+        # the interval as drawn whiskers: a percentile bootstrap interval need not contain the estimate
+        ax.hlines(y, lo, hi, color="black", linewidth=1)
+        ax.plot(np.concatenate([lo, hi]), np.concatenate([y, y]), "|", color="black", markersize=7)
+        ax.set_yticks(y, labels=list(p["models"]), fontsize=8)
+        ax.invert_yaxis()
+        ax.set_title(f"{p['metric']} ({'higher' if p['higher_is_better'] else 'lower'} is better)", fontsize=9)
+        ax.tick_params(axis="x", labelsize=7)
+        ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
     return _png(fig)
 
 

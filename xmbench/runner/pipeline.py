@@ -171,7 +171,8 @@ def _reference_stats(ev: _Evaluation, extractor: CachingExtractor, cache: Tensor
     for chunk in ev.reference_chunks():
         builder.update_reference(chunk)
     stats = builder.reference_stats()
-    stats.save(path)
+    with _threads(1):
+        stats.save(path)  # computes and stores sqrt(sigma_ref) (one eigh)
     return stats
 
 
