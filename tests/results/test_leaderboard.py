@@ -1,13 +1,9 @@
-import threading
-import time
-
 import pandas as pd
 import pytest
 from record_factory import make_record
 
 from xmbench.errors import InputError
-from xmbench.results import leaderboard_frame, record_filename, to_markdown, update_leaderboard, write_record
-from xmbench.results import publish
+from xmbench.results import leaderboard_frame, to_markdown
 
 
 def _records():
@@ -59,42 +55,3 @@ def test_refuses_mixed_suites_and_duplicate_models():
         leaderboard_frame([make_record("a"), make_record("a")])
     with pytest.raises(InputError, match="unknown metric to rank by 'fd_shape'; did you mean 'fd_shapes'"):
         leaderboard_frame([make_record("a")], rank_by="fd_shape")
-
-
-def test_concurrent_writers_lose_nothing(tmp_path, monkeypatch):
-    """Writer A reads the folder, stalls; B adds its record and updates. With the lock, A's late write
-    cannot drop B's row; without it (control), it does."""
-    def run(lock):
-        out, results = tmp_path / lock.__name__ / "board.md", tmp_path / lock.__name__ / "results"
-        monkeypatch.setattr(publish, "file_lock", lock)
-        a, b = make_record("model-a", seed=1), make_record("model-b", seed=2)
-        write_record(results / record_filename(a), a)
-        read_done = threading.Event()
-        real_frame = publish.leaderboard_frame
-
-        def slow_frame(records, **kw):
-            frame = real_frame(records, **kw)
-            if threading.current_thread().name == "A":
-                read_done.set()
-                time.sleep(0.5)
-            return frame
-        monkeypatch.setattr(publish, "leaderboard_frame", slow_frame)
-
-        def writer_b():
-            read_done.wait()
-            write_record(results / record_filename(b), b)
-            update_leaderboard(out, results, b)
-        ta = threading.Thread(target=update_leaderboard, args=(out, results, a), name="A")
-        tb = threading.Thread(target=writer_b, name="B")
-        ta.start(), tb.start(), ta.join(), tb.join()
-        return out.read_text(), out.with_suffix(".csv").read_text()
-
-    md, csv = run(publish.file_lock)
-    assert "model-a" in md and "model-b" in md and "model-a" in csv and "model-b" in csv
-
-    import contextlib
-
-    def no_lock(path):
-        return contextlib.nullcontext()
-    md, _ = run(no_lock)
-    assert "model-b" not in md  # the control shows the race the lock prevents

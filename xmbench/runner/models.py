@@ -92,7 +92,10 @@ def prepare_baseline(spec: ModelSpec, config: RunConfig, suite: Suite, train_roo
     steps = _training_budget(spec)
     options = {k: v for k, v in spec.options.items() if k != "steps"}
     extra = {k: config.train_options[k] for k in ("train_limit", "checkpoint_every") if k in config.train_options}
-    key = content_key("train", spec.source, options, steps, spec.seed, suite.protocol(), extra.get("train_limit"))
+    from baselines.registry import BASELINES
+    # the class defaults join the key: a change of the baseline's defaults trains afresh
+    key = content_key("train", spec.source, BASELINES[spec.source].DEFAULTS, options, steps, spec.seed,
+                      suite.protocol(), extra.get("train_limit"))
     run_dir = train_root / f"{spec.name}-{key[:12]}"
     t0, trained_now = time.perf_counter(), False
     with file_lock(run_dir):
