@@ -29,22 +29,28 @@ class CondDiscriminator(nn.Module):
 
     Strided 4x4 convolutions take (N,3,R,R) down to (N, ndf*2^k, 4, 4); the sentence vector is
     projected to `proj` dims, replicated over the 4x4 grid and concatenated; a 1x1 and a 4x4
-    convolution give one logit per image (N,). norm=False drops batch norm (for WGAN-GP).
+    convolution give one logit per image (N,).
+
+    norm: "batch" (DCGAN's batch norm after every inner convolution), "spectral" (spectral
+    normalisation of every layer, Miyato et al. 2018) or "none" (for WGAN-GP's per-sample penalty).
     """
 
-    def __init__(self, resolution: int, text_dim: int, ndf: int = 32, proj: int = 64, norm: bool = True) -> None:
+    def __init__(self, resolution: int, text_dim: int, ndf: int = 32, proj: int = 64, norm: str = "batch") -> None:
         super().__init__()
-        layers: list[nn.Module] = [nn.Conv2d(3, ndf, 4, 2, 1), nn.LeakyReLU(0.2, inplace=True)]
+        if norm not in NORMS:
+            raise unknown_name("discriminator norm", norm, NORMS)
+        sn = spectral_norm if norm == "spectral" else (lambda m: m)
+        layers: list[nn.Module] = [sn(nn.Conv2d(3, ndf, 4, 2, 1)), nn.LeakyReLU(0.2, inplace=True)]
         ch = ndf
         for _ in range(n_halvings(resolution) - 1):
-            layers += [nn.Conv2d(ch, ch * 2, 4, 2, 1, bias=not norm)]
-            layers += [nn.BatchNorm2d(ch * 2)] if norm else []
+            layers += [sn(nn.Conv2d(ch, ch * 2, 4, 2, 1, bias=norm != "batch"))]
+            layers += [nn.BatchNorm2d(ch * 2)] if norm == "batch" else []
             layers += [nn.LeakyReLU(0.2, inplace=True)]
             ch *= 2
         self.image = nn.Sequential(*layers)
-        self.text = nn.Sequential(nn.Linear(text_dim, proj), nn.LeakyReLU(0.2, inplace=True))
-        self.joint = nn.Sequential(nn.Conv2d(ch + proj, ch, 1), nn.LeakyReLU(0.2, inplace=True),
-                                   nn.Conv2d(ch, 1, 4))
+        self.text = nn.Sequential(sn(nn.Linear(text_dim, proj)), nn.LeakyReLU(0.2, inplace=True))
+        self.joint = nn.Sequential(sn(nn.Conv2d(ch + proj, ch, 1)), nn.LeakyReLU(0.2, inplace=True),
+                                   sn(nn.Conv2d(ch, 1, 4)))
 
     def forward(self, images: Tensor, text: Tensor) -> Tensor:
         h = self.image(images)
