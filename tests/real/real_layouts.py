@@ -9,7 +9,7 @@ import numpy as np
 from PIL import Image
 
 CUB_TRAIN = ["001.Black_footed_Albatross", "002.Laysan_Albatross"]
-CUB_TEST = ["003.Sooty_Albatross"]
+CUB_TEST = ["003.Sooty_Albatross", "004.Groove_billed_Ani"]
 OXFORD_TRAIN = ["class_00001", "class_00002"]
 OXFORD_TEST = ["class_00003"]
 
@@ -29,11 +29,12 @@ def _reed_text(root: Path, train: list[str], test: list[str], stems: dict[str, l
             path.write_text("".join(f"{stem} caption {j}\n" for j in range(10)))
 
 
-def make_cub(root: Path, per_class: int = 2, size: tuple[int, int] = (48, 36)) -> Path:
+def make_cub(root: Path, per_class: int = 2, size: tuple[int, int] = (48, 36), test_classes: int = 1) -> Path:
     """CUB_200_2011/ (images, images.txt, bounding_boxes.txt) + Reed's text_c10 and class lists."""
     rng = np.random.default_rng(1)
     stems, image_lines, box_lines = {}, [], []
-    for c, cls in enumerate(CUB_TRAIN + CUB_TEST):
+    test = CUB_TEST[:test_classes]
+    for c, cls in enumerate(CUB_TRAIN + test):
         stems[cls] = [f"{cls.split('.')[1]}_{k:04d}_{100 + c}" for k in range(per_class)]
         for stem in stems[cls]:
             _image(root / "CUB_200_2011" / "images" / cls / f"{stem}.jpg", rng, size)
@@ -41,7 +42,7 @@ def make_cub(root: Path, per_class: int = 2, size: tuple[int, int] = (48, 36)) -
             box_lines.append(f"{len(box_lines) + 1} 10.0 8.0 12.0 10.0")
     (root / "CUB_200_2011" / "images.txt").write_text("\n".join(image_lines) + "\n")
     (root / "CUB_200_2011" / "bounding_boxes.txt").write_text("\n".join(box_lines) + "\n")
-    _reed_text(root, CUB_TRAIN, CUB_TEST, stems)
+    _reed_text(root, CUB_TRAIN, test, stems)
     return root
 
 

@@ -29,16 +29,16 @@ def test_inception_matches_torch_fidelity_on_its_own_loading(inception, inceptio
     assert (info.id, info.input_size, info.resize, info.feature_dim) == ("inception-v3-fid", 299, "tf1-bilinear", 2048)
     assert info.weights_hash == hashlib.sha256(inception_file.read_bytes()).hexdigest()
     assert info.yields == {"features", "logits"}
-    images = _images(2, 40)
-    out = inception.images(images)
     # the reference: torch-fidelity's network loading the same file by itself (test-made file, so unpickling is safe)
     ref = FeatureExtractorInceptionV3("inception-v3-compat", ["2048", "logits_unbiased"],
                                       feature_extractor_weights_path=str(inception_file))
-    with torch.no_grad():
-        features, logits = ref(images)
-    assert out["features"].shape == (2, 2048) and out["logits"].shape == (2, 1008)
-    assert torch.equal(out["features"], features) and torch.equal(out["logits"], logits)
-    assert float(out["features"].std(0).mean()) > 1e-3  # the random network is not degenerate
+    for images in (_images(1, 299), _images(1, 40)):  # the network's own size, and the TF1-bilinear resize
+        out = inception.images(images)
+        with torch.no_grad():
+            features, logits = ref(images)
+        assert out["features"].shape == (1, 2048) and out["logits"].shape == (1, 1008)
+        assert torch.equal(out["features"], features) and torch.equal(out["logits"], logits)
+    assert float(out["features"].std()) > 1e-3  # the random network is not degenerate
     # IS logits leave out the fc bias, as the original Inception Score code and torch-fidelity do
     assert torch.allclose(out["logits"], out["features"] @ inception_state["fc.weight"].T, rtol=1e-4, atol=1e-4)
 
