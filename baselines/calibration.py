@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from collections import Counter
 
+import numpy as np
+import scipy.sparse
 import torch
 
 from baselines.data import load_split
@@ -63,23 +65,27 @@ class RetrievalGenerator:
         df = Counter(t for d in docs for t in d)
         self.vocab = {t: i for i, t in enumerate(sorted(df))}
         n = len(docs)
-        self.idf = torch.tensor([math.log((1 + n) / (1 + df[t])) + 1 for t in sorted(df)])
-        self.matrix = self._vectors(docs).to_sparse_csr()
+        self.idf = [math.log((1 + n) / (1 + df[t])) + 1 for t in sorted(df)]
+        self.matrix = self._vectors(docs)
 
-    def _vectors(self, docs: list[Counter]) -> torch.Tensor:
-        rows = torch.zeros(len(docs), len(self.vocab))
+    def _vectors(self, docs: list[Counter]) -> scipy.sparse.csr_matrix:
+        """L2-normalised TF-IDF rows, (len(docs), vocabulary) sparse float64."""
+        rows, cols, vals = [], [], []
         for r, d in enumerate(docs):
             for t, k in d.items():
                 if t in self.vocab:
-                    rows[r, self.vocab[t]] = k
-        rows = rows * self.idf
-        return rows / rows.norm(dim=1, keepdim=True).clamp(min=1e-12)
+                    rows.append(r)
+                    cols.append(self.vocab[t])
+                    vals.append(k * self.idf[self.vocab[t]])
+        m = scipy.sparse.csr_matrix((vals, (rows, cols)), shape=(len(docs), len(self.vocab)))
+        norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
+        return scipy.sparse.diags(1 / np.maximum(norms, 1e-12)) @ m
 
     def nearest(self, captions: list[str]) -> torch.Tensor:
         """int64 (N,) training indices of the closest captions."""
         q = self._vectors([Counter(_terms(c)) for c in captions])
-        scores = (self.matrix @ q.T).T  # (N, n_train)
-        return scores.argmax(dim=1)
+        scores = (q @ self.matrix.T).toarray()  # (N, n_train)
+        return torch.from_numpy(scores.argmax(axis=1)).to(torch.int64)
 
     def generate(self, captions: list[str], seed: int) -> torch.Tensor:
         return self.data.images[self.nearest(list(captions))]
