@@ -30,23 +30,32 @@ def random_evaluator(tmp_path_factory, shapes):
     return path
 
 
-def tiny_config(weights, models: str | None = None, samples: int = 120, extra: str = "") -> str:
+TINY_MODELS = """
+[[models]]
+name = "gan-int-cls"
+baseline = "gan-int-cls"
+steps = 2
+options = { batch_size = 8, ngf = 8, ndf = 8 }
+
+[[models]]
+name = "real"
+calibration = "real"
+
+[[models]]
+name = "noise"
+calibration = "noise"
+"""
+
+MODELS_WITH_DEGRADED = TINY_MODELS + """
+[[models]]
+name = "degraded"
+import = "degraded_generator:NoisyReal"
+options = { strength = 60.0 }
+"""
+
+
+def tiny_config(weights, models: str = TINY_MODELS, samples: int = 120) -> str:
     """A TOML config that runs in seconds: 120 captions, few bootstrap resamples, tiny training."""
-    models = models if models is not None else """
-        [[models]]
-        name = "gan-int-cls"
-        baseline = "gan-int-cls"
-        steps = 2
-        options = { batch_size = 8, ngf = 8, ndf = 8 }
-
-        [[models]]
-        name = "real"
-        calibration = "real"
-
-        [[models]]
-        name = "noise"
-        calibration = "noise"
-        """
     return textwrap.dedent(f"""
         [suite]
         name = "shapes"
@@ -71,40 +80,7 @@ def tiny_config(weights, models: str | None = None, samples: int = 120, extra: s
         device = "cpu"
         train_limit = 64
         checkpoint_every = 2
-        {extra}
-        """) + textwrap.dedent(models)
-
-
-@pytest.fixture
-def tiny(tmp_path, random_evaluator):
-    """Write a tiny config into tmp_path; returns its path."""
-    def make(**kw) -> str:
-        path = tmp_path / "tiny.toml"
-        path.write_text(tiny_config(random_evaluator, **kw))
-        return str(path)
-    return make
-
-
-MODELS_WITH_DEGRADED = """
-[[models]]
-name = "gan-int-cls"
-baseline = "gan-int-cls"
-steps = 2
-options = { batch_size = 8, ngf = 8, ndf = 8 }
-
-[[models]]
-name = "real"
-calibration = "real"
-
-[[models]]
-name = "noise"
-calibration = "noise"
-
-[[models]]
-name = "degraded"
-import = "degraded_generator:NoisyReal"
-options = { strength = 60.0 }
-"""
+        """) + models
 
 
 def records_by_model(out: Path) -> dict[str, Path]:
