@@ -5,13 +5,11 @@ import pytest
 import torch
 import torch_fidelity
 
+from xmbench.extractors.inception import UInt8Images
 from xmbench.metrics.evaluator import Evaluator
 
 
-class _Images(torch.utils.data.Dataset):
-    """uint8 (3,H,W) images, the input torch-fidelity takes from a Dataset."""
-
-    def __init__(self, images: torch.Tensor) -> None:
+def __init__(self, images: torch.Tensor) -> None:
         self.images = images
 
     def __len__(self) -> int:
@@ -43,7 +41,7 @@ def test_fid_matches_torch_fidelity_through_the_resize_path(inception, inception
     size = 64
     generated, real = fixture_images(6, size, seed=size), fixture_images(6, size, seed=size + 1)
     ref = torch_fidelity.calculate_metrics(
-        input1=_Images(generated), input2=_Images(real), fid=True, feature_extractor="inception-v3-compat",
+        input1=UInt8Images(generated), input2=UInt8Images(real), fid=True, feature_extractor="inception-v3-compat",
         feature_extractor_weights_path=str(inception_file), cuda=False, batch_size=6, verbose=False,
         cache=False, save_cpu_ram=True)["frechet_inception_distance"]
     ev = Evaluator(inception, ["fid"], bootstrap=0)

@@ -65,6 +65,20 @@ def build_network(state: dict[str, torch.Tensor], *, biased_logits: bool, path: 
     return net.eval()
 
 
+class UInt8Images(torch.utils.data.Dataset):
+    """uint8 images (N,3,H,W) as the Dataset torch-fidelity's calculate_metrics accepts (for peer
+    comparisons: tests and benchmarks); item i is the (3,H,W) tensor."""
+
+    def __init__(self, images: torch.Tensor) -> None:
+        self.images = check_images(images, name="UInt8Images")
+
+    def __len__(self) -> int:
+        return self.images.shape[0]
+
+    def __getitem__(self, i: int) -> torch.Tensor:
+        return self.images[i]
+
+
 def random_weights(seed: int = 0) -> dict[str, torch.Tensor]:
     """A random-weight state dict for torch-fidelity's InceptionV3 (tests and benchmarks; no download).
 
