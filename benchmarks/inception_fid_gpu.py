@@ -26,16 +26,6 @@ from xmbench.extractors.inception import InceptionExtractor, UInt8Images, random
 from xmbench.metrics.evaluator import Evaluator
 
 
-def __init__(self, images: torch.Tensor) -> None:
-        self.images = images
-
-    def __len__(self) -> int:
-        return self.images.shape[0]
-
-    def __getitem__(self, i: int) -> torch.Tensor:
-        return self.images[i]
-
-
 def make_images(n: int, size: int, seed: int, chunk: int = 500) -> torch.Tensor:
     """uint8 (n,3,size,size): 8x8 random colour grids upsampled bilinearly, plus pixel noise (CPU)."""
     g = torch.Generator().manual_seed(seed)

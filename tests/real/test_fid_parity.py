@@ -9,16 +9,6 @@ from xmbench.extractors.inception import UInt8Images
 from xmbench.metrics.evaluator import Evaluator
 
 
-def __init__(self, images: torch.Tensor) -> None:
-        self.images = images
-
-    def __len__(self) -> int:
-        return self.images.shape[0]
-
-    def __getitem__(self, i: int) -> torch.Tensor:
-        return self.images[i]
-
-
 def fixture_images(n: int, size: int, seed: int) -> torch.Tensor:
     """Smooth colour fields with a bright disc: varied content, like photographs (uint8 (n,3,size,size))."""
     rng = np.random.default_rng(seed)
