@@ -108,8 +108,8 @@ class DFGAN(Baseline):
     name = "dfgan"
     summary = "DF-GAN (Tao et al. 2022): deep fusion blocks, one-way D, hinge + MA-GP"
     DEFAULTS: dict[str, Any] = {
-        "loss": "hinge", "batch_size": 32, "steps": 1500, "lr_g": 1e-4, "lr_d": 4e-4, "betas": [0.0, 0.9],
-        "ema": 0.0, "amp": True, "text_dim": 128, "nz": 64, "ngf": 16, "ndf": 16,
+        "loss": "hinge", "batch_size": 32, "steps": 600, "lr_g": 1e-4, "lr_d": 4e-4, "betas": [0.0, 0.9],
+        "ema": 0.0, "amp": True, "text_dim": 128, "nz": 64, "ngf": 8, "ndf": 8,
         "ma_gp_weight": 2.0, "ma_gp_power": 6.0,
     }
 

@@ -46,7 +46,7 @@ class GanIntCls(Baseline):
     name = "gan-int-cls"
     summary = "GAN-INT-CLS (Reed et al. 2016): text-conditioned DCGAN, matching-aware D, GAN-INT"
     DEFAULTS: dict[str, Any] = {
-        "loss": "hinge", "batch_size": 64, "steps": 1500, "lr_g": 2e-4, "lr_d": 2e-4, "betas": [0.5, 0.999],
+        "loss": "hinge", "batch_size": 32, "steps": 600, "lr_g": 2e-4, "lr_d": 2e-4, "betas": [0.5, 0.999],
         "ema": 0.0, "amp": True, "text_dim": 128, "nz": 64, "ngf": 32, "ndf": 32, "interp_weight": 1.0,
         "d_norm": "spectral",
     }

@@ -95,8 +95,8 @@ class StackGAN(Baseline):
     name = "stackgan"
     summary = "StackGAN (Zhang et al. 2017): conditioning augmentation + KL, stage I at R/2, stage II to R"
     DEFAULTS: dict[str, Any] = {
-        "loss": "bce", "batch_size": 64, "steps": 1200, "lr_g": 2e-4, "lr_d": 2e-4, "betas": [0.5, 0.999],
-        "ema": 0.0, "amp": True, "text_dim": 128, "nz": 64, "ca_dim": 64, "kl_weight": 2.0, "ngf": 32, "ndf": 32,
+        "loss": "bce", "batch_size": 32, "steps": 500, "lr_g": 2e-4, "lr_d": 2e-4, "betas": [0.5, 0.999],
+        "ema": 0.0, "amp": True, "text_dim": 128, "nz": 64, "ca_dim": 64, "kl_weight": 2.0, "ngf": 16, "ndf": 16,
         "d_norm": "spectral",
     }
 
