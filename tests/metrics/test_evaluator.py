@@ -74,7 +74,8 @@ def test_bad_image_inputs_raise_one_line_errors(toy):
         with pytest.raises(InputError, match=message):
             ev.update(images)
     ev_float = Evaluator(toy, ["fd"], bootstrap=0, float_input=True)
-    for message, images in {"down to -1": torch.rand(4, 3, 8, 8) * 2 - 1, "up to 2": torch.rand(4, 3, 8, 8) * 2,
+    for message, images in {"down to -1": torch.linspace(-1, 1, 768).reshape(4, 3, 8, 8),
+                            "up to 2": torch.linspace(0, 2, 768).reshape(4, 3, 8, 8),
                             "NaN": torch.full((4, 3, 8, 8), float("nan"))}.items():
         with pytest.raises(InputError, match=message) as info:
             ev_float.update(images)

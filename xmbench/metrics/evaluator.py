@@ -35,7 +35,9 @@ class Evaluator:
     metrics: registry names (`xmbench.metrics.list_metrics()`); "fid" is accepted only with the
     Inception extractor. reference: fixed reference statistics (else built by update_reference).
     bootstrap: resamples for percentile CIs (0: none); confidence: CI level. options: per-metric
-    options, e.g. {"kid": {"subsets": 50, "subset_size": 500}, "r_precision": {"folds": 10}}.
+    options, e.g. {"kid": {"subsets": 50, "subset_size": 500}, "r_precision": {"folds": 10}}; a
+    per-metric "bootstrap" overrides the global count (e.g. {"fd": {"bootstrap": 200}}: each FD
+    resample costs one d×d eigvalsh plus N·d² flops).
     float_input: accept float images in [0,1] (converted to uint8 by rounding).
     """
 
@@ -62,7 +64,9 @@ class Evaluator:
             if missing:
                 raise InputError(f"metric {name!r} needs {sorted(missing)}, which extractor {info.id!r} does not "
                                  f"yield (it yields {sorted(info.yields)}); choose another extractor")
-            ctx = MetricContext(info, reference, seed, bootstrap, confidence, dict(options.get(key, {})))
+            opts = dict(options.get(key, {}))
+            ctx = MetricContext(info, reference, seed, int(opts.pop("bootstrap", bootstrap)), confidence, opts)
+            check_bootstrap(ctx.bootstrap, confidence)
             self._contexts.append(ctx)
             self.metrics[key] = spec.factory(ctx)
             self.needs |= spec.needs

@@ -4,7 +4,8 @@ Protocol (torch-fidelity's): `subsets` random subsets of `subset_size` from each
 `numpy.random.RandomState(seed).choice(n, subset_size, replace=False)` — generated side first, then
 reference — per subset; value = mean of the subset MMD², std = population std (np.std) over subsets.
 With the same seed and sizes, subsets are identical to torch-fidelity's `kid_features_to_metric`.
-Kernels are computed in float64 by default (`dtype`); KID can be negative (it is unbiased).
+The Gram matrix xᵀy is computed in the features' dtype (float32 features: float32 matmul, as the
+peers do; float64 features: float64), the cube and all sums in float64. KID can be negative (unbiased).
 """
 
 from __future__ import annotations
@@ -30,8 +31,13 @@ class KIDResult:
 
 
 def poly_kernel(x: torch.Tensor, y: torch.Tensor, degree: int = 3, coef0: float = 1.0) -> torch.Tensor:
-    """(x yᵀ / d + coef0) ** degree, (N,M)."""
-    return (x @ y.mT / x.shape[1] + coef0) ** degree
+    """(x yᵀ / d + coef0) ** degree, (N,M) float64; the Gram matmul runs in the inputs' dtype."""
+    return ((x @ y.mT).double() / x.shape[1] + coef0) ** degree
+
+
+def _common_float(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    dtype = torch.promote_types(torch.promote_types(x.dtype, y.dtype), torch.float32)
+    return x.to(dtype), y.to(dtype)
 
 
 def mmd2_unbiased(k_xx: torch.Tensor, k_xy: torch.Tensor, k_yy: torch.Tensor) -> torch.Tensor:
@@ -51,8 +57,8 @@ def subset_indices(n_gen: int, n_ref: int, subsets: int, subset_size: int, seed:
 
 
 def kernel_inception_distance(generated: torch.Tensor, reference: torch.Tensor, subsets: int = 100,
-                              subset_size: int = 1000, seed: int = 2020, degree: int = 3, coef0: float = 1.0,
-                              dtype: torch.dtype = torch.float64) -> KIDResult:
+                              subset_size: int = 1000, seed: int = 2020, degree: int = 3,
+                              coef0: float = 1.0) -> KIDResult:
     """KID between generated (N,D) and reference (M,D) features; see the module docstring."""
     if generated.ndim != 2 or reference.ndim != 2 or generated.shape[1] != reference.shape[1]:
         raise InputError(f"KID needs features (N,D) and (M,D), got {tuple(generated.shape)} and {tuple(reference.shape)}")
@@ -62,7 +68,7 @@ def kernel_inception_distance(generated: torch.Tensor, reference: torch.Tensor, 
     if size < subset_size:
         warnings.warn(f"KID subset size reduced from {subset_size} to {size} (fewer samples); values from "
                       "different subset sizes have different variance", UserWarning, stacklevel=2)
-    x, y = generated.to(dtype), reference.to(dtype)
+    x, y = _common_float(generated, reference)
     values = np.empty(subsets)
     for i, (gi, ri) in enumerate(subset_indices(x.shape[0], y.shape[0], subsets, size, seed)):
         fx, fy = x[torch.as_tensor(gi, device=x.device)], y[torch.as_tensor(ri, device=y.device)]
@@ -83,12 +89,12 @@ class KernelInceptionDistance(Metric):
     full_state_update = False
 
     def __init__(self, subsets: int = 100, subset_size: int = 1000, seed: int = 2020, degree: int = 3,
-                 coef0: float = 1.0, dtype: torch.dtype = torch.float64, **kwargs) -> None:
+                 coef0: float = 1.0, **kwargs) -> None:
         super().__init__(**kwargs)
         if subsets < 1 or subset_size < 2:
             raise InputError(f"KID needs subsets ≥ 1 and subset_size ≥ 2, got {subsets} and {subset_size}")
         self.subsets, self.subset_size, self.seed = subsets, subset_size, seed
-        self.degree, self.coef0, self.kernel_dtype = degree, coef0, dtype
+        self.degree, self.coef0 = degree, coef0
         self.add_state("gen_features", [], dist_reduce_fx="cat")
         self.add_state("real_features", [], dist_reduce_fx="cat")
 
@@ -99,8 +105,7 @@ class KernelInceptionDistance(Metric):
         if not self.gen_features or not self.real_features:
             raise InputError("KID needs both generated and real features; feed real ones with real=True")
         r = kernel_inception_distance(dim_zero_cat(self.gen_features), dim_zero_cat(self.real_features),
-                                      self.subsets, self.subset_size, self.seed, self.degree, self.coef0,
-                                      self.kernel_dtype)
+                                      self.subsets, self.subset_size, self.seed, self.degree, self.coef0)
         return torch.tensor(r.mean, dtype=torch.float64), torch.tensor(r.std, dtype=torch.float64)
 
 
@@ -110,11 +115,11 @@ def kid_bootstrap(generated: torch.Tensor, reference: torch.Tensor, resamples: i
 
     With multinomial counts w (Σw = n) a resample's generated–generated term is
     (wᵀK w − Σ w_i K_ii) / (n(n−1)) and its cross term wᵀ(K_xy 1) / (n m); the reference term is fixed.
-    Kernels are built in row blocks (memory O(block·n + resamples·n)), float64.
+    Kernels are built in row blocks (memory O(block·n + resamples·n)), summed in float64.
     """
     from xmbench.metrics.bootstrap import resample_counts
 
-    x, y = generated.double(), reference.double()
+    x, y = _common_float(generated, reference)
     n, m = x.shape[0], y.shape[0]
     yy = torch.zeros((), dtype=torch.float64, device=y.device)
     for lo in range(0, m, block):

@@ -1,0 +1,129 @@
+"""End to end: FD + KID + IS on 10k generated and 10k real images with one shared extractor.
+
+xmbench: one `Evaluator(extractor, ["fd", "kid", "is"])`, one extractor pass per batch for all
+three metrics (bootstrap=0, as the peers compute no CIs; a second line times the default CIs for FD
+with 100 resamples). Peer: torchmetrics' FrechetInceptionDistance, KernelInceptionDistance and
+InceptionScore, each given the same extractor as its `feature` module and the same images (so the
+generated images go through the extractor three times, the real ones twice). Same KID protocol
+(100 subsets of 1000), same IS splits (10).
+
+The extractor is a fixed random-weight CNN on 32×32 shapes images with Inception's output sizes
+(2048 features, 1008 logits), so the FD/KID maths has the standard dimension; the time it takes per
+image is far below Inception's, which makes the ratio a lower bound for real Inception on the same
+hardware. Prints medians of the repeats and the ratio.
+Usage: python benchmarks/evaluator_speed.py [--n 10000] [--repeats 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+import warnings
+
+import torch
+from torchmetrics.image.fid import FrechetInceptionDistance
+from torchmetrics.image.inception import InceptionScore
+from torchmetrics.image.kid import KernelInceptionDistance
+
+from xmbench.data.shapes import ShapesSuite
+from xmbench.extractors.base import Extractor, ExtractorInfo
+from xmbench.metrics.evaluator import Evaluator
+
+
+class BenchNet(torch.nn.Module):
+    """Random-weight CNN: uint8 (N,3,32,32) -> (features (N,2048), logits (N,1008))."""
+
+    def __init__(self, dim: int = 2048, classes: int = 1008) -> None:
+        super().__init__()
+        torch.manual_seed(0)
+        self.body = torch.nn.Sequential(
+            torch.nn.Conv2d(3, 64, 3, 2, 1), torch.nn.ReLU(), torch.nn.Conv2d(64, 128, 3, 2, 1), torch.nn.ReLU(),
+            torch.nn.Conv2d(128, 256, 3, 2, 1), torch.nn.ReLU(), torch.nn.Flatten(),
+            torch.nn.Linear(256 * 16, dim), torch.nn.ReLU())
+        self.head = torch.nn.Linear(dim, classes)
+        self.eval()
+
+    @torch.no_grad()
+    def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        f = self.body(images.float() / 255.0)
+        return f, self.head(f)
+
+
+class BenchExtractor(Extractor):
+    def __init__(self, net: BenchNet) -> None:
+        self.net = net
+        self.info = ExtractorInfo("bench-cnn", "0" * 64, 32, "none", 2048,
+                                  frozenset({"features", "logits"}))
+
+    def images(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
+        f, logits = self.net(images)
+        return {"features": f, "logits": logits}
+
+
+class Features(torch.nn.Module):        # the peers' `feature=` modules, sharing the same network
+    def __init__(self, net: BenchNet, which: int) -> None:
+        super().__init__()
+        self.net, self.which, self.num_features = net, which, 2048
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return self.net(images)[self.which]
+
+
+def run_xmbench(ext: Extractor, real: torch.Tensor, gen: torch.Tensor, batch: int, fd_bootstrap: int) -> dict:
+    ev = Evaluator(ext, ["fd", "kid", "is"], bootstrap=0, options={"fd": {"bootstrap": fd_bootstrap}})
+    for i in range(0, len(real), batch):
+        ev.update_reference(real[i:i + batch])
+    for i in range(0, len(gen), batch):
+        ev.update(gen[i:i + batch])
+    return {k: v.value for k, v in ev.compute().items()}
+
+
+def run_torchmetrics(net: BenchNet, real: torch.Tensor, gen: torch.Tensor, batch: int) -> dict:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fid = FrechetInceptionDistance(feature=Features(net, 0))
+        kid = KernelInceptionDistance(feature=Features(net, 0), subsets=100, subset_size=1000)
+        isc = InceptionScore(feature=Features(net, 1), splits=10)
+    for i in range(0, len(real), batch):
+        fid.update(real[i:i + batch], real=True)
+        kid.update(real[i:i + batch], real=True)
+    for i in range(0, len(gen), batch):
+        fid.update(gen[i:i + batch], real=False)
+        kid.update(gen[i:i + batch], real=False)
+        isc.update(gen[i:i + batch])
+    return {"fd": float(fid.compute()), "kid": float(kid.compute()[0]), "is": float(isc.compute()[0])}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--n", type=int, default=10_000)
+    ap.add_argument("--batch", type=int, default=500)
+    ap.add_argument("--repeats", type=int, default=1)
+    args = ap.parse_args()
+    suite = ShapesSuite()
+    real = suite.batch("train", range(args.n)).images
+    gen = suite.batch("train", range(args.n, 2 * args.n)).images
+    net = BenchNet()
+    ext = BenchExtractor(net)
+    ours, peer, boot = [], [], []
+    for _ in range(args.repeats):
+        t = time.perf_counter()
+        ov = run_xmbench(ext, real, gen, args.batch, 0)
+        ours.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        pv = run_torchmetrics(net, real, gen, args.batch)
+        peer.append(time.perf_counter() - t)
+    t = time.perf_counter()
+    run_xmbench(ext, real, gen, args.batch, 100)
+    boot.append(time.perf_counter() - t)
+    o, p = statistics.median(ours), statistics.median(peer)
+    print(f"FD+KID+IS, {args.n:,} generated + {args.n:,} real images, {torch.get_num_threads()} threads: xmbench "
+          f"Evaluator {o:.1f} s; torchmetrics FID+KID+IS classes {p:.1f} s; ratio {p / o:.2f}x")
+    print(f"values: xmbench FD {ov['fd_bench']:.6g} KID {ov['kid']:.6g} IS {ov['is']:.6g}; torchmetrics FD "
+          f"{pv['fd']:.6g} KID {pv['kid']:.6g} (unseeded subsets) IS {pv['is']:.6g} (unseeded splits)")
+    print(f"xmbench with a 100-resample FD bootstrap CI: {boot[0]:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
