@@ -98,7 +98,8 @@ class Protocol:
         if samples < 2:
             raise InputError(f"protocol {self.name!r}: samples must be at least 2, got {samples}")
         base = self.name.split("@")[0]
-        return replace(self, name=base if samples == PRESETS[base].samples else f"{base}@{samples}", samples=samples)
+        standard = PRESETS[base].samples if base in PRESETS else None
+        return replace(self, name=base if samples == standard else f"{base}@{samples}", samples=samples)
 
     def with_encoder(self, extractor: str) -> Protocol:
         """Add the AttnGAN/DM-GAN R-precision stage, reported as "r_precision", with `extractor` (a
