@@ -19,8 +19,8 @@ class DCGANGenerator(nn.Module):
     """(noise (N,nz), sentence (N,text_dim)) -> float (N,3,R,R) in [-1,1].
 
     The sentence vector is projected to `proj` dims (leaky ReLU) and concatenated with the noise;
-    a 4x4 transposed convolution and log2(R/4) stride-2 transposed convolutions (batch norm, ReLU)
-    reach the resolution.
+    a linear layer makes a 4x4 map, and log2(R/4) stride-2 transposed convolutions (batch norm,
+    ReLU) reach the resolution.
     """
 
     def __init__(self, resolution: int, text_dim: int, nz: int, ngf: int = 32, proj: int = 64) -> None:
@@ -28,8 +28,13 @@ class DCGANGenerator(nn.Module):
         k = n_halvings(resolution)
         ch = ngf * 2 ** (k - 1)
         self.text = nn.Sequential(nn.Linear(text_dim, proj), nn.LeakyReLU(0.2, inplace=True))
-        layers: list[nn.Module] = [nn.ConvTranspose2d(nz + proj, ch, 4, 1, 0, bias=False),
-                                   nn.BatchNorm2d(ch), nn.ReLU(inplace=True)]
+        # the 1x1 -> 4x4 projection as a linear layer with per-unit batch norm: per-channel batch
+        # norm over the 4x4 map lets position-dependent variance swamp the input-dependent part,
+        # and the generator collapsed to one image in our runs
+        self.project = nn.Sequential(nn.Linear(nz + proj, ch * 16, bias=False), nn.BatchNorm1d(ch * 16),
+                                     nn.ReLU(inplace=True))
+        self.ch = ch
+        layers: list[nn.Module] = []
         for _ in range(k - 1):
             layers += [nn.ConvTranspose2d(ch, ch // 2, 4, 2, 1, bias=False), nn.BatchNorm2d(ch // 2),
                        nn.ReLU(inplace=True)]
@@ -38,8 +43,8 @@ class DCGANGenerator(nn.Module):
         self.net = nn.Sequential(*layers)
 
     def forward(self, noise: Tensor, text: Tensor) -> Tensor:
-        x = torch.cat([noise, self.text(text)], dim=1)
-        return self.net(x[:, :, None, None])
+        x = self.project(torch.cat([noise, self.text(text)], dim=1))
+        return self.net(x.view(-1, self.ch, 4, 4))
 
 
 class GanIntCls(Baseline):
