@@ -61,7 +61,8 @@ def kernel_inception_distance(generated: torch.Tensor, reference: torch.Tensor, 
                               coef0: float = 1.0) -> KIDResult:
     """KID between generated (N,D) and reference (M,D) features; see the module docstring."""
     if generated.ndim != 2 or reference.ndim != 2 or generated.shape[1] != reference.shape[1]:
-        raise InputError(f"KID needs features (N,D) and (M,D), got {tuple(generated.shape)} and {tuple(reference.shape)}")
+        raise InputError(f"KID needs features (N,D) and (M,D), got {tuple(generated.shape)} and "
+                         f"{tuple(reference.shape)}")
     size = min(subset_size, generated.shape[0], reference.shape[0])
     if size < 2:
         raise InputError(f"KID needs at least 2 samples per side, got {generated.shape[0]} and {reference.shape[0]}")

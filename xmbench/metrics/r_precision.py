@@ -43,18 +43,27 @@ def group_key(caption: str, record: dict[str, Any] | None = None) -> int:
 
 
 def draw_candidates(groups: torch.Tensor, candidates: int, seed: int) -> np.ndarray:
-    """(N, candidates) sample indices: column 0 the sample itself, then mismatched ones (other groups)."""
+    """(N, candidates) sample indices: column 0 the sample itself, then mismatched ones (other groups).
+
+    Mismatched ones are drawn without replacement, uniformly among the samples of other groups
+    (numpy Generator(PCG64(seed)); O(N·candidates) by drawing positions in the group-sorted order).
+    """
     g = groups.cpu().numpy()
     n = len(g)
-    rng = np.random.RandomState(seed % 2**32)
+    order = np.argsort(g, kind="stable")
+    sorted_g = g[order]
+    first = np.searchsorted(sorted_g, g, side="left")      # where sample i's group starts in sorted order
+    size = np.searchsorted(sorted_g, g, side="right") - first
+    if n and (n - size).min() < candidates - 1:
+        i = int(np.argmin(n - size))
+        raise InputError(f"R-precision needs {candidates - 1} mismatched captions per image, sample {i} has "
+                         f"{n - size[i]}; evaluate more samples or lower candidates")
+    rng = np.random.default_rng(seed % 2**63)
     out = np.empty((n, candidates), dtype=np.int64)
+    out[:, 0] = np.arange(n)
     for i in range(n):
-        pool = np.flatnonzero(g != g[i])
-        if len(pool) < candidates - 1:
-            raise InputError(f"R-precision needs {candidates - 1} mismatched captions per image, sample {i} has "
-                             f"{len(pool)}; evaluate more samples or lower candidates")
-        out[i, 0] = i
-        out[i, 1:] = rng.choice(pool, candidates - 1, replace=False)
+        pos = rng.choice(n - size[i], candidates - 1, replace=False)
+        out[i, 1:] = order[np.where(pos < first[i], pos, pos + size[i])]   # skip over i's own group
     return out
 
 
