@@ -32,6 +32,9 @@ def test_one_extractor_pass_per_batch_feeds_every_metric(toy):
     for v in values.values():
         assert v.n == 400 and v.ci_low is not None and v.ci_low <= v.ci_high
         assert MetricValue.from_dict(json.loads(json.dumps(v.to_dict()))) == v
+        if v.name != "fd_toy_inf":   # FD-infinity's CI comes from its fit, not from replicates
+            assert len(v.bootstrap) == 50 and v.details["resamples"] == 50
+            assert sum(v.ci_low <= b <= v.ci_high for b in v.bootstrap) >= 0.9 * 50
     assert values["r_precision"].details["encoder"] == "toy-v1"
     assert values["clip_score"].details["encoder"] == "toy-v1"
     assert values["clip_score_hessel"].value == pytest.approx(values["clip_score"].value * 0.025)
@@ -45,7 +48,7 @@ def test_fd_value_equals_functional_and_batch_size_does_not_matter(toy):
     a = _run(ToyExtractor(), ["fd"], bootstrap=0).compute()["fd_toy"]
     b = _run(ToyExtractor(), ["fd"], bootstrap=0, batch=25).compute()["fd_toy"]
     assert a.value == pytest.approx(expected, rel=1e-9) and b.value == pytest.approx(a.value, rel=1e-9)
-    assert a.ci_low is None
+    assert a.ci_low is None and a.bootstrap is None and "bootstrap" not in a.to_dict()
 
 
 def test_fixed_reference_statistics_and_naming(toy, tmp_path):

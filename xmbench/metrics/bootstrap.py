@@ -43,20 +43,32 @@ def percentile_interval(values: np.ndarray | torch.Tensor, confidence: float = 0
     return float(lo), float(hi)
 
 
+def bootstrap_values(statistic: Callable[[np.ndarray], float], n: int, resamples: int = 1000,
+                     seed: int = 0) -> np.ndarray:
+    """(resamples,) replicates of statistic(indices) over resamples of range(n)."""
+    check_bootstrap(resamples, 0.5)
+    return np.array([statistic(idx) for idx in resample_indices(n, resamples, seed)], dtype=np.float64)
+
+
+def bootstrap_mean_values(per_sample: torch.Tensor, resamples: int = 1000, seed: int = 0) -> np.ndarray:
+    """(resamples,) replicates of the mean of per-sample values (N,), via multinomial counts."""
+    check_bootstrap(resamples, 0.5)
+    x = per_sample.double().flatten()
+    counts = resample_counts(x.shape[0], resamples, seed, x.device)
+    return (counts @ x / x.shape[0]).cpu().numpy()
+
+
 def bootstrap_ci(statistic: Callable[[np.ndarray], float], n: int, resamples: int = 1000,
                  confidence: float = 0.95, seed: int = 0) -> tuple[float, float]:
     """Percentile CI of statistic(indices) over `resamples` resamples of range(n)."""
     check_bootstrap(resamples, confidence)
     if resamples == 0:
         raise InputError("bootstrap_ci needs resamples ≥ 1")
-    values = np.array([statistic(idx) for idx in resample_indices(n, resamples, seed)])
-    return percentile_interval(values, confidence)
+    return percentile_interval(bootstrap_values(statistic, n, resamples, seed), confidence)
 
 
 def bootstrap_mean_ci(per_sample: torch.Tensor, resamples: int = 1000, confidence: float = 0.95,
                       seed: int = 0) -> tuple[float, float]:
     """Percentile CI of the mean of per-sample values (N,), via multinomial counts."""
     check_bootstrap(resamples, confidence)
-    x = per_sample.double().flatten()
-    counts = resample_counts(x.shape[0], resamples, seed, x.device)
-    return percentile_interval(counts @ x / x.shape[0], confidence)
+    return percentile_interval(bootstrap_mean_values(per_sample, resamples, seed), confidence)

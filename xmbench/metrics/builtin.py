@@ -11,7 +11,7 @@ import torch
 
 from xmbench.errors import InputError
 from xmbench.extractors.base import ExtractorInfo
-from xmbench.metrics.bootstrap import bootstrap_ci, bootstrap_mean_ci, percentile_interval, resample_counts
+from xmbench.metrics.bootstrap import bootstrap_mean_values, bootstrap_values, percentile_interval, resample_counts
 from xmbench.metrics.clip_score import HESSEL_W, TORCHMETRICS_SCALE, CLIPScore, per_image_clip_cos
 from xmbench.metrics.fd import (FrechetDistance, ReferenceStats, fd_to_reference, stats_from_sums,
                                 warn_if_rank_deficient)
@@ -48,6 +48,17 @@ def _reference(ctx: MetricContext, metric: str) -> ReferenceStats:
     return ctx.reference
 
 
+def _value(ctx: MetricContext, name: str, value: float, replicates: np.ndarray | None, std: float | None, n: int,
+           higher_is_better: bool, details: dict[str, Any], scheme: str = "") -> MetricValue:
+    """A MetricValue carrying the percentile CI of `replicates` and the replicates (None: no bootstrap)."""
+    if replicates is None:
+        return MetricValue(name, value, None, None, std, n, higher_is_better, details)
+    lo, hi = percentile_interval(replicates, ctx.confidence)
+    details = {**details, "resamples": len(replicates), "confidence": ctx.confidence,
+               "ci": "percentile bootstrap" + (f"; {scheme}" if scheme else "")}
+    return MetricValue(name, value, lo, hi, std, n, higher_is_better, details, [float(v) for v in replicates])
+
+
 class _StoresGenerated(EvalMetric):
     """Keeps the per-sample outputs under `key` (same tensor objects as the batch: no copies)."""
 
@@ -60,9 +71,6 @@ class _StoresGenerated(EvalMetric):
 
     def update(self, outputs: Mapping[str, Any]) -> None:
         self.gen.append(outputs[self.key].detach())
-
-    def _ci(self, values: np.ndarray | torch.Tensor) -> tuple[float, float]:
-        return percentile_interval(values, self.ctx.confidence)
 
 
 class FDMetric(_StoresGenerated):
@@ -82,15 +90,11 @@ class FDMetric(_StoresGenerated):
         mu, sigma, n = self.fd.generated_stats()
         warn_if_rank_deficient(n, self.fd.num_features)
         warn_if_rank_deficient(ref.count, self.fd.num_features, "reference")
-        value = fd_to_reference(mu, sigma, ref)
-        lo = hi = None
         details = {**_extractor_details(self.ctx.extractor), "reference_count": ref.count, "dtype": "float64",
                    "sqrt": "symmetric: eigvalsh(sqrt(S_ref) S sqrt(S_ref))"}
-        if self.ctx.bootstrap:
-            lo, hi = self._ci(self._bootstrap(ref))
-            details.update(bootstrap=self.ctx.bootstrap, confidence=self.ctx.confidence,
-                           ci="percentile bootstrap; generated side resampled, reference statistics fixed")
-        return [MetricValue(fd_name(self.ctx.extractor), value, lo, hi, None, n, False, details)]
+        replicates = self._bootstrap(ref) if self.ctx.bootstrap else None
+        return [_value(self.ctx, fd_name(self.ctx.extractor), fd_to_reference(mu, sigma, ref), replicates, None, n,
+                       False, details, "generated side resampled, reference statistics fixed")]
 
     def _bootstrap(self, ref: ReferenceStats) -> np.ndarray:
         x = _cat(self.gen, "features")
@@ -139,14 +143,11 @@ class KIDMetric(_StoresGenerated):
         details = {**_extractor_details(self.ctx.extractor), "subsets": r.subsets, "subset_size": r.subset_size,
                    "kernel": "(x.y/d + 1)^3", "std": "population (np.std) over subsets",
                    "subset_draws": "numpy RandomState(seed).choice without replacement, generated then reference"}
-        lo = hi = None
+        replicates = None
         if self.ctx.bootstrap:
-            full, values = kid_bootstrap(x, y, self.ctx.bootstrap, self.ctx.seed)
-            lo, hi = self._ci(values)
-            details.update(bootstrap=self.ctx.bootstrap, confidence=self.ctx.confidence, mmd2_full_sample=full,
-                           ci="percentile bootstrap of the full-sample unbiased MMD²; generated resampled, "
-                              "reference fixed")
-        return [MetricValue("kid", r.mean, lo, hi, r.std, x.shape[0], False, details)]
+            details["mmd2_full_sample"], replicates = kid_bootstrap(x, y, self.ctx.bootstrap, self.ctx.seed)
+        return [_value(self.ctx, "kid", r.mean, replicates, r.std, x.shape[0], False, details,
+                       "replicates of the full-sample unbiased MMD²; generated resampled, reference fixed")]
 
 
 class ISMetric(_StoresGenerated):
@@ -158,12 +159,12 @@ class ISMetric(_StoresGenerated):
         r = inception_score(logits, splits, self.ctx.seed, std)
         details = {**_extractor_details(self.ctx.extractor), "splits": splits, "std": r.std_convention,
                    "shuffle": "numpy RandomState(seed).permutation"}
-        lo = hi = None
+        replicates = None
         if self.ctx.bootstrap:
-            lo, hi = bootstrap_ci(lambda idx: inception_score(logits[torch.as_tensor(idx)], splits, None).mean,
-                                  logits.shape[0], self.ctx.bootstrap, self.ctx.confidence, self.ctx.seed)
-            details.update(bootstrap=self.ctx.bootstrap, confidence=self.ctx.confidence)
-        return [MetricValue("is", r.mean, lo, hi, r.std, logits.shape[0], True, details)]
+            replicates = bootstrap_values(lambda idx: inception_score(logits[torch.as_tensor(idx)], splits, None).mean,
+                                          logits.shape[0], self.ctx.bootstrap, self.ctx.seed)
+        return [_value(self.ctx, "is", r.mean, replicates, r.std, logits.shape[0], True, details,
+                       "logits resampled, split into `splits` in resample order")]
 
 
 class CLIPScoreMetric(EvalMetric):
@@ -181,18 +182,16 @@ class CLIPScoreMetric(EvalMetric):
 
     def compute(self) -> list[MetricValue]:
         mean, n = float(self.metric.compute()), int(self.metric.n)
-        ci = None
+        replicates = None
         if self.ctx.bootstrap:
-            ci = bootstrap_mean_ci(torch.cat(self.per_image), self.ctx.bootstrap, self.ctx.confidence, self.ctx.seed)
+            replicates = bootstrap_mean_values(torch.cat(self.per_image), self.ctx.bootstrap, self.ctx.seed)
         out = []
         for name, scale, convention in (("clip_score", TORCHMETRICS_SCALE, "100·mean(max(cos,0)), clamp per image"),
                                         ("clip_score_hessel", HESSEL_W, "Hessel et al. 2.5·mean(max(cos,0))")):
             details = {**_extractor_details(self.ctx.extractor), "encoder": self.ctx.extractor.id,
                        "convention": convention}
-            if ci:
-                details.update(bootstrap=self.ctx.bootstrap, confidence=self.ctx.confidence)
-            out.append(MetricValue(name, scale * mean, ci and scale * ci[0], ci and scale * ci[1], None, n, True,
-                                   details))
+            out.append(_value(self.ctx, name, scale * mean, None if replicates is None else scale * replicates,
+                              None, n, True, details, "images resampled"))
         return out
 
 
@@ -224,13 +223,11 @@ class RPrecisionMetric(EvalMetric):
                    "mismatched": "drawn from other samples of a different " + " / ".join(sorted(self.grouped_by)),
                    "ties": "a tie with k mismatched captions counts 1/(k+1)", "unit": "fraction in [0,1]",
                    "fold_values": r.fold_values.tolist()}
-        lo = hi = None
+        replicates = None
         if self.ctx.bootstrap:
-            lo, hi = bootstrap_mean_ci(torch.from_numpy(r.hits), self.ctx.bootstrap, self.ctx.confidence,
-                                       self.ctx.seed)
-            details.update(bootstrap=self.ctx.bootstrap, confidence=self.ctx.confidence,
-                           ci="percentile bootstrap over images, candidate draws fixed")
-        return [MetricValue("r_precision", r.mean, lo, hi, r.std, img.shape[0], True, details)]
+            replicates = bootstrap_mean_values(torch.from_numpy(r.hits), self.ctx.bootstrap, self.ctx.seed)
+        return [_value(self.ctx, "r_precision", r.mean, replicates, r.std, img.shape[0], True, details,
+                       "images resampled, candidate draws fixed")]
 
 
 class PRDCMetric(KIDMetric):
@@ -242,18 +239,17 @@ class PRDCMetric(KIDMetric):
         r = prdc(y, x, o.get("k_pr", 3), o.get("k_dc", 5))
         base = {**_extractor_details(self.ctx.extractor), "k_pr": r.k_pr, "k_dc": r.k_dc,
                 "reference_count": y.shape[0]}
-        cis: dict[str, tuple[float, float] | tuple[None, None]] = dict.fromkeys(
-            ("precision", "recall", "density", "coverage"), (None, None))
-        if self.ctx.bootstrap:
-            b, c, s = self.ctx.bootstrap, self.ctx.confidence, self.ctx.seed
-            for name, per_sample in (("precision", r.gen_in_real), ("density", r.gen_density),
-                                     ("recall", r.real_in_gen), ("coverage", r.real_covered)):
-                cis[name] = bootstrap_mean_ci(per_sample, b, c, s)
-            base.update(bootstrap=b, confidence=c, ci="percentile bootstrap of the per-sample indicators: "
-                        "precision/density over generated samples (reference fixed), recall/coverage over "
-                        "real samples (generated set fixed; resampling a set-valued side would bias them)")
-        return [MetricValue(name, getattr(r, name), cis[name][0], cis[name][1], None, x.shape[0], True, dict(base))
-                for name in ("precision", "recall", "density", "coverage")]
+        out = []
+        for name, per_sample, scheme in (
+                ("precision", r.gen_in_real, "generated samples resampled, reference fixed"),
+                ("recall", r.real_in_gen, "real samples resampled, generated set fixed (resampling a set biases it)"),
+                ("density", r.gen_density, "generated samples resampled, reference fixed"),
+                ("coverage", r.real_covered, "real samples resampled, generated set fixed (resampling a set biases "
+                                             "it)")):
+            replicates = (bootstrap_mean_values(per_sample, self.ctx.bootstrap, self.ctx.seed)
+                          if self.ctx.bootstrap else None)
+            out.append(_value(self.ctx, name, getattr(r, name), replicates, None, x.shape[0], True, dict(base), scheme))
+        return out
 
 
 register_metric("fd", FDMetric, frozenset({"features"}))

@@ -16,6 +16,8 @@ class MetricValue:
     std: the spread the metric's protocol reports (KID over subsets, IS / R-precision over folds), or None.
     n: number of generated samples the value was computed from.
     details: protocol facts (encoder id, subsets, folds, std convention, bootstrap scheme); JSON-able.
+    bootstrap: the bootstrap replicates behind the CI (None when none were drawn); written to JSON as
+    "bootstrap" only when present, so two records can be compared replicate by replicate.
     """
 
     name: str
@@ -26,13 +28,18 @@ class MetricValue:
     n: int
     higher_is_better: bool
     details: dict[str, Any] = field(default_factory=dict)
+    bootstrap: list[float] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-able dict (non-finite floats become None)."""
+        """A JSON-able dict (non-finite floats become None; "bootstrap" only when replicates exist)."""
         out = asdict(self)
         for key in ("value", "ci_low", "ci_high", "std"):
             v = out[key]
             out[key] = None if v is None or not math.isfinite(v) else float(v)
+        if self.bootstrap is None:
+            del out["bootstrap"]
+        else:
+            out["bootstrap"] = [float(v) for v in self.bootstrap]
         return out
 
     @classmethod
@@ -42,7 +49,8 @@ class MetricValue:
         return cls(name=str(data["name"]), value=float("nan") if value is None else float(value),
                    ci_low=_opt(data.get("ci_low")), ci_high=_opt(data.get("ci_high")), std=_opt(data.get("std")),
                    n=int(data["n"]), higher_is_better=bool(data["higher_is_better"]),
-                   details=dict(data.get("details") or {}))
+                   details=dict(data.get("details") or {}),
+                   bootstrap=None if data.get("bootstrap") is None else [float(v) for v in data["bootstrap"]])
 
 
 def _opt(v: Any) -> float | None:
