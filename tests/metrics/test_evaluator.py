@@ -111,6 +111,14 @@ def test_missing_reference_and_rank_deficient_warning(toy):
         ev.compute()
 
 
+def test_metric_needing_an_output_the_extractor_lacks(toy):
+    toy.info = type(toy.info)(**{**toy.info.__dict__, "yields": frozenset({"features"})})
+    with pytest.raises(InputError, match=r"needs \['image_embed', 'text'\]"):
+        Evaluator(toy, ["clip_score"])
+    with pytest.raises(InputError, match=r"needs \['logits'\]"):
+        Evaluator(toy, ["is"])
+
+
 def test_registry_contract():
     assert {"fd", "kid", "is", "clip_score", "r_precision", "prdc", "fd_infinity"} <= set(list_metrics())
     assert list_metrics()["clip_score"] == frozenset({"image_embed", "text_embed"})

@@ -60,7 +60,8 @@ class Evaluator:
         for name in dict.fromkeys(metrics):
             key = self._resolve(name)
             spec = get_metric_spec(key)
-            missing = {k for k in spec.needs if k in _EXTRACTOR_KEYS} - set(info.yields) if info.yields else set()
+            wanted = {k for k in spec.needs if k in _EXTRACTOR_KEYS} | ({"text"} if "text_embed" in spec.needs else set())
+            missing = wanted - set(info.yields) if info.yields else set()
             if missing:
                 raise InputError(f"metric {name!r} needs {sorted(missing)}, which extractor {info.id!r} does not "
                                  f"yield (it yields {sorted(info.yields)}); choose another extractor")
