@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from baselines.base import Baseline, frozen
-from baselines.nets import CondDiscriminator, discriminator_norm, n_halvings
+from baselines.nets import CondDiscriminator, discriminator_norm, n_halvings, up_block
 
 Tensor = torch.Tensor
 
@@ -19,8 +19,9 @@ class DCGANGenerator(nn.Module):
     """(noise (N,nz), sentence (N,text_dim)) -> float (N,3,R,R) in [-1,1].
 
     The sentence vector is projected to `proj` dims (leaky ReLU) and concatenated with the noise;
-    a linear layer makes a 4x4 map, and log2(R/4) stride-2 transposed convolutions (batch norm,
-    ReLU) reach the resolution.
+    a linear layer makes a 4x4 map, and log2(R/4) resize-convolution blocks (x2 nearest, 3x3 conv,
+    batch norm, ReLU; DCGAN's stride-2 transposed convolutions gave checkerboard noise and a
+    collapsed generator within our CPU budgets) reach the resolution.
     """
 
     def __init__(self, resolution: int, text_dim: int, nz: int, ngf: int = 32, proj: int = 64) -> None:
@@ -35,11 +36,10 @@ class DCGANGenerator(nn.Module):
                                      nn.ReLU(inplace=True))
         self.ch = ch
         layers: list[nn.Module] = []
-        for _ in range(k - 1):
-            layers += [nn.ConvTranspose2d(ch, ch // 2, 4, 2, 1, bias=False), nn.BatchNorm2d(ch // 2),
-                       nn.ReLU(inplace=True)]
-            ch //= 2
-        layers += [nn.ConvTranspose2d(ch, 3, 4, 2, 1), nn.Tanh()]
+        for _ in range(k):
+            layers.append(up_block(ch, max(ch // 2, ngf // 2)))
+            ch = max(ch // 2, ngf // 2)
+        layers += [nn.Conv2d(ch, 3, 3, 1, 1), nn.Tanh()]
         self.net = nn.Sequential(*layers)
 
     def forward(self, noise: Tensor, text: Tensor) -> Tensor:

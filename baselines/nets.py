@@ -24,6 +24,12 @@ def n_halvings(resolution: int, to: int = 4) -> int:
     return int(round(math.log2(resolution // to)))
 
 
+def up_block(cin: int, cout: int) -> nn.Sequential:
+    """x2 nearest upsampling, 3x3 convolution, batch norm, ReLU (resize-convolution: no checkerboard)."""
+    return nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(cin, cout, 3, 1, 1, bias=False),
+                         nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
+
+
 class CondDiscriminator(nn.Module):
     """DCGAN discriminator conditioned on a sentence vector (Reed et al. 2016; StackGAN's D).
 

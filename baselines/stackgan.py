@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from baselines.base import Baseline, frozen
-from baselines.nets import CondDiscriminator, discriminator_norm, n_halvings
+from baselines.nets import CondDiscriminator, discriminator_norm, n_halvings, up_block
 
 Tensor = torch.Tensor
 
@@ -35,11 +35,6 @@ class ConditioningAugmentation(nn.Module):
 def kl_to_standard_normal(mu: Tensor, logvar: Tensor) -> Tensor:
     """KL(N(mu, exp(logvar)) || N(0, I)), summed over dims, averaged over the batch."""
     return 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(1).mean()
-
-
-def _up(cin: int, cout: int) -> nn.Sequential:
-    return nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(cin, cout, 3, 1, 1, bias=False),
-                         nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
 
 
 class _Residual(nn.Module):
@@ -63,7 +58,7 @@ class StageOne(nn.Module):
                                 nn.ReLU(inplace=True))
         blocks, ch = [], self.ch
         for _ in range(k):
-            blocks.append(_up(ch, ch // 2))
+            blocks.append(up_block(ch, ch // 2))
             ch //= 2
         self.up = nn.Sequential(*blocks, nn.Conv2d(ch, 3, 3, 1, 1), nn.Tanh())
 
@@ -83,7 +78,8 @@ class StageTwo(nn.Module):
                                     nn.ReLU(inplace=True))
         self.joint = nn.Sequential(nn.Conv2d(ch + ca_dim, ch, 3, 1, 1, bias=False), nn.BatchNorm2d(ch),
                                    nn.ReLU(inplace=True), _Residual(ch), _Residual(ch))
-        self.up = nn.Sequential(_up(ch, ch // 2), _up(ch // 2, ch // 4), nn.Conv2d(ch // 4, 3, 3, 1, 1), nn.Tanh())
+        self.up = nn.Sequential(up_block(ch, ch // 2), up_block(ch // 2, ch // 4),
+                                nn.Conv2d(ch // 4, 3, 3, 1, 1), nn.Tanh())
 
     def forward(self, image: Tensor, c: Tensor) -> Tensor:
         h = self.encode(image)
