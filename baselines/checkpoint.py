@@ -68,7 +68,8 @@ def save_checkpoint(model: Any, folder: str | os.PathLike, info: dict[str, Any])
     tmp = folder.parent / f".{folder.name}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     atomic_write_bytes(tmp / MODEL_FILE, safetensors.torch.save(weights, metadata={"xmbench": json.dumps(config)}))
-    atomic_write_bytes(tmp / OPTIMIZER_FILE, safetensors.torch.save(opt_tensors, metadata={"xmbench": json.dumps(opt_meta)}))
+    atomic_write_bytes(tmp / OPTIMIZER_FILE,
+                       safetensors.torch.save(opt_tensors, metadata={"xmbench": json.dumps(opt_meta)}))
     atomic_write_json(tmp / CONFIG_FILE, config)
     if folder.exists():
         shutil.rmtree(folder)

@@ -111,7 +111,8 @@ def train(model: Baseline, suite: Suite, data: SplitTensors, out_dir: str | os.P
         done, done_since = step + 1, done_since + 1
         if done % log_every == 0 or done == steps:
             rate = done_since * batch / (time.perf_counter() - t0)
-            row: dict[str, Any] = {"step": done, **{k: round(v, 5) for k, v in logs.items()}, "images_per_s": round(rate, 1)}
+            row: dict[str, Any] = {"step": done, **{k: round(v, 5) for k, v in logs.items()},
+                                   "images_per_s": round(rate, 1)}
             if eval_hook is not None and ((eval_every and done % eval_every == 0) or done == steps):
                 row.update(eval_hook(done, model))
                 model.train()

@@ -66,7 +66,8 @@ def main() -> None:
     peer_model = get_baseline("gan-int-cls", suite, captions=data.captions)
     batch = peer_model.options["batch_size"]
     opt_g = torch.optim.Adam(peer_model.g.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    opt_d = torch.optim.Adam([*peer_model.d.parameters(), *peer_model.encoder.parameters()], lr=2e-4, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam([*peer_model.d.parameters(), *peer_model.encoder.parameters()], lr=2e-4,
+                             betas=(0.5, 0.999))
     ids_all = peer_model.tokenizer.encode(small.captions, peer_model.max_len)
 
     def peer_run():
