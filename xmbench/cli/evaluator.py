@@ -31,7 +31,8 @@ def _train_evaluator(args: argparse.Namespace) -> int:
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    config = TrainConfig(seed=args.seed, epochs=args.epochs, limit=args.limit)
+    config = TrainConfig(seed=args.seed, epochs=args.epochs, limit=args.limit,
+                         **({} if args.colour_aug is None else {"colour_aug": args.colour_aug}))
     start = time.perf_counter()
     model, tokenizer, history = train(config, log=print)
     sha = save_weights(model, tokenizer, args.out)
@@ -63,6 +64,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--epochs", type=int, default=TRAIN_EPOCHS)
     p.add_argument("--limit", type=int, default=None, help="train on the first N train images (quick runs)")
     p.add_argument("--eval-limit", type=int, default=None, help="measure targets on the first N images per split")
+    p.add_argument("--colour-aug", type=float, default=None,
+                   help="share of training images with permuted RGB channels (default: TrainConfig's)")
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
     p.set_defaults(func=_train_evaluator)
 

@@ -19,6 +19,9 @@ def _sanity(args: argparse.Namespace) -> int:
     unknown = [a for a in axes if a not in AXES]
     if unknown:
         raise unknown_name("sanity axis", unknown[0], AXES)
+    if args.threads:
+        import torch
+        torch.set_num_threads(args.threads)
     options = {"weights": args.weights} if args.weights else {}
     extractor = get_extractor(args.extractor, **options)
     suite = get_suite("shapes", resolution=extractor.info.input_size or 32)
@@ -48,6 +51,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--bootstrap", type=int, default=200, help="bootstrap resamples of the clean FD's CI")
     p.add_argument("--axes", default=None, help="comma-separated subset of blur,noise,colour,mode_drop,caption_shuffle")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default; 1 on a busy machine)")
     p.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     p.add_argument("--verbose", action="store_true", help="print every level's values")
     p.set_defaults(func=_sanity)

@@ -44,7 +44,7 @@ EXPECTED: dict[tuple[str, str], int] = {
     ("is", "mode_drop"): -1,
     **{(m, "caption_shuffle"): -1 for m in ("clip_score", "r_precision", "attribute_accuracy")},
 }
-#: (metric, axis) pairs whose value must stay within the clean level's bootstrap CI
+#: (metric, axis) pairs whose value must not move by more than half the clean level's bootstrap CI width
 UNCHANGED: frozenset[tuple[str, str]] = frozenset({("fd", "caption_shuffle")})
 RHO_TARGET = 0.95
 _IMAGE_AXES = {"blur": degradations.blur, "noise": degradations.noise, "colour": degradations.colour_shift}
@@ -137,8 +137,10 @@ def summarise(table: pd.DataFrame, fd_clean: dict[str, Any]) -> pd.DataFrame:
             target = f"rho {'>=' if sign > 0 else '<='} {sign * RHO_TARGET:+.2f}"
             ok = bool(np.isfinite(rho) and sign * rho >= RHO_TARGET)
         elif (metric, axis) in UNCHANGED and fd_clean:
-            target = "within clean CI"
-            ok = bool(((values >= fd_clean["ci_low"]) & (values <= fd_clean["ci_high"])).all())
+            # the percentile bootstrap of FD is biased upward (a resample repeats images), so its interval
+            # need not contain the point estimate: "unchanged" = every change within the CI's half-width
+            target = "|change| <= CI half-width"
+            ok = bool(np.abs(values - values[0]).max() <= (fd_clean["ci_high"] - fd_clean["ci_low"]) / 2)
         rows.append({"axis": axis, "metric": metric, "rho": rho, "first": values[0], "last": values[-1],
                      "target": target, "ok": ok})
     return pd.DataFrame(rows)

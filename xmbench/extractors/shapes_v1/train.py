@@ -33,6 +33,7 @@ class TrainConfig:
     suite_seed: int = 0
     resolution: int = 32
     limit: int | None = None        # train on the first `limit` samples (tests); None: the whole split
+    colour_aug: float = 0.5         # share of images per batch with permuted RGB channels (see permute_colours)
 
 
 def heads_loss(logits: dict[str, torch.Tensor], targets: torch.Tensor) -> torch.Tensor:
@@ -53,6 +54,29 @@ def contrastive_loss(image_embed: torch.Tensor, text_embed: torch.Tensor, scale:
     logits = scale.exp().clamp(max=100.0) * image_embed @ text_embed.T
     return 0.5 * (torch.sum(-soft * F.log_softmax(logits, 1), 1).mean()
                   + torch.sum(-soft * F.log_softmax(logits.T, 1), 1).mean())
+
+
+_PERMUTATIONS = torch.tensor([[0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]])
+_COLOUR_COLS = [HEAD_NAMES.index("colour0"), HEAD_NAMES.index("colour1")]
+
+
+def permute_colours(images: torch.Tensor, targets: torch.Tensor, share: float,
+                    gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Permute the RGB channels of a random `share` of the images (a random non-identity permutation each).
+
+    Their colour targets become IGNORE, so shape, size, position, count and axis are learnt apart from
+    colour: without it the network learns the seen colour-shape pairs and misreads held-out ones.
+    Returns (images, targets, mask of the untouched images, which alone enter the contrastive loss).
+    """
+    n = len(images)
+    chosen = torch.rand(n, generator=gen) < share
+    perm = _PERMUTATIONS[torch.randint(len(_PERMUTATIONS), (n,), generator=gen)]
+    if not chosen.any():
+        return images, targets, ~chosen
+    images, targets = images.clone(), targets.clone()
+    images[chosen] = torch.gather(images[chosen], 1, perm[chosen][:, :, None, None].expand(-1, -1, *images.shape[2:]))
+    targets[chosen.nonzero()[:, 0][:, None], torch.tensor(_COLOUR_COLS)] = IGNORE
+    return images, targets, ~chosen
 
 
 def train(config: TrainConfig, log: Callable[[str], None] = lambda s: None) -> tuple[ShapesNet, WordTokenizer, dict]:
@@ -85,10 +109,11 @@ def train(config: TrainConfig, log: Callable[[str], None] = lambda s: None) -> t
         for b in range(steps_per_epoch):
             idx = order[b * config.batch_size:(b + 1) * config.batch_size]
             t = targets[idx]
-            _, img_logits, img_embed = model.encode_images(images[idx])
+            x, t_img, clean = permute_colours(images[idx], t, config.colour_aug, gen)
+            _, img_logits, img_embed = model.encode_images(x)
             txt_logits, txt_embed = model.encode_text(ids[idx])
-            losses = torch.stack([heads_loss(img_logits, t), heads_loss(txt_logits, t),
-                                  contrastive_loss(img_embed, txt_embed, model.logit_scale, t)])
+            losses = torch.stack([heads_loss(img_logits, t_img), heads_loss(txt_logits, t),
+                                  contrastive_loss(img_embed[clean], txt_embed[clean], model.logit_scale, t[clean])])
             opt.zero_grad(set_to_none=True)
             losses.sum().backward()
             opt.step()
