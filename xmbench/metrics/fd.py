@@ -222,6 +222,8 @@ class FrechetDistance(Metric):
             raise InputError("features contain NaN or Inf; check the extractor's input images")
         if real and self.reference is not None:
             raise InputError("this FD has fixed reference statistics; don't feed real features as well")
+        if features.device != self.gen_sum.device:  # the states follow the extractor's device (e.g. cuda)
+            self.to(features.device)
         x = features.detach().double()
         side = "real" if real else "gen"
         setattr(self, f"{side}_sum", getattr(self, f"{side}_sum") + x.sum(0))
