@@ -17,8 +17,10 @@ TRAIN_EPOCHS = 16
 def _extractors(args: argparse.Namespace) -> int:
     from xmbench.extractors import list_extractors
 
-    for name, summary in sorted(list_extractors().items()):
-        print(f"{name:18s} {summary}")
+    extractors = sorted(list_extractors().items())
+    width = max(len(name) for name, _ in extractors)
+    for name, summary in extractors:
+        print(f"{name:{width}s}  {summary}")
     return 0
 
 
