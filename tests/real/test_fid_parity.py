@@ -29,10 +29,10 @@ def test_fid_matches_torch_fidelity_through_the_resize_path(inception, inception
     torch-fidelity's own network: test_extractors; one calculate_metrics run costs ~30 CPU-seconds,
     most of it numpy's eigvals of a 2048x2048 matrix, so it runs once.)"""
     size = 64
-    generated, real = fixture_images(6, size, seed=size), fixture_images(6, size, seed=size + 1)
+    generated, real = fixture_images(4, size, seed=size), fixture_images(4, size, seed=size + 1)
     ref = torch_fidelity.calculate_metrics(
         input1=UInt8Images(generated), input2=UInt8Images(real), fid=True, feature_extractor="inception-v3-compat",
-        feature_extractor_weights_path=str(inception_file), cuda=False, batch_size=6, verbose=False,
+        feature_extractor_weights_path=str(inception_file), cuda=False, batch_size=4, verbose=False,
         cache=False, save_cpu_ram=True)["frechet_inception_distance"]
     ev = Evaluator(inception, ["fid"], bootstrap=0)
     ev.update_reference(real)
