@@ -43,11 +43,15 @@ class BenchNet(torch.nn.Module):
             torch.nn.Conv2d(128, 256, 3, 2, 1), torch.nn.ReLU(), torch.nn.Flatten(),
             torch.nn.Linear(256 * 16, dim), torch.nn.ReLU())
         self.head = torch.nn.Linear(dim, classes)
+        for m in self.modules():   # variance-preserving init, so features and logits vary between images
+            if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear)):
+                torch.nn.init.kaiming_normal_(m.weight)
+                torch.nn.init.zeros_(m.bias)
         self.eval()
 
     @torch.no_grad()
     def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        f = self.body(images.float() / 255.0)
+        f = self.body((images.float() / 255.0 - 0.5) / 0.25)
         return f, self.head(f)
 
 

@@ -64,6 +64,17 @@ def test_identical_inputs_give_zero_and_never_negative():
         assert fd_to_reference(mu, sigma * (1 + 1e-15 * k), ref) >= 0.0
 
 
+def test_singular_reference_falls_back_to_the_symmetric_sqrt():
+    x = _gauss(10, torch.zeros(16, dtype=torch.float64), _spd(16, 20), 21)   # rank 9 < 16
+    y = _gauss(500, torch.zeros(16, dtype=torch.float64), _spd(16, 22), 23)
+    ref = ReferenceStats(*stats_from_features(x), 10, "t", "h")
+    assert ref.factor_kind == "sqrt"
+    (mu_r, s_r), (mu, s) = stats_from_features(x), stats_from_features(y)
+    covmean = scipy.linalg.sqrtm(s.numpy() @ s_r.numpy()).real
+    expected = float((mu - mu_r).square().sum()) + np.trace(s.numpy() + s_r.numpy() - 2 * covmean)
+    assert fd_to_reference(mu, s, ref) == pytest.approx(expected, rel=1e-6)
+
+
 def test_parity_with_torchmetrics_and_torch_fidelity():
     gen = _gauss(2000, torch.zeros(64, dtype=torch.float64), _spd(64, 5), 6)
     real = _gauss(2500, torch.full((64,), 0.1, dtype=torch.float64), _spd(64, 7, 1.5), 8)
@@ -104,7 +115,8 @@ def test_reference_stats_roundtrip_and_pytorch_fid_format(tmp_path):
     ref.save(tmp_path / "ref.npz")
     back = ReferenceStats.load(tmp_path / "ref.npz")
     assert (back.count, back.extractor_id, back.weights_hash) == (500, "toy-v1", "ab" * 32)
-    assert back._sqrt is not None and torch.allclose(back.sqrt_sigma() @ back.sqrt_sigma(), sigma, atol=1e-12)
+    assert back._factor is not None and back.factor_kind == "cholesky"
+    assert torch.allclose(back.factor() @ back.factor().mT, sigma, atol=1e-12)
     ref.to_pytorch_fid(tmp_path / "pf.npz")
     with np.load(tmp_path / "pf.npz") as z:
         assert set(z.files) == {"mu", "sigma"} and z["sigma"].dtype == np.float64

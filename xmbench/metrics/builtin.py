@@ -91,14 +91,14 @@ class FDMetric(_StoresGenerated):
         warn_if_rank_deficient(n, self.fd.num_features)
         warn_if_rank_deficient(ref.count, self.fd.num_features, "reference")
         details = {**_extractor_details(self.ctx.extractor), "reference_count": ref.count, "dtype": "float64",
-                   "sqrt": "symmetric: eigvalsh(sqrt(S_ref) S sqrt(S_ref))"}
+                   "trace_sqrt": f"eigvalsh(F^T S F), F F^T = S_ref ({ref.factor_kind})"}
         replicates = self._bootstrap(ref) if self.ctx.bootstrap else None
         return [_value(self.ctx, fd_name(self.ctx.extractor), fd_to_reference(mu, sigma, ref), replicates, None, n,
                        False, details, "generated side resampled, reference statistics fixed")]
 
     def _bootstrap(self, ref: ReferenceStats) -> np.ndarray:
         x = _cat(self.gen, "features")
-        ref.sqrt_sigma()
+        ref.factor()
         ref = ref.to(x.device)          # once, not per resample
         n = x.shape[0]
         centre = x.double().mean(0)

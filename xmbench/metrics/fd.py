@@ -1,9 +1,11 @@
 """Fréchet distance between Gaussian fits of two feature sets, streaming in float64.
 
-FD = ‖μ−μ_r‖² + tr Σ + tr Σ_r − 2 tr (√Σ_r Σ √Σ_r)^½, with the square root taken through the
-*symmetric* matrix √Σ_r Σ √Σ_r (one `eigvalsh`), never through the non-symmetric Σ Σ_r (which is what
-torchmetrics 1.9 and torch-fidelity 0.4 pass to `eigvals`). √Σ_r is cached with the reference
-statistics, so scoring another model costs two matmuls and one symmetric eigenvalue solve.
+FD = ‖μ−μ_r‖² + tr Σ + tr Σ_r − 2 tr (Σ_r Σ)^½. The eigenvalues of Σ_r Σ are those of the
+*symmetric* matrix Fᵀ Σ F for any factor Σ_r = F Fᵀ (F = L, the Cholesky factor, or F = √Σ_r), so
+tr (Σ_r Σ)^½ = Σ √λᵢ(Fᵀ Σ F) from one `eigvalsh` — never from `eigvals` of the non-symmetric Σ Σ_r
+(what torchmetrics 1.9 and torch-fidelity 0.4 do). F is cached with the reference statistics, so
+scoring another model costs two matmuls and one symmetric eigenvalue solve. F is the Cholesky factor
+when Σ_r is positive definite (cheap: n³/3 flops), else the symmetric PSD square root (eigh).
 Result is clamped at 0 (round-off can otherwise make identical inputs slightly negative).
 """
 
@@ -22,7 +24,7 @@ from xmbench.atomic import atomic_write_bytes
 from xmbench.errors import InputError
 from xmbench.extractors.base import ExtractorInfo
 
-STATS_FORMAT = "xmbench-fd-stats-1"
+STATS_FORMAT = "xmbench-fd-stats-2"
 UNKNOWN = "unknown"
 
 
@@ -35,6 +37,14 @@ def sym_sqrt(sigma: torch.Tensor) -> torch.Tensor:
     sigma = (sigma + sigma.mT) / 2
     evals, evecs = torch.linalg.eigh(sigma)
     return (evecs * evals.clamp_min(0).sqrt()) @ evecs.mT
+
+
+def cov_factor(sigma: torch.Tensor) -> tuple[torch.Tensor, str]:
+    """F with F Fᵀ = sigma: ("cholesky", lower L) when positive definite, else ("sqrt", √sigma)."""
+    factor, info = torch.linalg.cholesky_ex(sigma)
+    if int(info) == 0:
+        return factor, "cholesky"
+    return sym_sqrt(sigma), "sqrt"
 
 
 @dataclass
@@ -50,7 +60,8 @@ class ReferenceStats:
     count: int
     extractor_id: str
     weights_hash: str
-    _sqrt: torch.Tensor | None = field(default=None, repr=False)
+    _factor: torch.Tensor | None = field(default=None, repr=False)
+    _factor_kind: str = field(default="", repr=False)
 
     def __post_init__(self) -> None:
         self.mu = torch.as_tensor(self.mu, dtype=torch.float64)
@@ -66,16 +77,22 @@ class ReferenceStats:
     def dim(self) -> int:
         return int(self.mu.shape[0])
 
-    def sqrt_sigma(self) -> torch.Tensor:
-        """√Σ_ref (d,d), computed once and cached (and saved with the statistics)."""
-        if self._sqrt is None:
-            self._sqrt = sym_sqrt(self.sigma)
-        return self._sqrt
+    def factor(self) -> torch.Tensor:
+        """F (d,d) with F Fᵀ = Σ_ref (Cholesky, or √Σ_ref when singular), computed once and cached."""
+        if self._factor is None:
+            self._factor, self._factor_kind = cov_factor(self.sigma)
+        return self._factor
+
+    @property
+    def factor_kind(self) -> str:
+        """"cholesky" or "sqrt" (computes the factor if needed)."""
+        self.factor()
+        return self._factor_kind
 
     def to(self, device: torch.device | str) -> ReferenceStats:
-        sq = None if self._sqrt is None else self._sqrt.to(device)
+        f = None if self._factor is None else self._factor.to(device)
         return ReferenceStats(self.mu.to(device), self.sigma.to(device), self.count, self.extractor_id,
-                              self.weights_hash, sq)
+                              self.weights_hash, f, self._factor_kind)
 
     def check_compatible(self, info: ExtractorInfo) -> None:
         """InputError unless these statistics come from the extractor `info` (id, weights hash, dim)."""
@@ -91,10 +108,10 @@ class ReferenceStats:
 
     # -- disk ---------------------------------------------------------------------------------------
     def save(self, path: str | Path) -> Path:
-        """Write an npz (mu, sigma, sqrt_sigma, count, extractor_id, weights_hash, format), atomically."""
+        """Write an npz (mu, sigma, factor, factor_kind, count, extractor_id, weights_hash, format), atomically."""
         buf = io.BytesIO()
         np.savez(buf, mu=self.mu.cpu().numpy(), sigma=self.sigma.cpu().numpy(),
-                 sqrt_sigma=self.sqrt_sigma().cpu().numpy(), count=np.int64(self.count),
+                 factor=self.factor().cpu().numpy(), factor_kind=np.str_(self.factor_kind), count=np.int64(self.count),
                  extractor_id=np.str_(self.extractor_id), weights_hash=np.str_(self.weights_hash),
                  format=np.str_(STATS_FORMAT))
         return atomic_write_bytes(path, buf.getvalue())
@@ -108,9 +125,10 @@ class ReferenceStats:
                              "mu/sigma file use ReferenceStats.from_pytorch_fid")
         if str(arrays["format"]) != STATS_FORMAT:
             raise InputError(f"{path}: statistics format {str(arrays['format'])!r}, expected {STATS_FORMAT!r}")
-        sq = torch.from_numpy(arrays["sqrt_sigma"]).double() if "sqrt_sigma" in arrays else None
+        f = torch.from_numpy(arrays["factor"]).double() if "factor" in arrays else None
         return cls(torch.from_numpy(arrays["mu"]), torch.from_numpy(arrays["sigma"]), int(arrays["count"]),
-                   str(arrays["extractor_id"]), str(arrays["weights_hash"]), sq)
+                   str(arrays["extractor_id"]), str(arrays["weights_hash"]), f,
+                   str(arrays["factor_kind"]) if f is not None else "")
 
     @classmethod
     def from_pytorch_fid(cls, path: str | Path, extractor_id: str = "inception-v3-fid",
@@ -154,12 +172,12 @@ def stats_from_features(features: torch.Tensor) -> tuple[torch.Tensor, torch.Ten
 
 
 def fd_to_reference(mu: torch.Tensor, sigma: torch.Tensor, ref: ReferenceStats) -> float:
-    """FD between N(mu, sigma) and the reference, through √Σ_ref Σ √Σ_ref (one eigvalsh). ≥ 0."""
-    sq = ref.sqrt_sigma().to(sigma.device)
+    """FD between N(mu, sigma) and the reference, through Fᵀ Σ F with F Fᵀ = Σ_ref (one eigvalsh). ≥ 0."""
+    f = ref.factor().to(sigma.device)
     mu_r, sigma_r = ref.mu.to(mu.device), ref.sigma.to(sigma.device)
     if torch.equal(mu, mu_r) and torch.equal(sigma, sigma_r):
         return 0.0  # exactly the same statistics: the distance is exactly 0
-    a = sq @ sigma.double() @ sq
+    a = f.mT @ sigma.double() @ f
     evals = torch.linalg.eigvalsh((a + a.mT) / 2)
     tr_covmean = evals.clamp_min(0).sqrt().sum()
     diff = mu.double() - mu_r
