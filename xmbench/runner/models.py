@@ -64,6 +64,14 @@ def check_models(config: RunConfig) -> None:
                 f"import path {spec.source!r} needs a factory: write pkg.module:factory"))
 
 
+def baselines_code_digest() -> str:
+    """sha256 over the source files of the `baselines` package (sorted by name)."""
+    import baselines
+
+    folder = Path(baselines.__file__).parent
+    return content_key([(p.name, p.read_bytes().hex()) for p in sorted(folder.glob("*.py"))])
+
+
 def _training_budget(spec: ModelSpec) -> int:
     from baselines.registry import BASELINES
     return int(spec.steps or spec.options.get("steps") or BASELINES[spec.source].DEFAULTS["steps"])
@@ -92,9 +100,8 @@ def prepare_baseline(spec: ModelSpec, config: RunConfig, suite: Suite, train_roo
     steps = _training_budget(spec)
     options = {k: v for k, v in spec.options.items() if k != "steps"}
     extra = {k: config.train_options[k] for k in ("train_limit", "checkpoint_every") if k in config.train_options}
-    from baselines.registry import BASELINES
-    # the class defaults join the key: a change of the baseline's defaults trains afresh
-    key = content_key("train", spec.source, BASELINES[spec.source].DEFAULTS, options, steps, spec.seed,
+    # the baselines' code joins the key: a changed architecture, default or training loop trains afresh
+    key = content_key("train", spec.source, baselines_code_digest(), options, steps, spec.seed,
                       suite.protocol(), extra.get("train_limit"))
     run_dir = train_root / f"{spec.name}-{key[:12]}"
     t0, trained_now = time.perf_counter(), False
