@@ -66,9 +66,9 @@ def check_models(config: RunConfig) -> None:
 
 def baselines_code_digest() -> str:
     """sha256 over the source files of the `baselines` package (sorted by name)."""
-    import baselines
+    import baselines.registry  # a module has a __file__ (the package may be a namespace in editable installs)
 
-    folder = Path(baselines.__file__).parent
+    folder = Path(baselines.registry.__file__).parent
     return content_key([(p.name, p.read_bytes().hex()) for p in sorted(folder.glob("*.py"))])
 
 
