@@ -105,7 +105,7 @@ def prepare_baseline(spec: ModelSpec, config: RunConfig, suite: Suite, train_roo
                       suite.protocol(), extra.get("train_limit"))
     run_dir = train_root / f"{spec.name}-{key[:12]}"
     t0, trained_now = time.perf_counter(), False
-    with file_lock(run_dir):
+    with file_lock(run_dir, timeout_s=24 * 3600.0):  # another run training the same model: wait for it
         if _latest_step(run_dir) < steps:
             trained_now = True
             train_device = config.train_options.get("device", "auto")
