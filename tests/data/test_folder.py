@@ -79,3 +79,11 @@ def test_preview_of_bad_folder_writes_nothing(tmp_path, capsys):
     assert "img2.png: cannot read image" in capsys.readouterr().err
     assert not out.exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".grid")]
+
+
+def test_options_a_suite_does_not_take(tmp_path):
+    _write_folder(tmp_path)
+    with pytest.raises(InputError, match=r"suite 'shapes' does not take option\(s\) root; it takes: resolution, seed"):
+        get_suite("shapes", root=str(tmp_path))
+    with pytest.raises(InputError, match=r"does not take option\(s\) root; it takes: resolution"):
+        get_suite(f"folder:{tmp_path}", root=str(tmp_path))

@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from xmbench.data.base import Batch, Sample, Suite
-from xmbench.errors import unknown_name
+from xmbench.errors import InputError, unknown_name
 
 SuiteFactory = Callable[..., Suite]
 
 
-def _shapes(**options: Any) -> Suite:
-    from xmbench.data.shapes import ShapesSuite
-    return ShapesSuite(**options)
-
-
-_REGISTRY: dict[str, tuple[SuiteFactory, str]] = {
-    "shapes": (_shapes, "procedural shapes with exact attributes (embedded default, offline)"),
-}
+_REGISTRY: dict[str, tuple[SuiteFactory, str]] = {}
 
 
 def register_suite(name: str, factory: SuiteFactory, summary: str) -> None:
@@ -37,21 +31,40 @@ def get_suite(name: str, **options: Any) -> Suite:
 
     options: suite-specific keywords, e.g. resolution=64.
     """
-    if name.startswith("folder:"):
-        from xmbench.data.folder import FolderSuite
-        return FolderSuite(Path(name.split(":", 1)[1]), **options)
-    if name not in _REGISTRY:
-        raise unknown_name("suite", name, [*_REGISTRY, "folder:PATH"])
-    return _REGISTRY[name][0](**options)
+    try:
+        if name.startswith("folder:"):
+            from xmbench.data.folder import FolderSuite
+            return _construct(FolderSuite, Path(name.split(":", 1)[1]), **options)
+        if name not in _REGISTRY:
+            raise unknown_name("suite", name, [*_REGISTRY, "folder:PATH"])
+        return _REGISTRY[name][0](**options)
+    except _UnknownOption as e:
+        raise InputError(f"suite {name!r} {e}") from None
+
+
+class _UnknownOption(InputError):
+    """An option the suite's class does not take; get_suite names the suite."""
+
+
+def _construct(cls: type[Suite], *args: Any, **options: Any) -> Suite:
+    """cls(*args, **options), refusing options that cls does not take."""
+    takes = list(inspect.signature(cls).parameters)[len(args):]
+    extra = sorted(set(options) - set(takes))
+    if extra:
+        raise _UnknownOption(f"does not take option(s) {', '.join(extra)}; it takes: {', '.join(takes) or 'none'}")
+    return cls(*args, **options)
 
 
 def _lazy(module: str, cls: str, **fixed: Any) -> SuiteFactory:
     """A factory importing `module` only when the suite is opened."""
     def factory(**options: Any) -> Suite:
         import importlib
-        return getattr(importlib.import_module(module), cls)(**fixed, **options)
+        return _construct(getattr(importlib.import_module(module), cls), **fixed, **options)
     return factory
 
+
+register_suite("shapes", _lazy("xmbench.data.shapes", "ShapesSuite"),
+               "procedural shapes with exact attributes (embedded default, offline)")
 
 # real suites: read from a local folder (root=..., default $XMBENCH_HOME/data/<name>); nothing is downloaded
 register_suite("cub", _lazy("xmbench.data.cub", "CubSuite"),
