@@ -12,3 +12,13 @@ DEFAULT_HOME = ".xmbench"
 def xmbench_home() -> Path:
     """$XMBENCH_HOME, else .xmbench in the working folder."""
     return Path(os.environ.get("XMBENCH_HOME") or DEFAULT_HOME)
+
+
+def cache_home() -> Path:
+    """Folder for derived, re-creatable files (rendered splits, pre-trained encoders):
+    $XMBENCH_CACHE, else $XMBENCH_HOME/cache, else ~/.cache/xmbench."""
+    if os.environ.get("XMBENCH_CACHE"):
+        return Path(os.environ["XMBENCH_CACHE"])
+    if os.environ.get("XMBENCH_HOME"):
+        return Path(os.environ["XMBENCH_HOME"]) / "cache"
+    return Path.home() / ".cache" / "xmbench"

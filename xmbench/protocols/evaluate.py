@@ -20,11 +20,10 @@ from safetensors.torch import load_file, save
 
 from xmbench.atomic import atomic_write_bytes
 from xmbench.data.photos import PhotoSuite
-from xmbench.errors import InputError
 from xmbench.extractors import get_extractor
 from xmbench.extractors.base import Extractor
 from xmbench.generator import CheckedGenerator, Generator
-from xmbench.home import xmbench_home
+from xmbench.home import cache_home
 from xmbench.metrics.evaluator import Evaluator
 from xmbench.metrics.fd import ReferenceStats, stats_from_features
 from xmbench.metrics.value import MetricValue
@@ -38,11 +37,11 @@ REFERENCE_METRICS = frozenset({"fid", "fd", "kid", "prdc", "fd_infinity"})
 def reference_features(suite: PhotoSuite, split: str, indices: Sequence[int], extractor: Extractor,
                        cache_dir: str | os.PathLike | None = None, batch_size: int = 50) -> torch.Tensor:
     """float32 (len(indices), D) features of the real images `indices` of `split`, computed once and
-    cached as safetensors under cache_dir/reference (default $XMBENCH_HOME/cache)."""
+    cached as safetensors under cache_dir/reference (default: xmbench.home.cache_home())."""
     info = extractor.info
     key = hashlib.sha256(json.dumps([suite.protocol(), split, list(map(int, indices)), info.id, info.weights_hash],
                                     sort_keys=True).encode()).hexdigest()[:32]
-    path = Path(cache_dir or xmbench_home() / "cache") / "reference" / f"{info.id}-{key}.safetensors"
+    path = Path(cache_dir or cache_home()) / "reference" / f"{info.id}-{key}.safetensors"
     if path.is_file():
         return load_file(str(path))["features"]
     chunks = []

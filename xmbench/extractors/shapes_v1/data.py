@@ -10,9 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -20,6 +18,7 @@ import torch
 
 from xmbench.atomic import atomic_write_bytes, atomic_write_json
 from xmbench.data.base import Suite
+from xmbench.home import cache_home
 
 
 @dataclass(frozen=True)
@@ -31,20 +30,11 @@ class RenderedSplit:
     records: list[dict[str, Any]]
 
 
-def cache_dir() -> Path:
-    """XMBENCH_CACHE, else XMBENCH_HOME/cache, else ~/.cache/xmbench."""
-    if os.environ.get("XMBENCH_CACHE"):
-        return Path(os.environ["XMBENCH_CACHE"])
-    if os.environ.get("XMBENCH_HOME"):
-        return Path(os.environ["XMBENCH_HOME"]) / "cache"
-    return Path.home() / ".cache" / "xmbench"
-
-
 def render_split(suite: Suite, split: str, limit: int | None = None, use_cache: bool = True) -> RenderedSplit:
     """The first `limit` (default: all) samples of `split`, from the cache when present."""
     n = suite.size(split) if limit is None else min(limit, suite.size(split))
     key = hashlib.sha256(json.dumps(suite.protocol(), sort_keys=True).encode()).hexdigest()[:16]
-    stem = cache_dir() / "rendered" / key / f"{split}-{n}"
+    stem = cache_home() / "rendered" / key / f"{split}-{n}"
     npy, meta = stem.with_suffix(".npy"), stem.with_suffix(".json")
     if use_cache and npy.exists() and meta.exists():
         side = json.loads(meta.read_text())
