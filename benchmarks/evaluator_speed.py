@@ -18,7 +18,6 @@ Usage: python benchmarks/evaluator_speed.py [--n 10000] [--repeats 1]
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
 import warnings
 
@@ -30,6 +29,8 @@ from torchmetrics.image.kid import KernelInceptionDistance
 from xmbench.data.shapes import ShapesSuite
 from xmbench.extractors.base import Extractor, ExtractorInfo
 from xmbench.metrics.evaluator import Evaluator
+
+from _timing import race  # benchmarks/ is on sys.path when run as a script
 
 
 class BenchNet(torch.nn.Module):
@@ -112,15 +113,8 @@ def main() -> None:
     gen = suite.batch("train", range(args.n, 2 * args.n)).images
     net = BenchNet()
     ext = BenchExtractor(net)
-    ours, peer = [], []
-    for _ in range(args.repeats):
-        t = time.perf_counter()
-        ov = run_xmbench(ext, real, gen, args.batch, 0)
-        ours.append(time.perf_counter() - t)
-        t = time.perf_counter()
-        pv = run_torchmetrics(net, real, gen, args.batch)
-        peer.append(time.perf_counter() - t)
-    o, p = statistics.median(ours), statistics.median(peer)
+    o, p, ov, pv = race(lambda: run_xmbench(ext, real, gen, args.batch, 0),
+                        lambda: run_torchmetrics(net, real, gen, args.batch), args.repeats)
     print(f"FD+KID+IS, {args.n:,} generated + {args.n:,} real images, {torch.get_num_threads()} threads: xmbench "
           f"Evaluator {o:.1f} s; torchmetrics FID+KID+IS classes {p:.1f} s; ratio {p / o:.2f}x")
     print(f"values: xmbench FD {ov['fd_bench']:.6g} KID {ov['kid']:.6g} IS {ov['is']:.6g}; torchmetrics FD "

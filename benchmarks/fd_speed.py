@@ -11,13 +11,14 @@ Usage: python benchmarks/fd_speed.py [--dim 2048] [--repeats 3]
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
 
 import torch
 from torchmetrics.image.fid import _compute_fid
 
 from xmbench.metrics.fd import ReferenceStats, fd_to_reference, stats_from_features
+
+from _timing import race  # benchmarks/ is on sys.path when run as a script
 
 
 def _stats(n: int, d: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -39,15 +40,8 @@ def main() -> None:
     t = time.perf_counter()
     ref.factor()
     cache_s = time.perf_counter() - t
-    ours, peer = [], []
-    for _ in range(args.repeats):
-        t = time.perf_counter()
-        fd_ours = fd_to_reference(mu_g, sigma_g, ref)
-        ours.append(time.perf_counter() - t)
-        t = time.perf_counter()
-        fd_peer = float(_compute_fid(mu_r, sigma_r, mu_g, sigma_g))
-        peer.append(time.perf_counter() - t)
-    o, p = statistics.median(ours), statistics.median(peer)
+    o, p, fd_ours, fd_peer = race(lambda: fd_to_reference(mu_g, sigma_g, ref),
+                                  lambda: float(_compute_fid(mu_r, sigma_r, mu_g, sigma_g)), args.repeats)
     print(f"FD d={args.dim}, {torch.get_num_threads()} threads: xmbench (cached factor) {o:.2f} s; torchmetrics "
           f"_compute_fid {p:.2f} s; ratio {p / o:.1f}x; one-off {ref.factor_kind} factor {cache_s:.2f} s")
     print(f"FD values: xmbench {fd_ours:.10g}, torchmetrics {fd_peer:.10g}, relative difference "
