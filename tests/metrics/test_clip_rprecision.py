@@ -76,3 +76,15 @@ def test_r_precision_metric_equals_functional():
     for a, b, c in zip(noisy.split(33), emb.split(33), labels.split(33)):
         m.update(a, b, c)
     assert float(m.compute()[0]) == pytest.approx(r_precision(noisy, emb, labels, seed=4).mean, rel=1e-12)
+
+
+def test_group_key_treats_mirrored_relations_as_one_scene():
+    from xmbench.metrics.r_precision import group_key
+
+    a = {"shape": "circle", "colour": "red", "size": "small"}
+    b = {"shape": "square", "colour": "blue", "size": "large"}
+    left = {"objects": [a, b], "relation": "left of", "geometry": [{"x": 1}]}
+    right = {"objects": [b, a], "relation": "right of", "geometry": [{"x": 2}]}
+    assert group_key("x", left) == group_key("y", right)
+    assert group_key("x", left) != group_key("x", {"objects": [b, a], "relation": "left of"})
+    assert group_key("x", {"objects": [a], "relation": None}) != group_key("x", left)

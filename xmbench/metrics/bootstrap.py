@@ -43,6 +43,18 @@ def percentile_interval(values: np.ndarray | torch.Tensor, confidence: float = 0
     return float(lo), float(hi)
 
 
+def centre_replicates(replicates: np.ndarray, estimate: float) -> np.ndarray:
+    """Replicates shifted so that their mean is the point estimate (bias-corrected percentile bootstrap).
+
+    Resampling with replacement repeats samples, which biases plug-in statistics such as FD: on
+    shapes-v1 features the raw FD replicates of real test images sat at 49-61 around an estimate of
+    36.2, so the plain percentile interval excluded its own estimate. Shifting by (estimate - mean)
+    removes that bootstrap bias; for unbiased statistics (means, accuracies) the shift is ~0.
+    """
+    v = np.asarray(replicates, dtype=np.float64)
+    return v - (float(v.mean()) - estimate)
+
+
 def bootstrap_values(statistic: Callable[[np.ndarray], float], n: int, resamples: int = 1000,
                      seed: int = 0) -> np.ndarray:
     """(resamples,) replicates of statistic(indices) over resamples of range(n)."""

@@ -11,7 +11,9 @@ import torch
 
 from xmbench.errors import InputError
 from xmbench.extractors.base import ExtractorInfo
-from xmbench.metrics.bootstrap import bootstrap_mean_values, bootstrap_values, percentile_interval, resample_counts
+from xmbench.metrics.bootstrap import (
+    bootstrap_mean_values, bootstrap_values, centre_replicates, percentile_interval, resample_counts,
+)
 from xmbench.metrics.clip_score import HESSEL_W, TORCHMETRICS_SCALE, CLIPScore, per_image_clip_cos
 from xmbench.metrics.fd import (FrechetDistance, ReferenceStats, fd_to_reference, stats_from_sums,
                                 warn_if_rank_deficient)
@@ -50,12 +52,15 @@ def _reference(ctx: MetricContext, metric: str) -> ReferenceStats:
 
 def _value(ctx: MetricContext, name: str, value: float, replicates: np.ndarray | None, std: float | None, n: int,
            higher_is_better: bool, details: dict[str, Any], scheme: str = "") -> MetricValue:
-    """A MetricValue carrying the percentile CI of `replicates` and the replicates (None: no bootstrap)."""
+    """A MetricValue carrying the bias-corrected percentile CI of `replicates` and the centred replicates
+    (None: no bootstrap)."""
     if replicates is None:
         return MetricValue(name, value, None, None, std, n, higher_is_better, details)
+    replicates = centre_replicates(replicates, value)
     lo, hi = percentile_interval(replicates, ctx.confidence)
     details = {**details, "resamples": len(replicates), "confidence": ctx.confidence,
-               "ci": "percentile bootstrap" + (f"; {scheme}" if scheme else "")}
+               "ci": "bias-corrected percentile bootstrap (replicates centred on the estimate)"
+                     + (f"; {scheme}" if scheme else "")}
     return MetricValue(name, value, lo, hi, std, n, higher_is_better, details, [float(v) for v in replicates])
 
 

@@ -33,10 +33,25 @@ class RPrecisionResult:
     fold_values: np.ndarray   # (folds,)
 
 
+#: a relation and its mirror: "A right of B" is the scene "B left of A"
+_MIRRORED = {"right of": "left of", "below": "above"}
+
+
+def _scene(record: dict[str, Any]) -> dict[str, Any]:
+    """The record without pixel geometry, mirrored relations written one way."""
+    scene = {k: v for k, v in record.items() if k != "geometry"}
+    objects = scene.get("objects")
+    if scene.get("relation") in _MIRRORED and isinstance(objects, list) and len(objects) == 2:
+        scene["relation"] = _MIRRORED[scene["relation"]]
+        scene["objects"] = objects[::-1]
+    return scene
+
+
 def group_key(caption: str, record: dict[str, Any] | None = None) -> int:
-    """A stable int64 group id: the attribute set (record without pixel geometry) when known, else the caption."""
+    """A stable int64 group id: the scene (attribute record without pixel geometry, mirrored relations
+    normalised) when known, else the caption."""
     if record is not None:
-        text = json.dumps({k: v for k, v in record.items() if k != "geometry"}, sort_keys=True, default=str)
+        text = json.dumps(_scene(record), sort_keys=True, default=str)
     else:
         text = "caption:" + caption.strip().lower()
     return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little") >> 1
