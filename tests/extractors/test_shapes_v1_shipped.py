@@ -7,7 +7,7 @@ import torch
 
 from xmbench.data import get_suite
 from xmbench.extractors import get_extractor
-from xmbench.extractors.shapes_v1.data import render_split
+from xmbench.data.rendered import render_split
 from xmbench.extractors.shapes_v1.train import TrainConfig, train
 from xmbench.extractors.shapes_v1.weights import SHIPPED, sha256_file, sidecar
 from xmbench.metrics.attributes import accuracies, judge_batch

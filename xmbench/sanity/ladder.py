@@ -19,7 +19,7 @@ from scipy.stats import spearmanr
 
 from xmbench.data.base import Suite
 from xmbench.extractors.base import Extractor
-from xmbench.extractors.shapes_v1.data import RenderedSplit, render_split
+from xmbench.data.rendered import RenderedSplit, render_split
 from xmbench.metrics.attributes import accuracies, judge_batch
 from xmbench.metrics.bootstrap import bootstrap_ci
 from xmbench.metrics.clip_score import clip_score

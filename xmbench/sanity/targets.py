@@ -8,7 +8,7 @@ import torch
 
 from xmbench.data.base import Suite
 from xmbench.extractors.base import Extractor
-from xmbench.extractors.shapes_v1.data import render_split
+from xmbench.data.rendered import render_split
 from xmbench.extractors.shapes_v1.targets import canonical
 from xmbench.metrics.attributes import accuracies, judge_batch
 from xmbench.metrics.r_precision import group_key, r_precision

@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from xmbench.data import get_suite
-from xmbench.extractors.shapes_v1.data import render_split
+from xmbench.data.rendered import render_split
 from xmbench.extractors.shapes_v1.network import NetConfig, ShapesNet
 from xmbench.extractors.shapes_v1.targets import HEAD_NAMES, IGNORE, encode
 from xmbench.text.tokenizer import WordTokenizer

@@ -1,6 +1,7 @@
-"""Render a shapes split once into a uint8 tensor and cache it on disk (no pickles: .npy + JSON).
+"""Render a suite split once into a uint8 tensor and cache it on disk (no pickles: .npy + JSON).
 
-Rendering costs ~0.5 ms per image; training loops and the sanity ladder read the cached tensor.
+Rendering shapes costs ~0.5 ms per image; training loops (evaluator, baselines) and the sanity
+ladder read the cached tensor under xmbench.home.cache_home()/rendered/.
 The cache key is the suite's protocol (seed, resolution, generator version), so a changed renderer
 never serves stale images.
 """
