@@ -11,7 +11,6 @@ A run folder points to its newest checkpoint with `latest.json`.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -24,6 +23,7 @@ import torch
 
 from xmbench.atomic import atomic_write_bytes, atomic_write_json
 from xmbench.errors import InputError, WeightsError
+from xmbench.filehash import sha256_file
 
 MODEL_FILE, OPTIMIZER_FILE, CONFIG_FILE, LATEST_FILE = ("model.safetensors", "optimizer.safetensors",
                                                         "config.json", "latest.json")
@@ -108,11 +108,7 @@ def read_config(path: str | os.PathLike) -> dict[str, Any]:
 
 def checkpoint_hash(path: str | os.PathLike) -> str:
     """sha256 hex digest of the checkpoint's model.safetensors bytes (identifies the generator)."""
-    h = hashlib.sha256()
-    with open(checkpoint_file(path), "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+    return sha256_file(checkpoint_file(path))
 
 
 def load_checkpoint(path: str | os.PathLike, baseline: str | None = None, resolution: int | None = None,

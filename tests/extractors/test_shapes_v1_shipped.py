@@ -9,7 +9,8 @@ from xmbench.data import get_suite
 from xmbench.extractors import get_extractor
 from xmbench.data.rendered import render_split
 from xmbench.extractors.shapes_v1.train import TrainConfig, train
-from xmbench.extractors.shapes_v1.weights import SHIPPED, sha256_file, sidecar
+from xmbench.extractors.shapes_v1.weights import SHIPPED, sidecar
+from xmbench.filehash import sha256_file
 from xmbench.metrics.attributes import accuracies, judge_batch
 from xmbench.metrics.evaluator import Evaluator
 

@@ -11,7 +11,8 @@ from xmbench.extractors import get_extractor, list_extractors
 from xmbench.extractors.shapes_v1 import ShapesV1Extractor
 from xmbench.extractors.shapes_v1.network import NetConfig, ShapesNet
 from xmbench.extractors.shapes_v1.targets import HEAD_NAMES, IS_CLASSES
-from xmbench.extractors.shapes_v1.weights import load_weights, save_weights, sha256_file, sidecar
+from xmbench.extractors.shapes_v1.weights import load_weights, save_weights, sidecar
+from xmbench.filehash import sha256_file
 from xmbench.text.tokenizer import WordTokenizer
 
 

@@ -20,8 +20,9 @@ from torchvision.transforms.v2 import functional as TF
 from xmbench.errors import InputError
 from xmbench.extractors import register_extractor
 from xmbench.extractors.base import Extractor, ExtractorInfo
+from xmbench.filehash import sha256_file
 from xmbench.extractors.local_weights import (
-    UNREADABLE, check_signature, fit_error, resolve_weights, sha256_file, state_shapes, unreadable_error,
+    UNREADABLE, check_signature, fit_error, resolve_weights, state_shapes, unreadable_error,
 )
 from xmbench.images import check_images
 

@@ -22,7 +22,8 @@ from torch_fidelity.feature_extractor_inceptionv3 import URL_INCEPTION_V3, Featu
 from xmbench.errors import InputError
 from xmbench.extractors import register_extractor
 from xmbench.extractors.base import Extractor, ExtractorInfo
-from xmbench.extractors.local_weights import fit_error, load_state_dict, resolve_weights, sha256_file
+from xmbench.extractors.local_weights import fit_error, load_state_dict, resolve_weights
+from xmbench.filehash import sha256_file
 from xmbench.images import check_images
 
 FILE_NAME = URL_INCEPTION_V3.rsplit("/", 1)[1]  # weights-inception-2015-12-05-6726825d.pth

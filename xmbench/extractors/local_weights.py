@@ -7,7 +7,6 @@ comes from.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
 from pathlib import Path
@@ -18,15 +17,6 @@ from safetensors.torch import load_file, safe_open
 
 from xmbench.errors import WeightsError
 from xmbench.home import xmbench_home
-
-
-def sha256_file(path: Path, chunk: int = 1 << 22) -> str:
-    """Hex sha256 of a file's bytes (the weights hash results record)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while block := f.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def resolve_weights(weights: str | os.PathLike | None, *, extractor: str, file_name: str, source: str) -> Path:

@@ -7,7 +7,6 @@ measured targets.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
@@ -18,19 +17,11 @@ from xmbench.atomic import atomic_write_bytes
 from xmbench.errors import WeightsError
 from xmbench.extractors.shapes_v1.network import NetConfig, ShapesNet
 from xmbench.text.tokenizer import WordTokenizer
+from xmbench.filehash import sha256_file
 
 FORMAT = "xmbench-shapes-v1"
 #: the weights shipped inside the package
 SHIPPED = Path(__file__).resolve().parent.parent / "weights" / "shapes-v1.safetensors"
-
-
-def sha256_file(path: str | Path) -> str:
-    """Hex sha256 of a file's bytes."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def save_weights(model: ShapesNet, tokenizer: WordTokenizer, path: str | Path) -> str:
