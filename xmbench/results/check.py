@@ -91,15 +91,17 @@ def check_records(new: dict[str, Any], baseline: dict[str, Any], tolerances: dic
 
 def format_checks(checks: list[MetricCheck], new: dict[str, Any], baseline: dict[str, Any]) -> str:
     """A plain-text table of the verdicts and a summary line."""
-    lines = [f"check {new['model']['name']} against baseline {baseline['model']['name']} "
-             f"({len(checks)} metrics; fail = worse beyond tolerance and significant, one-sided bootstrap p < 0.05)",
-             f"{'metric':24s} {'baseline':>10s} {'new':>10s} {'delta [95% CI]':>30s} {'tolerance':>10s} "
+    methods = sorted({_METHODS[c.method] for c in checks})
+    width = max([24, *(len(c.name) + 2 for c in checks)])
+    lines = [f"check {new['model']['name']} against baseline {baseline['model']['name']} ({len(checks)} metrics; "
+             f"fail = worse beyond tolerance and significant; {', '.join(methods)})",
+             f"{'metric':{width}s} {'baseline':>10s} {'new':>10s} {'delta [95% CI]':>30s} {'tolerance':>10s} "
              f"{'p(within)':>9s}  verdict"]
     for c in checks:
         arrow = "↑" if c.higher_is_better else "↓"
         ci = f"{_signed(c.delta)} [{_signed(c.ci_low)}, {_signed(c.ci_high)}]"
         verdict = "FAIL" if c.failed else ("worse" if c.worse_by > c.allowed else "ok")
-        lines.append(f"{c.name + ' ' + arrow:24s} {format_value(c.baseline):>10s} {format_value(c.new):>10s} "
+        lines.append(f"{c.name + ' ' + arrow:{width}s} {format_value(c.baseline):>10s} {format_value(c.new):>10s} "
                      f"{ci:>30s} {str(c.tolerance):>10s} {c.p_within:9.3f}  {verdict}")
     checked = {c.name for c in checks}
     missing = [m for m in baseline["metrics"] if m not in checked]
@@ -109,6 +111,10 @@ def format_checks(checks: list[MetricCheck], new: dict[str, Any], baseline: dict
     lines.append(f"FAILED: {', '.join(failed)} significantly worse than the baseline" if failed
                  else "passed: no metric is significantly worse than the baseline beyond its tolerance")
     return "\n".join(lines)
+
+
+_METHODS = {"bootstrap": "difference from paired bootstrap replicates",
+            "normal": "normal approximation with SEs from the bootstrap CIs"}
 
 
 def _signed(v: float) -> str:

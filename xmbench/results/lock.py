@@ -1,4 +1,4 @@
-"""An advisory, inter-process file lock (fcntl.flock on a `<path>.lock` file beside the target)."""
+"""An advisory, inter-process file lock (fcntl.flock on a hidden `.<name>.lock` file beside the target)."""
 
 from __future__ import annotations
 
@@ -14,12 +14,12 @@ from xmbench.errors import XmbenchError
 
 @contextlib.contextmanager
 def file_lock(path: str | os.PathLike, timeout_s: float = 600.0) -> Iterator[Path]:
-    """Hold an exclusive lock tied to `path` (the lock file is `<path>.lock`) for the `with` block.
+    """Hold an exclusive lock tied to `path` (the lock file is the hidden `.<name>.lock` beside it).
 
     Waits up to `timeout_s` seconds for another holder; raises XmbenchError after that. The lock is
     released when the block ends or the process dies (the kernel drops flock locks with the file).
     """
-    lock_path = Path(f"{path}.lock")
+    lock_path = Path(path).parent / f".{Path(path).name}.lock"
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
