@@ -25,6 +25,11 @@ from xmbench.text.tokenizer import WordTokenizer
 Tensor = torch.Tensor
 #: generation batch size (memory bound only: outputs do not depend on it)
 GENERATE_BATCH = 256
+#: options every baseline takes: text_encoder "pretrained" (the caption encoder is pre-trained on
+#: the suite's attribute records for text_steps steps, then frozen; see baselines.text_pretrain) or
+#: "joint" (trained from scratch through D's matching-aware loss, as in the papers' joint variants)
+COMMON_DEFAULTS: dict[str, Any] = {"text_encoder": "pretrained", "text_steps": 60}
+TEXT_ENCODERS = ("pretrained", "joint")
 
 
 def sample_noise(seed: int, start: int, count: int, numel: int) -> Tensor:
@@ -67,10 +72,13 @@ class Baseline(nn.Module):
 
     def __init__(self, vocab: list[str], resolution: int, max_len: int, **options: Any) -> None:
         super().__init__()
-        unknown = sorted(set(options) - set(self.DEFAULTS))
+        defaults = {**COMMON_DEFAULTS, **self.DEFAULTS}
+        unknown = sorted(set(options) - set(defaults))
         if unknown:
-            raise unknown_name(f"option of baseline {self.name!r}", unknown[0], self.DEFAULTS)
-        self.options = {**self.DEFAULTS, **options}
+            raise unknown_name(f"option of baseline {self.name!r}", unknown[0], defaults)
+        self.options = {**defaults, **options}
+        if self.options["text_encoder"] not in TEXT_ENCODERS:
+            raise unknown_name("text_encoder", self.options["text_encoder"], TEXT_ENCODERS)
         if self.options.get("loss") is not None:
             get_loss(self.options["loss"])  # validate early
         self.resolution = int(resolution)
@@ -90,9 +98,17 @@ class Baseline(nn.Module):
             self.g_ema = copy.deepcopy(self.g).requires_grad_(False)
         betas = tuple(self.options["betas"])
         self.opt_g = torch.optim.Adam(self.g.parameters(), lr=self.options["lr_g"], betas=betas)
-        # the caption encoder is trained by the discriminator's matching-aware loss
-        self.opt_d = torch.optim.Adam([*self.d.parameters(), *self.encoder.parameters()],
-                                      lr=self.options["lr_d"], betas=betas)
+        if self.text_frozen:  # weights come from baselines.text_pretrain (train_baseline loads them)
+            self.encoder.requires_grad_(False)
+            d_params = list(self.d.parameters())
+        else:  # the caption encoder is trained by the discriminator's matching-aware loss
+            d_params = [*self.d.parameters(), *self.encoder.parameters()]
+        self.opt_d = torch.optim.Adam(d_params, lr=self.options["lr_d"], betas=betas)
+
+    @property
+    def text_frozen(self) -> bool:
+        """True when the caption encoder is pre-trained and frozen (options['text_encoder'])."""
+        return self.options["text_encoder"] == "pretrained"
 
     @property
     def loss(self) -> GanLoss:

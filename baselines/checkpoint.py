@@ -28,6 +28,8 @@ from xmbench.filehash import sha256_file
 MODEL_FILE, OPTIMIZER_FILE, CONFIG_FILE, LATEST_FILE = ("model.safetensors", "optimizer.safetensors",
                                                         "config.json", "latest.json")
 FORMAT = "xmbench-baseline-checkpoint/1"
+#: option values of checkpoints written before these options existed (their behaviour then)
+LEGACY_OPTIONS = {"text_encoder": "joint", "d_projection": False, "ma_gp_batch": 0}
 
 
 def _optimizer_tensors(optimizers: dict[str, torch.optim.Optimizer]) -> tuple[dict[str, torch.Tensor], dict]:
@@ -118,6 +120,7 @@ def load_checkpoint(path: str | os.PathLike, baseline: str | None = None, resolu
     baseline / resolution: when given, the checkpoint must match them (InputError otherwise).
     optimizer: also restore the optimisers' state (to resume training).
     """
+    from baselines.base import COMMON_DEFAULTS
     from baselines.registry import baseline_class
 
     file = checkpoint_file(path)
@@ -130,8 +133,9 @@ def load_checkpoint(path: str | os.PathLike, baseline: str | None = None, resolu
     if resolution is not None and config["resolution"] != resolution:
         raise InputError(f"checkpoint {file} is {config['resolution']}x{config['resolution']}, the suite is "
                          f"{resolution}x{resolution}; pass a checkpoint trained at that resolution")
-    model = baseline_class(config["baseline"])(config["vocab"], config["resolution"], config["max_len"],
-                                               **config["options"])
+    cls = baseline_class(config["baseline"])
+    legacy = {k: v for k, v in LEGACY_OPTIONS.items() if k in {**COMMON_DEFAULTS, **cls.DEFAULTS}}
+    model = cls(config["vocab"], config["resolution"], config["max_len"], **{**legacy, **config["options"]})
     try:
         model.load_state_dict(tensors)
     except RuntimeError as e:

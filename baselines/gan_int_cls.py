@@ -51,9 +51,9 @@ class GanIntCls(Baseline):
     name = "gan-int-cls"
     summary = "GAN-INT-CLS (Reed et al. 2016): text-conditioned DCGAN, matching-aware D, GAN-INT"
     DEFAULTS: dict[str, Any] = {
-        "loss": "hinge", "batch_size": 32, "steps": 600, "lr_g": 2e-4, "lr_d": 2e-4, "betas": [0.5, 0.999],
+        "loss": "hinge", "batch_size": 64, "steps": 400, "lr_g": 2e-4, "lr_d": 2e-4, "betas": [0.5, 0.999],
         "ema": 0.0, "amp": True, "text_dim": 128, "nz": 64, "ngf": 32, "ndf": 32, "interp_weight": 1.0,
-        "d_norm": "spectral",
+        "d_norm": "spectral", "d_projection": True,
     }
 
     def __init__(self, vocab: list[str], resolution: int, max_len: int, **options: Any) -> None:
@@ -62,7 +62,7 @@ class GanIntCls(Baseline):
         self.noise_numel = o["nz"]
         self.g["net"] = DCGANGenerator(resolution, o["text_dim"], o["nz"], o["ngf"])
         self.d["net"] = CondDiscriminator(resolution, o["text_dim"], o["ndf"],
-                                          norm=discriminator_norm(o["d_norm"], o["loss"]))
+                                          norm=discriminator_norm(o["d_norm"], o["loss"]), projection=o["d_projection"])
         self.finish_init()
 
     def g_forward(self, g: nn.ModuleDict, text: Tensor, noise: Tensor) -> Tensor:

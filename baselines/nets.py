@@ -39,9 +39,12 @@ class CondDiscriminator(nn.Module):
 
     norm: "batch" (DCGAN's batch norm after every inner convolution), "spectral" (spectral
     normalisation of every layer, Miyato et al. 2018) or "none" (for WGAN-GP's per-sample penalty).
+    projection: add the projection term <W s, sum-pooled image features> (Miyato & Koyama 2018)
+    to the logit, a direct text-image inner product besides the concatenation.
     """
 
-    def __init__(self, resolution: int, text_dim: int, ndf: int = 32, proj: int = 64, norm: str = "batch") -> None:
+    def __init__(self, resolution: int, text_dim: int, ndf: int = 32, proj: int = 64, norm: str = "batch",
+                 projection: bool = False) -> None:
         super().__init__()
         if norm not in NORMS:
             raise unknown_name("discriminator norm", norm, NORMS)
@@ -57,8 +60,12 @@ class CondDiscriminator(nn.Module):
         self.text = nn.Sequential(sn(nn.Linear(text_dim, proj)), nn.LeakyReLU(0.2, inplace=True))
         self.joint = nn.Sequential(sn(nn.Conv2d(ch + proj, ch, 1)), nn.LeakyReLU(0.2, inplace=True),
                                    sn(nn.Conv2d(ch, 1, 4)))
+        self.projection = sn(nn.Linear(text_dim, ch, bias=False)) if projection else None
 
     def forward(self, images: Tensor, text: Tensor) -> Tensor:
         h = self.image(images)
         t = self.text(text)[:, :, None, None].expand(-1, -1, h.shape[2], h.shape[3])
-        return self.joint(torch.cat([h, t], dim=1)).flatten()
+        out = self.joint(torch.cat([h, t], dim=1)).flatten()
+        if self.projection is not None:
+            out = out + (self.projection(text) * h.sum((2, 3))).sum(1)
+        return out

@@ -91,9 +91,9 @@ class StackGAN(Baseline):
     name = "stackgan"
     summary = "StackGAN (Zhang et al. 2017): conditioning augmentation + KL, stage I at R/2, stage II to R"
     DEFAULTS: dict[str, Any] = {
-        "loss": "bce", "batch_size": 32, "steps": 500, "lr_g": 2e-4, "lr_d": 2e-4, "betas": [0.5, 0.999],
+        "loss": "bce", "batch_size": 64, "steps": 400, "lr_g": 2e-4, "lr_d": 2e-4, "betas": [0.5, 0.999],
         "ema": 0.0, "amp": True, "text_dim": 128, "nz": 64, "ca_dim": 64, "kl_weight": 2.0, "ngf": 16, "ndf": 16,
-        "d_norm": "spectral",
+        "d_norm": "spectral", "d_projection": True,
     }
 
     def __init__(self, vocab: list[str], resolution: int, max_len: int, **options: Any) -> None:
@@ -106,8 +106,8 @@ class StackGAN(Baseline):
         self.g["ca2"] = ConditioningAugmentation(o["text_dim"], ca)
         self.g["stage2"] = StageTwo(ca, o["ngf"])
         norm = discriminator_norm(o["d_norm"], o["loss"])
-        self.d["stage1"] = CondDiscriminator(resolution // 2, o["text_dim"], o["ndf"], norm=norm)
-        self.d["stage2"] = CondDiscriminator(resolution, o["text_dim"], o["ndf"], norm=norm)
+        for stage, res in (("stage1", resolution // 2), ("stage2", resolution)):
+            self.d[stage] = CondDiscriminator(res, o["text_dim"], o["ndf"], norm=norm, projection=o["d_projection"])
         self.finish_init()
 
     def _stages(self, g: nn.ModuleDict, text: Tensor, noise: Tensor) -> tuple[Tensor, Tensor, Tensor]:

@@ -154,6 +154,11 @@ def train_baseline(name: str, suite: str | Suite = "shapes", out_dir: str | os.P
     if loss is not None:
         options["loss"] = loss
     model = get_baseline(name, suite, captions=data.captions, **options)
+    if model.text_frozen:
+        from baselines.text_pretrain import pretrained_encoder_state
+        model.encoder.load_state_dict(pretrained_encoder_state(
+            model.encoder, model.tokenizer, model.max_len, suite, data.captions,
+            steps=model.options["text_steps"], seed=seed))
     try:
         model.to(device)
     except (RuntimeError, AssertionError) as e:

@@ -75,3 +75,17 @@ def test_bad_checkpoints(tmp_path, suite, run):
     # a run folder of another baseline refuses to be resumed by a different one
     with pytest.raises(InputError, match="holds a different run"):
         train_baseline("stackgan", suite, tmp_path / "run", steps=2, **run)
+
+
+def test_checkpoint_without_newer_options_loads_with_their_old_behaviour(tmp_path, suite, tiny):
+    from baselines.checkpoint import LEGACY_OPTIONS, save_checkpoint
+    model = tiny("gan-int-cls", suite, text_encoder="joint", d_projection=False)
+    path = save_checkpoint(model, tmp_path / "old", {"step": 0})
+    tensors = safetensors.torch.load_file(str(path / "model.safetensors"))
+    config = read_config(path)
+    for key in LEGACY_OPTIONS:
+        config["options"].pop(key, None)  # as written before these options existed
+    safetensors.torch.save_file(tensors, str(path / "model.safetensors"), metadata={"xmbench": json.dumps(config)})
+    loaded = load_checkpoint(path)
+    assert loaded.options["text_encoder"] == "joint" and loaded.options["d_projection"] is False
+    assert torch.equal(loaded.generate(["a red circle"], 1), model.generate(["a red circle"], 1))

@@ -15,15 +15,17 @@ def _steps(model, n=2, captions=None):
     return [model.train_step(images, ids, rng) for _ in range(n)]
 
 
+@pytest.mark.parametrize("text_encoder", ["pretrained", "joint"])
 @pytest.mark.parametrize("name", sorted(BASELINES))
-def test_baseline_trains_and_generates(name, suite, tiny, captions):
-    model = tiny(name, suite)
+def test_baseline_trains_and_generates(name, text_encoder, suite, tiny, captions):
+    model = tiny(name, suite, text_encoder=text_encoder)
     before = {k: v.clone() for k, v in model.state_dict().items()}
     for logs in _steps(model):
         assert logs and all(torch.isfinite(torch.tensor(v)) for v in logs.values())
     changed = [k for k, v in model.state_dict().items() if v.is_floating_point() and not torch.equal(v, before[k])]
     assert any(k.startswith("g.") for k in changed) and any(k.startswith("d.") for k in changed)
-    assert any(k.startswith("encoder.") for k in changed)  # trained through D
+    # joint: trained through D; pretrained: frozen (its weights come from baselines.text_pretrain)
+    assert any(k.startswith("encoder.") for k in changed) == (text_encoder == "joint")
     out = model.generate(captions, seed=3)
     assert out.dtype == torch.uint8 and out.shape == (4, 3, 32, 32)
 
