@@ -93,7 +93,7 @@ class StackGAN(Baseline):
     DEFAULTS: dict[str, Any] = {
         "loss": "bce", "batch_size": 64, "steps": 400, "lr_g": 2e-4, "lr_d": 2e-4, "betas": [0.5, 0.999],
         "ema": 0.0, "amp": True, "text_dim": 128, "nz": 64, "ca_dim": 64, "kl_weight": 2.0, "ngf": 16, "ndf": 16,
-        "d_norm": "spectral", "d_projection": True,
+        "d_norm": "spectral", "d_projection": False,
     }
 
     def __init__(self, vocab: list[str], resolution: int, max_len: int, **options: Any) -> None:
