@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import torch
@@ -64,12 +65,18 @@ def check_models(config: RunConfig) -> None:
                 f"import path {spec.source!r} needs a factory: write pkg.module:factory"))
 
 
+def code_digest(module: ModuleType) -> str:
+    """sha256 over the source files of the package holding `module` (sorted by name): caches built by
+    that code are rebuilt when it changes."""
+    folder = Path(module.__file__).parent
+    return content_key([(p.name, p.read_bytes().hex()) for p in sorted(folder.glob("*.py"))])
+
+
 def baselines_code_digest() -> str:
-    """sha256 over the source files of the `baselines` package (sorted by name)."""
+    """code_digest of the `baselines` package."""
     import baselines.registry  # a module has a __file__ (the package may be a namespace in editable installs)
 
-    folder = Path(baselines.registry.__file__).parent
-    return content_key([(p.name, p.read_bytes().hex()) for p in sorted(folder.glob("*.py"))])
+    return code_digest(baselines.registry)
 
 
 def _training_budget(spec: ModelSpec) -> int:

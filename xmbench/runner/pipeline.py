@@ -24,6 +24,7 @@ from typing import Any
 import torch
 
 import xmbench
+import xmbench.metrics.registry
 from xmbench.atomic import atomic_write_text
 from xmbench.data import get_suite
 from xmbench.data.base import Suite
@@ -41,7 +42,7 @@ from xmbench.runner.cache import TensorCache, content_key, strings_digest
 from xmbench.runner.config import RunConfig, located
 from xmbench.runner.environment import environment, resolve_device
 from xmbench.runner.extract import CachingExtractor
-from xmbench.runner.models import PreparedModel, check_models, prepare_model
+from xmbench.runner.models import PreparedModel, check_models, code_digest, prepare_model
 from xmbench.runner.progress import bar
 from xmbench.seeding import derive_seed
 
@@ -319,11 +320,12 @@ def run(config: RunConfig, paths: RunPaths, quiet: bool = False,
         f"extractor {extractor.info.id}, {len(metrics)} metrics, device {device}")
     reference = _reference_stats(ev, extractor, cache)
     records, record_paths, reused = [], [], []
+    metrics_code = code_digest(xmbench.metrics.registry)  # a record is reused only if its metric code is unchanged
     for k, spec in enumerate(config.models, 1):
         t0 = time.perf_counter()
         model = prepare_model(spec, config, suite, paths.cache / "train", device, quiet)
-        cache_key = content_key(RECORD_FORMAT, xmbench.__version__, model.generator_hash, suite.protocol(),
-                                protocol, metrics)
+        cache_key = content_key(RECORD_FORMAT, xmbench.__version__, metrics_code, model.generator_hash,
+                                suite.protocol(), protocol, metrics)
         record = _record(model, suite, protocol, env, cache_key, config)
         path = paths.results / record_filename({**record, "metrics": {}})
         previous = _previous(path)
