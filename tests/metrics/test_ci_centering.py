@@ -26,3 +26,23 @@ def test_fd_interval_contains_the_estimate(toy):
     assert fd.ci_low < fd.value < fd.ci_high
     assert np.mean(fd.bootstrap) == pytest.approx(fd.value)
     assert "bias-corrected" in fd.details["ci"]
+
+
+def test_centred_replicates_are_clipped_to_the_metric_range():
+    out = centre_replicates(np.array([0.0, 0.0, 0.002, 0.010]), 0.0005, 0.0, 1.0)
+    assert out.min() == 0.0 and out.max() <= 1.0
+    # unclipped, the shift (estimate − mean = −0.0025) would carry three replicates below 0
+    assert (centre_replicates(np.array([0.0, 0.0, 0.002, 0.010]), 0.0005) < 0).sum() == 3
+
+
+def test_fd_interval_of_identical_sets_stays_non_negative(toy):
+    images = torch.randint(0, 256, (300, 3, 8, 8), generator=torch.Generator().manual_seed(1), dtype=torch.uint8)
+    ev = Evaluator(toy, ["fd", "prdc"], bootstrap=100, seed=0)
+    ev.update_reference(images)
+    ev.update(images)
+    values = ev.compute()
+    fd = next(v for k, v in values.items() if k.startswith("fd"))
+    # FD is exactly 0 and its centred replicates straddle 0; FD cannot be negative, so the interval starts at 0
+    assert fd.value == 0.0 and fd.ci_low == 0.0 and fd.ci_high > 0.0
+    for name in ("precision", "recall", "coverage"):
+        assert 0.0 <= values[name].ci_low <= values[name].ci_high <= 1.0

@@ -51,12 +51,13 @@ def _reference(ctx: MetricContext, metric: str) -> ReferenceStats:
 
 
 def _value(ctx: MetricContext, name: str, value: float, replicates: np.ndarray | None, std: float | None, n: int,
-           higher_is_better: bool, details: dict[str, Any], scheme: str = "") -> MetricValue:
+           higher_is_better: bool, details: dict[str, Any], scheme: str = "",
+           bounds: tuple[float | None, float | None] = (None, None)) -> MetricValue:
     """A MetricValue carrying the bias-corrected percentile CI of `replicates` and the centred replicates
-    (None: no bootstrap)."""
+    clipped to the metric's range `bounds` (replicates None: no bootstrap)."""
     if replicates is None:
         return MetricValue(name, value, None, None, std, n, higher_is_better, details)
-    replicates = centre_replicates(replicates, value)
+    replicates = centre_replicates(replicates, value, *bounds)
     lo, hi = percentile_interval(replicates, ctx.confidence)
     details = {**details, "resamples": len(replicates), "confidence": ctx.confidence,
                "ci": "bias-corrected percentile bootstrap (replicates centred on the estimate)"
@@ -99,7 +100,7 @@ class FDMetric(_StoresGenerated):
                    "trace_sqrt": f"eigvalsh(F^T S F), F F^T = S_ref ({ref.factor_kind})"}
         replicates = self._bootstrap(ref) if self.ctx.bootstrap else None
         return [_value(self.ctx, fd_name(self.ctx.extractor), fd_to_reference(mu, sigma, ref), replicates, None, n,
-                       False, details, "generated side resampled, reference statistics fixed")]
+                       False, details, "generated side resampled, reference statistics fixed", (0.0, None))]
 
     def _bootstrap(self, ref: ReferenceStats) -> np.ndarray:
         x = _cat(self.gen, "features")
@@ -169,7 +170,7 @@ class ISMetric(_StoresGenerated):
             replicates = bootstrap_values(lambda idx: inception_score(logits[torch.as_tensor(idx)], splits, None).mean,
                                           logits.shape[0], self.ctx.bootstrap, self.ctx.seed)
         return [_value(self.ctx, "is", r.mean, replicates, r.std, logits.shape[0], True, details,
-                       "logits resampled, split into `splits` in resample order")]
+                       "logits resampled, split into `splits` in resample order", (1.0, None))]
 
 
 class CLIPScoreMetric(EvalMetric):
@@ -196,7 +197,7 @@ class CLIPScoreMetric(EvalMetric):
             details = {**_extractor_details(self.ctx.extractor), "encoder": self.ctx.extractor.id,
                        "convention": convention}
             out.append(_value(self.ctx, name, scale * mean, None if replicates is None else scale * replicates,
-                              None, n, True, details, "images resampled"))
+                              None, n, True, details, "images resampled", (0.0, scale)))
         return out
 
 
@@ -232,7 +233,7 @@ class RPrecisionMetric(EvalMetric):
         if self.ctx.bootstrap:
             replicates = bootstrap_mean_values(torch.from_numpy(r.hits), self.ctx.bootstrap, self.ctx.seed)
         return [_value(self.ctx, "r_precision", r.mean, replicates, r.std, img.shape[0], True, details,
-                       "images resampled, candidate draws fixed")]
+                       "images resampled, candidate draws fixed", (0.0, 1.0))]
 
 
 class PRDCMetric(KIDMetric):
@@ -253,7 +254,9 @@ class PRDCMetric(KIDMetric):
                                              "it)")):
             replicates = (bootstrap_mean_values(per_sample, self.ctx.bootstrap, self.ctx.seed)
                           if self.ctx.bootstrap else None)
-            out.append(_value(self.ctx, name, getattr(r, name), replicates, None, x.shape[0], True, dict(base), scheme))
+            bounds = (0.0, None if name == "density" else 1.0)
+            out.append(_value(self.ctx, name, getattr(r, name), replicates, None, x.shape[0], True, dict(base), scheme,
+                              bounds))
         return out
 
 

@@ -4,7 +4,8 @@ FD = ‖μ−μ_r‖² + tr Σ + tr Σ_r − 2 tr (Σ_r Σ)^½. The eigenvalues 
 *symmetric* matrix Fᵀ Σ F for any factor Σ_r = F Fᵀ (F = L, the Cholesky factor, or F = √Σ_r), so
 tr (Σ_r Σ)^½ = Σ √λᵢ(Fᵀ Σ F) from one `eigvalsh` — never from `eigvals` of the non-symmetric Σ Σ_r
 (what torchmetrics 1.9 and torch-fidelity 0.4 do). F is cached with the reference statistics, so
-scoring another model costs two matmuls and one symmetric eigenvalue solve. F is the Cholesky factor
+scoring another model costs one congruence Fᵀ Σ F (LAPACK `dsygst` on CPU, two matmuls on GPU) and one
+symmetric eigenvalue solve. F is the Cholesky factor
 when Σ_r is positive definite (cheap: n³/3 flops), else the symmetric PSD square root (eigh).
 Result is clamped at 0 (round-off can otherwise make identical inputs slightly negative).
 """
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from scipy.linalg.lapack import dsygst
 from torchmetrics import Metric
 
 from xmbench.atomic import atomic_write_bytes
@@ -171,14 +173,29 @@ def stats_from_features(features: torch.Tensor) -> tuple[torch.Tensor, torch.Ten
     return stats_from_sums(x.sum(0), x.mT @ x, x.shape[0])
 
 
+def _congruence(sigma: torch.Tensor, f: torch.Tensor, kind: str) -> torch.Tensor:
+    """Fᵀ Σ F (d,d) float64; only its upper triangle is guaranteed valid.
+
+    On CPU with a Cholesky F this is LAPACK's `dsygst` (itype 2), which exploits both the symmetry
+    of Σ and the triangle of F: 0.30 s at d = 2048 against 0.59 s for the two dense matmuls
+    (idle 2-core CPU, median of 3), the larger half of the cost next to `eigvalsh`'s 0.57 s.
+    """
+    if kind == "cholesky" and sigma.device.type == "cpu":
+        # U = Lᵀ is f.mT, Fortran-ordered without a copy; U Σ Uᵀ = Lᵀ Σ L (sigma is symmetric)
+        out, info = dsygst(sigma.mT.numpy(), f.mT.numpy(), itype=2, lower=0)
+        if info == 0:
+            return torch.from_numpy(out)
+    a = f.mT @ sigma @ f
+    return (a + a.mT) / 2
+
+
 def fd_to_reference(mu: torch.Tensor, sigma: torch.Tensor, ref: ReferenceStats) -> float:
     """FD between N(mu, sigma) and the reference, through Fᵀ Σ F with F Fᵀ = Σ_ref (one eigvalsh). ≥ 0."""
     f = ref.factor().to(sigma.device)
     mu_r, sigma_r = ref.mu.to(mu.device), ref.sigma.to(sigma.device)
     if torch.equal(mu, mu_r) and torch.equal(sigma, sigma_r):
         return 0.0  # exactly the same statistics: the distance is exactly 0
-    a = f.mT @ sigma.double() @ f
-    evals = torch.linalg.eigvalsh((a + a.mT) / 2)
+    evals = torch.linalg.eigvalsh(_congruence(sigma.double(), f, ref.factor_kind), UPLO="U")
     tr_covmean = evals.clamp_min(0).sqrt().sum()
     diff = mu.double() - mu_r
     fd = diff @ diff + sigma.diagonal().sum() + sigma_r.diagonal().sum() - 2 * tr_covmean
