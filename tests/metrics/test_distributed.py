@@ -1,4 +1,6 @@
-"""Two gloo processes, each feeding half of the features: the synced FD equals the single-process FD."""
+"""Two gloo processes, each feeding one contiguous half of the data: every synced Metric equals the
+single-process one (torchmetrics gathers list states in rank order, so the subsampling metrics see the
+samples in the same order and draw the same seeded subsets, splits, candidates and folds)."""
 
 import os
 import socket
@@ -6,26 +8,57 @@ import socket
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
+import torch.nn.functional as F
 
+from xmbench.metrics.clip_score import CLIPScore
 from xmbench.metrics.fd import FrechetDistance
+from xmbench.metrics.inception_score import InceptionScore
+from xmbench.metrics.kid import KernelInceptionDistance
+from xmbench.metrics.prdc import PRDC
+from xmbench.metrics.r_precision import RPrecision
+
+GEN, REAL = 400, 300     # odd split sizes on purpose: rank 0 and rank 1 hold different counts below
 
 
-def _features():
+def _data() -> dict[str, torch.Tensor]:
     g = torch.Generator().manual_seed(0)
-    return torch.randn(400, 12, generator=g), torch.randn(300, 12, generator=g) * 1.3 + 0.2
+    return {"gen": torch.randn(GEN, 12, generator=g), "real": torch.randn(REAL, 12, generator=g) * 1.3 + 0.2,
+            "logits": torch.randn(GEN, 10, generator=g) * 3,
+            "img": F.normalize(torch.randn(GEN, 8, generator=g), dim=1),
+            "txt": F.normalize(torch.randn(GEN, 8, generator=g), dim=1),
+            "groups": torch.randint(0, 150, (GEN,), generator=g)}
+
+
+def _metrics() -> dict:
+    return {"fd": FrechetDistance(12), "kid": KernelInceptionDistance(subsets=20, subset_size=100),
+            "is": InceptionScore(splits=4), "clip": CLIPScore(), "rp": RPrecision(candidates=20, folds=4),
+            "prdc": PRDC()}
+
+
+def _feed(metrics: dict, d: dict[str, torch.Tensor], gen: slice, real: slice) -> dict[str, torch.Tensor]:
+    for name in ("fd", "kid", "prdc"):
+        metrics[name].update(d["gen"][gen])
+        metrics[name].update(d["real"][real], real=True)
+    metrics["is"].update(d["logits"][gen])
+    metrics["clip"].update(d["img"][gen], d["txt"][gen])
+    metrics["rp"].update(d["img"][gen], d["txt"][gen], d["groups"][gen])
+    out = {}
+    for name, m in metrics.items():
+        v = m.compute()
+        v = v if isinstance(v, dict) else {"": v} if torch.is_tensor(v) else {"mean": v[0], "std": v[1]}
+        out.update({f"{name}.{k}": t.double() for k, t in v.items()})
+    return out
 
 
 def _worker(rank: int, world: int, port: int, out: str) -> None:
     os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
     torch.set_num_threads(1)
     dist.init_process_group("gloo", rank=rank, world_size=world)
-    gen, real = _features()
-    m = FrechetDistance(12)
-    m.update(gen[rank::world])
-    m.update(real[rank::world], real=True)
-    value = m.compute()
+    gen = slice(0, 190) if rank == 0 else slice(190, GEN)       # contiguous, unequal shards
+    real = slice(0, 160) if rank == 0 else slice(160, REAL)
+    values = _feed(_metrics(), _data(), gen, real)
     if rank == 0:
-        torch.save({"fd": value}, out)
+        torch.save(values, out)
     dist.destroy_process_group()
 
 
@@ -33,13 +66,12 @@ def test_two_process_gloo_sync_equals_single_process(tmp_path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    out = str(tmp_path / "fd.pt")
+    out = str(tmp_path / "values.pt")
     # fork, not spawn: children inherit the imported torch/torchmetrics (a spawned child re-imports them,
     # 10-25 s each on the loaded 2-core machine); they use one thread and no OpenMP parallel regions.
     mp.start_processes(_worker, args=(2, port, out), nprocs=2, join=True, start_method="fork")
     synced = torch.load(out, weights_only=True)
-    gen, real = _features()
-    single = FrechetDistance(12)
-    single.update(gen)
-    single.update(real, real=True)
-    assert abs(float(synced["fd"]) - float(single.compute())) <= 1e-9 * float(single.compute())
+    single = _feed(_metrics(), _data(), slice(None), slice(None))
+    assert set(synced) == set(single) and len(single) == 12
+    for key, value in single.items():
+        assert abs(float(synced[key]) - float(value)) <= 1e-9 * max(abs(float(value)), 1e-12), key

@@ -74,7 +74,7 @@ class InceptionScore(Metric):
         self.logits.append(logits.detach())
 
     def compute(self) -> tuple[torch.Tensor, torch.Tensor]:
-        if not self.logits:
+        if len(self.logits) == 0:   # a list before sync, one gathered tensor after
             raise InputError("IS needs logits; call update first")
         r = inception_score(dim_zero_cat(self.logits), self.splits, self.seed, self.std)
         return torch.tensor(r.mean, dtype=torch.float64), torch.tensor(r.std, dtype=torch.float64)

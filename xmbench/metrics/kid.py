@@ -103,7 +103,7 @@ class KernelInceptionDistance(Metric):
         (self.real_features if real else self.gen_features).append(features.detach())
 
     def compute(self) -> tuple[torch.Tensor, torch.Tensor]:
-        if not self.gen_features or not self.real_features:
+        if len(self.gen_features) == 0 or len(self.real_features) == 0:   # list, or gathered tensor after sync
             raise InputError("KID needs both generated and real features; feed real ones with real=True")
         r = kernel_inception_distance(dim_zero_cat(self.gen_features), dim_zero_cat(self.real_features),
                                       self.subsets, self.subset_size, self.seed, self.degree, self.coef0)

@@ -87,7 +87,7 @@ class PRDC(Metric):
         (self.real_features if real else self.gen_features).append(features.detach())
 
     def compute(self) -> dict[str, torch.Tensor]:
-        if not self.gen_features or not self.real_features:
+        if len(self.gen_features) == 0 or len(self.real_features) == 0:   # list, or gathered tensor after sync
             raise InputError("PRDC needs both generated and real features; feed real ones with real=True")
         res = prdc(dim_zero_cat(self.real_features), dim_zero_cat(self.gen_features), self.k_pr, self.k_dc)
         return {k: torch.tensor(getattr(res, k), dtype=torch.float64)

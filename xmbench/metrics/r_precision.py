@@ -127,7 +127,7 @@ class RPrecision(Metric):
         self.groups.append(groups.to(torch.int64))
 
     def result(self) -> RPrecisionResult:
-        if not self.image_embed:
+        if len(self.image_embed) == 0:   # a list before sync, one gathered tensor after
             raise InputError("R-precision needs samples; call update first")
         return r_precision(dim_zero_cat(self.image_embed), dim_zero_cat(self.text_embed),
                            dim_zero_cat(self.groups), self.candidates, self.folds, self.seed)
