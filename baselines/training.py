@@ -9,6 +9,10 @@ Run folder layout:
 
 Step s draws its batch and all its noise from generators seeded by derive_seed(seed, ..., s), so a
 run resumed from a checkpoint at step s reproduces the uninterrupted run's steps s+1, s+2, ...
+
+Under torchrun (baselines.parallel) every rank trains a DDP replica on its own batches of
+`batch_size` (seeded by (seed, rank)); rank 0 alone writes the run folder, and every rank resumes
+from the same checkpoint.
 """
 
 from __future__ import annotations
@@ -27,10 +31,12 @@ from typing import Any
 import torch
 from tqdm import tqdm
 
+from baselines import parallel
 from baselines.base import Baseline
 from baselines.checkpoint import LATEST_FILE, load_checkpoint, save_checkpoint
 from baselines.data import SplitTensors, load_split
 from baselines.registry import as_suite, get_baseline
+from xmbench import distributed as dist
 from xmbench.atomic import atomic_write_bytes, atomic_write_json, atomic_write_text
 from xmbench.data.base import Suite
 from xmbench.errors import InputError, XmbenchError
@@ -73,67 +79,90 @@ def train(model: Baseline, suite: Suite, data: SplitTensors, out_dir: str | os.P
     """Train `model` to `steps` steps in `out_dir`, resuming from its latest checkpoint if any.
 
     Returns the final checkpoint folder. eval_hook(step, model) -> {metric: value} runs every
-    `eval_every` steps (0: only at the end) and its values join the curves.
+    `eval_every` steps (0: only at the end) and its values join the curves (on rank 0 only under
+    torchrun, where batch_size is per process: the global batch is world size x batch_size).
     """
     out = Path(out_dir)
     identity = _identity(model, suite, seed)
     ids_all = model.tokenizer.encode(data.captions, model.max_len)
     device = model.device
     start, rows = 0, []
-    if (out / LATEST_FILE).exists():
-        recorded = json.loads((out / RUN_FILE).read_text())
-        if recorded != identity:
-            diff = sorted(k for k in identity if recorded.get(k) != identity[k])
-            raise InputError(f"{out} holds a different run ({', '.join(diff)} differ: it trains "
-                             f"{recorded.get('baseline')!r}); pass another --out or the same settings")
-        start = json.loads((out / LATEST_FILE).read_text())["step"]
-        resumed = load_checkpoint(out, baseline=model.name, resolution=model.resolution, device=device, optimizer=True)
-        model.load_state_dict(resumed.state_dict())
-        model.opt_g.load_state_dict(resumed.opt_g.state_dict())
-        model.opt_d.load_state_dict(resumed.opt_d.state_dict())
-        if (out / "curves.json").exists():
-            rows = [r for r in json.loads((out / "curves.json").read_text()) if r["step"] <= start]
-    else:
-        atomic_write_json(out / RUN_FILE, identity)
+    with dist.collective(f"reading the run folder {out}"):  # every rank resumes from the same checkpoint
+        if (out / LATEST_FILE).exists():
+            recorded = json.loads((out / RUN_FILE).read_text())
+            if recorded != identity:
+                diff = sorted(k for k in identity if recorded.get(k) != identity[k])
+                raise InputError(f"{out} holds a different run ({', '.join(diff)} differ: it trains "
+                                 f"{recorded.get('baseline')!r}); pass another --out or the same settings")
+            start = json.loads((out / LATEST_FILE).read_text())["step"]
+            resumed = load_checkpoint(out, baseline=model.name, resolution=model.resolution, device=device,
+                                      optimizer=True)
+            model.load_state_dict(resumed.state_dict())
+            model.opt_g.load_state_dict(resumed.opt_g.state_dict())
+            model.opt_d.load_state_dict(resumed.opt_d.state_dict())
+            if (out / "curves.json").exists():
+                rows = [r for r in json.loads((out / "curves.json").read_text()) if r["step"] <= start]
+        elif dist.is_main():
+            atomic_write_json(out / RUN_FILE, identity)
+    if len(set(dist.all_gather_json(start))) > 1:
+        raise XmbenchError(f"the ranks found different checkpoints in {out}; under torchrun with several "
+                           "nodes the run folder must be on a filesystem every node shares")
     last = out / json.loads((out / LATEST_FILE).read_text())["checkpoint"] if start else None
     model.train()
     batch = model.options["batch_size"]
     bar = tqdm(total=steps, initial=start, desc=model.name, unit="step", dynamic_ncols=True,
-               disable=quiet or not sys.stderr.isatty())
+               disable=quiet or not sys.stderr.isatty() or not dist.is_main())
     t0, done_since = time.perf_counter(), 0
-    for step in range(start, steps):
-        idx = batch_indices(seed, step, len(data.captions), batch)
-        images = data.images[idx].to(device).float().div_(127.5).sub_(1)
-        logs = model.train_step(images, ids_all[idx].to(device), step_generator(seed, step))
-        if not all(math.isfinite(v) for v in logs.values()):
-            raise XmbenchError(f"training diverged at step {step + 1} ({logs}); lower the learning rates "
-                               "or pick another --loss")
-        done, done_since = step + 1, done_since + 1
-        if done % log_every == 0 or done == steps:
-            rate = done_since * batch / (time.perf_counter() - t0)
-            row: dict[str, Any] = {"step": done, **{k: round(v, 5) for k, v in logs.items()},
-                                   "images_per_s": round(rate, 1)}
-            if eval_hook is not None and ((eval_every and done % eval_every == 0) or done == steps):
-                row.update(eval_hook(done, model))
-                model.train()
-            rows.append(row)
-            _write_curves(out, rows)
-            bar.set_postfix({k: f"{v:.3g}" for k, v in row.items() if k != "step"})
-            t0, done_since = time.perf_counter(), 0
-        bar.update(1)
-        if done % checkpoint_every == 0 or done == steps:
-            name = f"step-{done:07d}"
-            last = save_checkpoint(model, out / "checkpoints" / name, {"step": done, "seed": seed,
-                                                                        "suite": suite.protocol()})
-            atomic_write_json(out / LATEST_FILE, {"step": done, "checkpoint": f"checkpoints/{name}"})
-            if sample_captions:
-                from xmbench.report.grid import caption_grid_png
-                png = caption_grid_png(model.generate(sample_captions, seed=0), sample_captions, columns=4)
-                atomic_write_bytes(out / "samples" / f"{name}.png", png)
+    draw_seed, main = parallel.rank_seed(seed), dist.is_main()
+    with parallel.DataParallel(model) as dp:
+        for step in range(start, steps):
+            idx = batch_indices(draw_seed, step, len(data.captions), batch)
+            images = data.images[idx].to(device).float().div_(127.5).sub_(1)
+            logs = parallel.mean_logs(model.train_step(images, ids_all[idx].to(device),
+                                                       step_generator(draw_seed, step)))
+            if not all(math.isfinite(v) for v in logs.values()):
+                raise XmbenchError(f"training diverged at step {step + 1} ({logs}); lower the learning rates "
+                                   "or pick another --loss")
+            done, done_since = step + 1, done_since + 1
+            if done % log_every == 0 or done == steps:
+                rate = done_since * batch * dist.world_size() / (time.perf_counter() - t0)
+                row: dict[str, Any] = {"step": done, **{k: round(v, 5) for k, v in logs.items()},
+                                       "images_per_s": round(rate, 1)}
+                if main and eval_hook is not None and ((eval_every and done % eval_every == 0) or done == steps):
+                    with dp.plain():
+                        row.update(eval_hook(done, model))
+                    model.train()
+                rows.append(row)
+                if main:
+                    _write_curves(out, rows)
+                bar.set_postfix({k: f"{v:.3g}" for k, v in row.items() if k != "step"})
+                t0, done_since = time.perf_counter(), 0
+            bar.update(1)
+            if done % checkpoint_every == 0 or done == steps:
+                name = f"step-{done:07d}"
+                last = out / "checkpoints" / name
+                parallel.sync_buffers(model)
+                with dist.collective(f"writing checkpoint {name}"), dp.plain():
+                    if main:
+                        _checkpoint(model, suite, out, name, seed, sample_captions)
     bar.close()
     if last is None:
         raise InputError(f"nothing to train: steps={steps}; pass --steps >= 1")
     return last
+
+
+def _checkpoint(model: Baseline, suite: Suite, out: Path, name: str, seed: int,
+                sample_captions: list[str] | None) -> None:
+    """Write checkpoint `name` (step-N), point latest.json at it, and draw its sample grid."""
+    info: dict[str, Any] = {"step": int(name.split("-")[1]), "seed": seed, "suite": suite.protocol()}
+    if dist.world_size() > 1:
+        info["world_size"] = dist.world_size()
+    save_checkpoint(model, out / "checkpoints" / name, info)
+    atomic_write_json(out / LATEST_FILE, {"step": info["step"], "checkpoint": f"checkpoints/{name}"})
+    if sample_captions:
+        from xmbench.report.grid import caption_grid_png
+        png = caption_grid_png(model.generate(sample_captions, seed=0), sample_captions, columns=4)
+        atomic_write_bytes(out / "samples" / f"{name}.png", png)
 
 
 def train_baseline(name: str, suite: str | Suite = "shapes", out_dir: str | os.PathLike = "xmbench-out/train",
@@ -149,16 +178,18 @@ def train_baseline(name: str, suite: str | Suite = "shapes", out_dir: str | os.P
     Rerunning with the same arguments continues from the last checkpoint in `out_dir`.
     """
     suite = as_suite(suite)
+    device = dist.process_device(device)  # under torchrun: joins the process group, cuda -> cuda:LOCAL_RANK
+    dist.init(device)
     torch.manual_seed(derive_seed(seed, "init"))
-    data = load_split(suite, "train", limit=train_limit)
+    data = dist.main_first(lambda: load_split(suite, "train", limit=train_limit), "rendering the training split")
     if loss is not None:
         options["loss"] = loss
     model = get_baseline(name, suite, captions=data.captions, **options)
     if model.text_frozen:
         from baselines.text_pretrain import pretrained_encoder_state
-        model.encoder.load_state_dict(pretrained_encoder_state(
+        model.encoder.load_state_dict(dist.main_first(lambda: pretrained_encoder_state(
             model.encoder, model.tokenizer, model.max_len, suite, data.captions,
-            steps=model.options["text_steps"], seed=seed))
+            steps=model.options["text_steps"], seed=seed), "pre-training the caption encoder"))
     try:
         model.to(device)
     except (RuntimeError, AssertionError) as e:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import json
+from typing import Any
 
 from xmbench.cli.suites import add_suite_options, suite_options
+from xmbench.errors import InputError
 
 
 def _baselines(args: argparse.Namespace) -> int:
@@ -16,20 +19,43 @@ def _baselines(args: argparse.Namespace) -> int:
     return 0
 
 
+def _parse_options(items: list[str]) -> dict[str, Any]:
+    """KEY=VALUE strings -> options; VALUE is read as JSON when it parses (8, 0.5, true, [0, 0.9]),
+    else kept as a string (joint)."""
+    options: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise InputError(f"--option {item!r} is not KEY=VALUE; write e.g. --option ngf=64")
+        try:
+            options[key] = json.loads(value)
+        except ValueError:
+            options[key] = value
+    return options
+
+
 def _train(args: argparse.Namespace) -> int:
     from baselines.losses import get_loss
     from baselines.registry import as_suite, baseline_class
     from baselines.training import train_baseline
+    from xmbench import distributed as dist
 
     baseline_class(args.baseline)  # unknown names fail before the data is rendered
     if args.loss is not None:
         get_loss(args.loss)
     suite = as_suite(args.suite, **suite_options(args))
     out = args.out or f"xmbench-out/train/{args.baseline}-{suite.name}-{suite.resolution}"
-    options = {k: v for k, v in (("batch_size", args.batch_size), ("ema", args.ema)) if v is not None}
-    path = train_baseline(args.baseline, suite, out, steps=args.steps, seed=args.seed, device=args.device,
-                          loss=args.loss, quiet=args.quiet, checkpoint_every=args.checkpoint_every, **options)
-    print(f"trained {args.baseline} on {suite.name}: checkpoint {path}")
+    options = {**_parse_options(args.option),
+               **{k: v for k, v in (("batch_size", args.batch_size), ("ema", args.ema)) if v is not None}}
+    try:  # under torchrun every rank trains a DDP replica; rank 0 writes the run folder and prints
+        path = train_baseline(args.baseline, suite, out, steps=args.steps, seed=args.seed, device=args.device,
+                              loss=args.loss, quiet=args.quiet, checkpoint_every=args.checkpoint_every,
+                              train_limit=args.train_limit, **options)
+        if dist.is_main():
+            world = f" ({dist.world_size()} processes)" if dist.is_distributed() else ""
+            print(f"trained {args.baseline} on {suite.name}{world}: checkpoint {path}")
+    finally:
+        dist.shutdown()
     return 0
 
 
@@ -37,7 +63,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("baselines", help="list the reference generators")
     p.set_defaults(func=_baselines)
 
-    p = sub.add_parser("train", help="train a reference baseline (resumes from the last checkpoint in --out)")
+    p = sub.add_parser("train", help="train a reference baseline (resumes from the last checkpoint in --out)",
+                       description="Train a reference baseline; rerun to resume. Under torchrun "
+                                   "(torchrun --nproc-per-node K -m xmbench train ...) it trains with "
+                                   "DistributedDataParallel: --batch-size per process, rank 0 writes.")
     p.add_argument("baseline", help="gan-int-cls, stackgan or dfgan (see `xmbench baselines`)")
     p.add_argument("--suite", default="shapes", help="suite name or folder:PATH (default shapes)")
     p.add_argument("--steps", type=int, default=None, help="training steps (default: the baseline's budget)")
@@ -45,9 +74,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", default=None, help="run folder (default xmbench-out/train/BASELINE-SUITE-RES)")
     p.add_argument("--loss", default=None, help="objective: hinge, bce, lsgan, wgan or wgan-gp")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--batch-size", type=int, default=None)
+    p.add_argument("--batch-size", type=int, default=None,
+                   help="images per step and per process (under torchrun the global batch is nproc x this)")
     p.add_argument("--ema", type=float, default=None, help="EMA decay of generator weights (0 = off)")
     p.add_argument("--checkpoint-every", type=int, default=250, help="steps between checkpoints (default 250)")
+    p.add_argument("--train-limit", type=int, default=None, metavar="N",
+                   help="train on the first N training images only (quick checks)")
+    p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                   help="any baseline option, e.g. --option ngf=64 --option text_encoder=joint (repeatable)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     add_suite_options(p)
     p.set_defaults(func=_train)

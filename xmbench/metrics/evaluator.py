@@ -96,6 +96,37 @@ class Evaluator:
                attributes: list[dict] | None = None) -> None:
         """Feed generated images uint8 (N,3,H,W), their captions and (optionally) attribute records."""
         n = images.shape[0] if isinstance(images, torch.Tensor) and images.ndim == 4 else None
+        self._check_inputs(n, captions, attributes)
+        self.update_extracted(self.extract(images, captions), captions, attributes)
+
+    def extract(self, images: torch.Tensor, captions: list[str] | None = None) -> dict[str, torch.Tensor]:
+        """The extractor's outputs for generated images uint8 (N,3,H,W) (plus "text_embed" of the
+        captions when a metric needs it): what update_extracted takes. Sharded runs call it on each
+        process and feed the outputs, in order, to one Evaluator."""
+        outputs = self._extract(images, "images")
+        if captions is not None and "text_embed" in self.needs:
+            with torch.no_grad():
+                outputs["text_embed"] = self.extractor.text(list(captions))
+        return outputs
+
+    def update_extracted(self, outputs: dict[str, torch.Tensor], captions: list[str] | None = None,
+                         attributes: list[dict] | None = None) -> None:
+        """Feed the outputs of `extract` (computed here or in another process), with the same
+        captions and attribute records as `update` takes; the metrics see exactly what update feeds."""
+        n = next(iter(outputs.values())).shape[0]
+        self._check_inputs(n, captions, attributes)
+        outputs = dict(outputs)
+        if "text_embed" in self.needs and "text_embed" not in outputs:
+            raise InputError("the outputs lack 'text_embed': pass the captions to extract()")
+        if captions is not None:
+            outputs["captions"] = list(captions)
+        if attributes is not None:
+            outputs["attribute_records"] = list(attributes)
+        for metric in self.metrics.values():
+            metric.update(outputs)
+        self.n_generated += n
+
+    def _check_inputs(self, n: int | None, captions: list[str] | None, attributes: list[dict] | None) -> None:
         text_needed = bool(self.needs & {"text_embed", "captions"})
         if captions is None and text_needed:
             raise InputError("the metrics " + ", ".join(self._needing({"text_embed", "captions"}))
@@ -107,26 +138,22 @@ class Evaluator:
         if attributes is None and "attribute_records" in self.needs:
             raise InputError("the metrics " + ", ".join(self._needing({"attribute_records"}))
                              + " need attribute records: pass update(images, captions, attributes)")
-        outputs = self._extract(images, "images")
-        if captions is not None:
-            outputs["captions"] = list(captions)
-            if "text_embed" in self.needs:
-                with torch.no_grad():
-                    outputs["text_embed"] = self.extractor.text(list(captions))
-        if attributes is not None:
-            outputs["attribute_records"] = list(attributes)
-        for metric in self.metrics.values():
-            metric.update(outputs)
-        self.n_generated += images.shape[0]
 
     def update_reference(self, images: torch.Tensor) -> None:
         """Feed real images: reference statistics (unless fixed) and reference features for KID / PRDC."""
-        outputs = self._extract(images, "reference images")
+        self.update_reference_extracted(self.extract_reference(images))
+
+    def extract_reference(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
+        """The extractor's outputs for real images uint8 (N,3,H,W): what update_reference_extracted takes."""
+        return self._extract(images, "reference images")
+
+    def update_reference_extracted(self, outputs: dict[str, torch.Tensor]) -> None:
+        """Feed the outputs of `extract_reference` (computed here or in another process)."""
         if self._real is not None and "features" in outputs:
             self._real.update(outputs["features"], real=True)
         for metric in self.metrics.values():
             metric.update_reference(outputs)
-        self.n_reference += images.shape[0]
+        self.n_reference += next(iter(outputs.values())).shape[0]
 
     def reference_stats(self) -> ReferenceStats:
         """The fixed reference, or the statistics of the real images fed to update_reference."""
