@@ -7,6 +7,7 @@ import argparse
 
 def _run(args: argparse.Namespace) -> int:
     from xmbench.runner.config import load_config
+    from xmbench import distributed as dist
     from xmbench.runner.pipeline import RunPaths, run
 
     if args.threads is not None:
@@ -14,7 +15,12 @@ def _run(args: argparse.Namespace) -> int:
         torch.set_num_threads(max(1, args.threads))
     config = load_config(args.config).limited(args.limit)
     paths = RunPaths.under(args.out, config.suite, results=args.results, leaderboard=args.leaderboard)
-    summary = run(config, paths, quiet=args.quiet)
+    try:  # under torchrun: every rank runs, rank 0 returns the summary (the others None) and prints
+        summary = run(config, paths, quiet=args.quiet)
+    finally:
+        dist.shutdown()
+    if summary is None:
+        return 0
     reused = f", {len(summary.reused)} reused from the cache" if summary.reused else ""
     print(f"{len(summary.records)} result records in {paths.results}{reused}")
     print(f"leaderboard: {summary.leaderboard} (+ {summary.leaderboard_csv.name})")
@@ -27,7 +33,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="run the main job: train or reuse, generate, evaluate, leaderboard, report",
                        description="Run a TOML config (default: the embedded shapes benchmark of the three reference "
                                    "GANs and the calibration generators). Every step is cached; rerunning after "
-                                   "an interruption resumes where it stopped.")
+                                   "an interruption resumes where it stopped. Under torchrun (torchrun --nproc-per-node K "
+                                   "-m xmbench run ...) the caption chunks are shared among the processes and "
+                                   "rank 0 computes the metrics and writes every output.")
     p.add_argument("config", nargs="?", default=None, help="TOML config (default: the embedded default)")
     p.add_argument("--limit", type=int, default=None, metavar="N",
                    help="evaluate at most N captions (and N reference images): a quick look, recorded as its own protocol")

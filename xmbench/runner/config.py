@@ -16,6 +16,9 @@ from typing import Any
 from xmbench.errors import InputError, XmbenchError, unknown_name
 
 DEFAULT_CONFIG_NAME = "default.toml"
+#: captions per generation chunk: chunk boundaries key the sample cache and derive the seeds, and
+#: chunks are the unit a torchrun launch shards across processes
+DEFAULT_CHUNK = 250
 MODEL_SOURCES = ("baseline", "checkpoint", "import", "calibration")
 
 
@@ -57,6 +60,7 @@ class RunConfig:
     train_options: dict[str, Any] = field(default_factory=dict)
     metric_options: dict[str, dict[str, Any]] = field(default_factory=dict)  # e.g. {"kid": {"subsets": 50}}
     key_lines: dict[str, int] = field(default_factory=dict)  # "evaluation.metrics" -> line in the file
+    chunk: int = DEFAULT_CHUNK   # captions per generation chunk (part of the protocol)
 
     def limited(self, limit: int | None) -> RunConfig:
         """The same run on at most `limit` evaluation and reference samples (`--limit`)."""
@@ -73,7 +77,7 @@ _SCALAR = {
     "evaluation": {"split": (str,), "samples": (int,), "reference_split": (str,), "reference_samples": (int,),
                    "seed": (int,), "extractor": (str,), "weights": (str,), "metrics": (str, list),
                    "bootstrap": (int,), "confidence": (float,), "batch_size": (int,), "rank_by": (str,),
-                   "device": (str,)},
+                   "device": (str,), "chunk": (int,)},
     "training": {"device": (str,), "quiet": (bool,), "checkpoint_every": (int,), "train_limit": (int,)},
 }
 _MODEL_KEYS = {"name": (str,), **{k: (str,) for k in MODEL_SOURCES}, "steps": (int,), "seed": (int,),
@@ -172,7 +176,7 @@ class _Validator:
         tr = data.get("training", {})
         for name, values in (("suite", suite), ("evaluation", ev), ("training", tr)):
             self.check_keys(values, _SCALAR[name], name)
-        for key in ("samples", "reference_samples", "batch_size"):
+        for key in ("samples", "reference_samples", "batch_size", "chunk"):
             self.positive(ev, key, "evaluation", 2 if "samples" in key else 1)
         self.positive(ev, "bootstrap", "evaluation", 0)
         if "confidence" in ev and not 0.5 <= ev["confidence"] < 1.0:
@@ -198,7 +202,7 @@ class _Validator:
             metrics=None if metrics == "all" else tuple(metrics), bootstrap=ev.get("bootstrap", 200),
             confidence=float(ev.get("confidence", 0.95)), batch_size=ev.get("batch_size", 500),
             rank_by=ev.get("rank_by"), device=ev.get("device", "auto"), models=models, train_options=dict(tr),
-            metric_options={k: dict(v) for k, v in metric_options.items()},
+            metric_options={k: dict(v) for k, v in metric_options.items()}, chunk=ev.get("chunk", DEFAULT_CHUNK),
             key_lines={**{f"{t}.{k}": self.line_of(t, k) for t, values in (("suite", suite), ("evaluation", ev),
                                                                          ("training", tr)) for k in values},
                        **{f"metric_options.{k}": self.line_of(f"metric_options.{k}") if self.line_of(

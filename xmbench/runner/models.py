@@ -3,6 +3,7 @@ give each generator a content hash that keys every cache downstream."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import time
@@ -14,6 +15,7 @@ from typing import Any
 
 import torch
 
+from xmbench import distributed as dist
 from xmbench.data.base import Suite
 from xmbench.errors import InputError, XmbenchError, unknown_name
 from xmbench.generator import Generator
@@ -107,13 +109,17 @@ def prepare_baseline(spec: ModelSpec, config: RunConfig, suite: Suite, train_roo
     steps = _training_budget(spec)
     options = {k: v for k, v in spec.options.items() if k != "steps"}
     extra = {k: config.train_options[k] for k in ("train_limit", "checkpoint_every") if k in config.train_options}
-    # the baselines' code joins the key: a changed architecture, default or training loop trains afresh
+    # the baselines' code joins the key: a changed architecture, default or training loop trains afresh;
+    # so does the number of processes (DDP trains on a global batch of world size x batch_size)
+    world = [dist.world_size()] if dist.world_size() > 1 else []
     key = content_key("train", spec.source, baselines_code_digest(), options, steps, spec.seed,
-                      suite.protocol(), extra.get("train_limit"))
+                      suite.protocol(), extra.get("train_limit"), *world)
     run_dir = train_root / f"{spec.name}-{key[:12]}"
     t0, trained_now = time.perf_counter(), False
-    with file_lock(run_dir, timeout_s=24 * 3600.0):  # another run training the same model: wait for it
-        if _latest_step(run_dir) < steps:
+    # another run training the same model: wait for it (rank 0 holds the lock for every rank)
+    lock = file_lock(run_dir, timeout_s=24 * 3600.0) if dist.is_main() else contextlib.nullcontext()
+    with lock:
+        if dist.broadcast_json(_latest_step(run_dir) < steps if dist.is_main() else None):
             trained_now = True
             train_device = config.train_options.get("device", "auto")
             train_device = str(device) if train_device == "auto" else train_device

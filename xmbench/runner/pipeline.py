@@ -8,6 +8,13 @@ Every step's output lives in a content-keyed cache written atomically, so a run 
 - extractor outputs: keyed by (extractor id, weights hash, image bytes) — generated and real alike;
 - reference statistics: npz keyed by (suite, reference split and size, extractor);
 - result records: reused when their `run.cache_key` (generator, protocol, metrics) matches.
+
+Under torchrun (see xmbench.distributed) chunk k of the evaluation captions (and of the reference
+images) is generated and extracted by rank k % world size, which alone writes its cache entries; the
+extractor outputs are gathered to rank 0 in caption order and rank 0 feeds them to one Evaluator,
+exactly the batches a single process feeds, so every metric is the single-process value. Rank 0
+makes every decision that reads the disk (reuse a record, the reference statistics, train or not)
+and shares it; it alone writes records, leaderboard and report. Baselines train on every rank (DDP).
 """
 
 from __future__ import annotations
@@ -22,9 +29,11 @@ from pathlib import Path
 from typing import Any
 
 import torch
+import torchmetrics
 
 import xmbench
 import xmbench.metrics.registry
+from xmbench import distributed as dist
 from xmbench.atomic import atomic_write_text
 from xmbench.data import get_suite
 from xmbench.data.base import Suite
@@ -39,15 +48,15 @@ from xmbench.results import SCHEMA, SCHEMA_VERSION, read_record, record_filename
 from xmbench.results.leaderboard import headline_metrics, metric_names
 from xmbench.results.samples import encode_strip
 from xmbench.runner.cache import TensorCache, content_key, strings_digest
-from xmbench.runner.config import RunConfig, located
+from xmbench.runner.config import DEFAULT_CHUNK, RunConfig, located
 from xmbench.runner.environment import environment, resolve_device
 from xmbench.runner.extract import CachingExtractor
 from xmbench.runner.models import PreparedModel, check_models, code_digest, prepare_model
 from xmbench.runner.progress import bar
 from xmbench.seeding import derive_seed
 
-#: captions per generation chunk (fixed: chunk boundaries key the cache and derive the seeds)
-CHUNK = 250
+#: default captions per generation chunk (config `chunk`; boundaries key the cache and derive the seeds)
+CHUNK = DEFAULT_CHUNK
 #: bump when the way a record's numbers are computed changes (invalidates reused records)
 RECORD_FORMAT = 1
 SAMPLE_STRIP = 8
@@ -95,27 +104,54 @@ class _Evaluation:
         self.config, self.suite, self.split, self.quiet = config, suite, split, quiet
         self.captions = suite.captions(split, range(config.samples))
         self._records: list[dict | None] | None = None
-        self._reference: list[torch.Tensor] | None = None
+        self._reference: list[dict[str, torch.Tensor]] | None = None
 
     @property
     def records(self) -> list[dict | None] | None:
         if self._records is None:
             out: list[dict | None] = []
-            for start in range(0, self.config.samples, CHUNK):
-                out += self.suite.batch(self.split, range(start, min(self.config.samples, start + CHUNK))).attributes
+            for start in range(0, self.config.samples, self.config.chunk):
+                end = min(self.config.samples, start + self.config.chunk)
+                out += self.suite.batch(self.split, range(start, end)).attributes
             self._records = out
         return self._records if any(r is not None for r in self._records) else None
 
-    def reference_chunks(self) -> list[torch.Tensor]:
+    def reference_outputs(self, extractor: CachingExtractor) -> list[dict[str, torch.Tensor]]:
+        """The extractor's outputs for the reference images, chunk by chunk (on rank 0; an empty
+        list on the others). Computed once per run, sharded by chunk; every rank must call it."""
         if self._reference is None:
-            m, split = self.config.reference_samples, self.config.reference_split
-            with bar(m, f"render {split} reference", self.quiet) as pbar:
+            m, split, chunk = self.config.reference_samples, self.config.reference_split, self.config.chunk
+            builder = Evaluator(extractor, ["fd"], bootstrap=0)
+
+            def work(start: int) -> dict[str, torch.Tensor]:
+                return builder.extract_reference(self.suite.batch(split, range(start, min(m, start + chunk))).images)
+
+            with bar(m, f"render+extract {split} reference", self.quiet) as pbar:
                 chunks = []
-                for start in range(0, m, CHUNK):
-                    chunks.append(self.suite.batch(split, range(start, min(m, start + CHUNK))).images)
-                    pbar.update(chunks[-1].shape[0])
+                for _, outputs in sharded(range(0, m, chunk), work, f"extracting the {split} reference",
+                                          extractor.device):
+                    chunks.append(outputs)
+                    pbar.update(next(iter(outputs.values())).shape[0])
             self._reference = chunks
         return self._reference
+
+
+def sharded(starts: range | list[int], work: Callable[[int], dict[str, torch.Tensor]], what: str,
+            device: torch.device) -> Iterator[tuple[int, dict[str, torch.Tensor]]]:
+    """Run `work(start)` for this process's chunks (chunk k on rank k % world size) and yield
+    (start, outputs on `device`) for every chunk in order on rank 0; nothing on the other ranks,
+    which must still exhaust the iterator (it holds collectives). In one process: work on each
+    chunk in turn. A failure on any rank raises on every rank (xmbench.distributed.collective)."""
+    starts, world, rank = list(starts), dist.world_size(), dist.rank()
+    for first in range(0, len(starts), world):
+        mine = None
+        with dist.collective(what):
+            if first + rank < len(starts):
+                mine = work(starts[first + rank])
+        gathered = dist.gather_tensors(mine)
+        for j, outputs in enumerate(gathered or []):
+            if outputs is not None:
+                yield starts[first + j], {k: v.to(device) for k, v in outputs.items()}
 
 
 def _suite_and_split(config: RunConfig) -> tuple[Suite, str]:
@@ -157,47 +193,60 @@ def _extractor(config: RunConfig, device: torch.device):
     return get_extractor(config.extractor, device=device, **config.extractor_options)
 
 
-def _reference_stats(ev: _Evaluation, extractor: CachingExtractor, cache: TensorCache) -> ReferenceStats:
-    """Reference statistics of the real reference images, from the cache or computed and cached."""
+def _reference_stats(ev: _Evaluation, extractor: CachingExtractor, cache: TensorCache) -> ReferenceStats | None:
+    """Reference statistics of the real reference images, from the cache or computed and cached
+    (on rank 0; None on the other ranks, which help extract the images when they are computed)."""
     info = extractor.info
     key = content_key("reference", ev.suite.protocol(), ev.config.reference_split, ev.config.reference_samples,
                       info.id, info.weights_hash)
     path = cache.root / "reference" / f"{key}.npz"
-    if path.is_file():
+    stats = None
+    if dist.is_main() and path.is_file():
         try:
-            return ReferenceStats.load(path)
+            stats = ReferenceStats.load(path)
         except InputError as e:
             print(f"xmbench: {e}; recomputing", file=sys.stderr)
-    builder = Evaluator(extractor, ["fd"], bootstrap=0)
-    for chunk in ev.reference_chunks():
-        builder.update_reference(chunk)
-    stats = builder.reference_stats()
-    with _threads(1):
-        stats.save(path)  # computes and stores sqrt(sigma_ref) (one eigh)
+    if dist.broadcast_json(stats is not None):
+        return stats
+    outputs = ev.reference_outputs(extractor)
+    with dist.collective("computing the reference statistics"):
+        if dist.is_main():
+            builder = Evaluator(extractor, ["fd"], bootstrap=0)
+            _single_process(builder, *builder.metrics.values())
+            for chunk in outputs:
+                builder.update_reference_extracted(chunk)
+            stats = builder.reference_stats()
+            with _threads(1):
+                stats.save(path)  # computes and stores sqrt(sigma_ref) (one eigh)
     return stats
 
 
-def _generated_chunks(model: PreparedModel, ev: _Evaluation, cache: TensorCache, seed: int,
-                      pbar) -> Iterator[tuple[int, torch.Tensor]]:
-    """(start, uint8 images) for each chunk of the evaluation captions, generated or from the cache."""
-    generator = None
-    n = len(ev.captions)
-    for start in range(0, n, CHUNK):
-        captions = ev.captions[start:start + CHUNK]
+class _ChunkGenerator:
+    """uint8 images of one chunk of the evaluation captions, from the sample cache or generated
+    (the generator is loaded on first need) and cached; seconds spent in `seconds`."""
+
+    def __init__(self, model: PreparedModel, ev: _Evaluation, cache: TensorCache, seed: int) -> None:
+        self.model, self.ev, self.cache, self.seed = model, ev, cache, seed
+        self.generator = None
+        self.seconds = 0.0
+
+    def __call__(self, start: int) -> torch.Tensor:
+        t0, ev, model = time.perf_counter(), self.ev, self.model
+        captions = ev.captions[start:start + ev.config.chunk]
         key = content_key("samples", model.generator_hash, ev.suite.protocol(), ev.split, start,
-                          strings_digest(captions), seed)
-        stored = cache.get("samples", key)
+                          strings_digest(captions), self.seed)
+        stored = self.cache.get("samples", key)
         if stored is None:
-            if generator is None:
-                generator = model.load()
+            if self.generator is None:
+                self.generator = model.load()
             with torch.no_grad():
-                out = generator.generate(list(captions), derive_seed(seed, "chunk", start))
+                out = self.generator.generate(list(captions), derive_seed(self.seed, "chunk", start))
             images = check_generated(out, len(captions), ev.suite.resolution, f"model {model.spec.name!r}").cpu()
-            cache.put("samples", key, {"images": images})
+            self.cache.put("samples", key, {"images": images})  # only this chunk's rank writes its entry
         else:
             images = stored["images"]
-        pbar.update(images.shape[0])
-        yield start, images
+        self.seconds += time.perf_counter() - t0
+        return images
 
 
 @contextlib.contextmanager
@@ -231,35 +280,59 @@ def _per_attribute(values: dict[str, dict[str, Any]]) -> dict[str, float]:
     return out
 
 
+def _single_process(*holders: Any) -> None:
+    """Keep the torchmetrics states held (directly or in modules) by `holders` from being
+    all-gathered again in compute(): torchmetrics syncs whenever a process group exists, but rank 0
+    already holds every rank's outputs (and the other ranks compute nothing)."""
+    for holder in holders:
+        for value in vars(holder).values():
+            for module in value.modules() if isinstance(value, torch.nn.Module) else ():
+                if isinstance(module, torchmetrics.Metric):
+                    module.distributed_available_fn = _no_process_group
+
+
+def _no_process_group() -> bool:
+    return False
+
+
 def _evaluate(model: PreparedModel, ev: _Evaluation, extractor: CachingExtractor, cache: TensorCache,
-              reference: ReferenceStats, metrics: list[str], options: dict, quiet: bool) -> dict[str, Any]:
-    """Generate, extract and evaluate one model; the metric-bearing part of its record."""
-    config = ev.config
-    gen_seed = derive_seed(config.seed, "generation")
+              reference: ReferenceStats | None, metrics: list[str], options: dict,
+              quiet: bool) -> dict[str, Any] | None:
+    """Generate, extract and evaluate one model; the metric-bearing part of its record (on rank 0;
+    None on the other ranks, which generate and extract their share of the chunks)."""
+    config, main = ev.config, dist.is_main()
     evaluator = Evaluator(extractor, metrics, reference=reference, seed=config.seed, bootstrap=config.bootstrap,
                           confidence=config.confidence, options=options)
-    for chunk in ev.reference_chunks():
-        evaluator.update_reference(chunk)
+    for outputs in ev.reference_outputs(extractor):
+        evaluator.update_reference_extracted(outputs)
     records = ev.records
     t0 = time.perf_counter()
+    generate = _ChunkGenerator(model, ev, cache, derive_seed(config.seed, "generation"))
     strip = None
-    gen_s = 0.0
-    with bar(len(ev.captions), f"{model.spec.name}: generate+extract", quiet) as pbar:
-        chunks = _generated_chunks(model, ev, cache, gen_seed, pbar)
-        while True:
-            t1 = time.perf_counter()
-            item = next(chunks, None)
-            gen_s += time.perf_counter() - t1
-            if item is None:
-                break
-            start, images = item
-            if strip is None:
-                strip = images[:SAMPLE_STRIP].numpy()
-            end = start + images.shape[0]
-            evaluator.update(images, ev.captions[start:end], records[start:end] if records else None)
-    with _threads(1):
-        computed = evaluator.compute()
+
+    def work(start: int) -> dict[str, torch.Tensor]:
+        nonlocal strip
+        images = generate(start)
+        if start == 0:
+            strip = images[:SAMPLE_STRIP].numpy()
+        return evaluator.extract(images, ev.captions[start:start + images.shape[0]])
+
+    with bar(len(ev.captions), f"{model.spec.name}: generate+extract", quiet or not main) as pbar:
+        for start, outputs in sharded(range(0, len(ev.captions), config.chunk), work,
+                                      f"generating and extracting for model {model.spec.name!r}", extractor.device):
+            end = start + next(iter(outputs.values())).shape[0]
+            evaluator.update_extracted(outputs, ev.captions[start:end], records[start:end] if records else None)
+            pbar.update(end - start)
+    computed = None
+    with dist.collective(f"computing the metrics of model {model.spec.name!r}"):
+        if main:
+            _single_process(evaluator, *evaluator.metrics.values())
+            with _threads(1):
+                computed = evaluator.compute()
+    if not main:
+        return None
     values = {name: {**v.to_dict(), "confidence": config.confidence} for name, v in computed.items()}
+    gen_s = generate.seconds
     out: dict[str, Any] = {
         "metrics": values,
         "samples": {"captions": ev.captions[:SAMPLE_STRIP], "indices": list(range(min(SAMPLE_STRIP, len(ev.captions)))),
@@ -277,7 +350,7 @@ def _protocol(config: RunConfig, ev: _Evaluation, extractor: CachingExtractor) -
     info = extractor.info
     return {"split": ev.split, "samples": config.samples, "captions_sha256": strings_digest(ev.captions),
             "reference": {"split": config.reference_split, "samples": config.reference_samples},
-            "seed": config.seed, "generation_seed": derive_seed(config.seed, "generation"), "chunk": CHUNK,
+            "seed": config.seed, "generation_seed": derive_seed(config.seed, "generation"), "chunk": config.chunk,
             "bootstrap": config.bootstrap, "confidence": config.confidence,
             "metric_options": {k: dict(v) for k, v in sorted(config.metric_options.items())},
             "extractor": {"id": info.id, "weights_hash": info.weights_hash, "resize": info.resize,
@@ -302,11 +375,18 @@ def _record(model: PreparedModel, suite: Suite, protocol: dict[str, Any], env: d
 
 
 def run(config: RunConfig, paths: RunPaths, quiet: bool = False,
-        echo: Callable[[str], None] = print) -> RunSummary:
-    """Run `config`: one result record per model in `paths.results`, then leaderboard and report."""
+        echo: Callable[[str], None] = print) -> RunSummary | None:
+    """Run `config`: one result record per model in `paths.results`, then leaderboard and report.
+
+    Under torchrun (WORLD_SIZE > 1) this joins the process group and every rank must call it; rank 0
+    returns the summary, the other ranks None (they print nothing and write only their cache entries).
+    """
     t_start = time.perf_counter()
-    say = (lambda msg: None) if quiet else echo
-    device = resolve_device(config.device)
+    device = dist.process_device(resolve_device(config.device))
+    dist.init(device)
+    main = dist.is_main()
+    say = (lambda msg: None) if quiet or not main else echo
+    quiet = quiet or not main
     suite, split = _suite_and_split(config)
     metrics = _metric_names(config)
     options = _metric_options(config, metrics)
@@ -316,36 +396,53 @@ def run(config: RunConfig, paths: RunPaths, quiet: bool = False,
     ev = _Evaluation(config, suite, split, quiet)
     protocol = _protocol(config, ev, extractor)
     env = environment(device)
+    if dist.is_distributed():
+        env["distributed"] = {"world_size": dist.world_size(), "backend": dist.backend()}
+    world = f", {dist.world_size()} processes" if dist.is_distributed() else ""
     say(f"xmbench run: {len(config.models)} models on {suite.name} ({split}, {config.samples} captions), "
-        f"extractor {extractor.info.id}, {len(metrics)} metrics, device {device}")
+        f"extractor {extractor.info.id}, {len(metrics)} metrics, device {device}{world}")
     reference = _reference_stats(ev, extractor, cache)
     records, record_paths, reused = [], [], []
     metrics_code = code_digest(xmbench.metrics.registry)  # a record is reused only if its metric code is unchanged
     for k, spec in enumerate(config.models, 1):
         t0 = time.perf_counter()
-        model = prepare_model(spec, config, suite, paths.cache / "train", device, quiet)
+        with dist.collective(f"preparing model {spec.name!r}"):
+            model = prepare_model(spec, config, suite, paths.cache / "train", device, quiet)
         cache_key = content_key(RECORD_FORMAT, xmbench.__version__, metrics_code, model.generator_hash,
                                 suite.protocol(), protocol, metrics)
         record = _record(model, suite, protocol, env, cache_key, config)
         path = paths.results / record_filename({**record, "metrics": {}})
-        previous = _previous(path)
-        if previous is not None and previous.get("run", {}).get("cache_key") == cache_key:
+        previous = _previous(path) if main else None
+        if dist.broadcast_json(previous is not None and previous.get("run", {}).get("cache_key") == cache_key):
             records.append(previous)
             record_paths.append(path)
             reused.append(spec.name)
             say(f"[{k}/{len(config.models)}] {spec.name}: reused {path}")
             continue
         part = _evaluate(model, ev, extractor, cache, reference, metrics, options, quiet)
-        record.update({key: v for key, v in part.items() if key != "timings"})
-        record["timings"] = {"train_s": round(model.train_s, 3), **part["timings"],
-                             "total_s": round(time.perf_counter() - t0, 3), "trained_now": model.trained_now}
-        write_record(path, record)
+        with dist.collective(f"writing the record of model {spec.name!r}"):
+            if main:
+                record.update({key: v for key, v in part.items() if key != "timings"})
+                record["timings"] = {"train_s": round(model.train_s, 3), **part["timings"],
+                                     "total_s": round(time.perf_counter() - t0, 3), "trained_now": model.trained_now}
+                write_record(path, record)
         records.append(record)
         record_paths.append(path)
-        headline = ", ".join(f"{m} {record['metrics'][m]['value']:.4g}"
-                             for m in headline_metrics(metric_names([record]))[:3]
-                             if record["metrics"][m]["value"] is not None)
-        say(f"[{k}/{len(config.models)}] {spec.name}: {headline} ({record['timings']['total_s']:.0f} s)")
+        if main:
+            headline = ", ".join(f"{m} {record['metrics'][m]['value']:.4g}"
+                                 for m in headline_metrics(metric_names([record]))[:3]
+                                 if record["metrics"][m]["value"] is not None)
+            say(f"[{k}/{len(config.models)}] {spec.name}: {headline} ({record['timings']['total_s']:.0f} s)")
+    summary = None
+    with dist.collective("writing the leaderboard and report"):
+        if main:
+            summary = _publish(config, suite, paths, records, record_paths, reused, t_start)
+    return summary
+
+
+def _publish(config: RunConfig, suite: Suite, paths: RunPaths, records: list[dict[str, Any]],
+             record_paths: list[Path], reused: list[str], t_start: float) -> RunSummary:
+    """Write the leaderboard (re-reading the results folder under its lock) and the reports."""
     title = f"{suite.name} leaderboard"
     md, csv, rows = update_leaderboard(paths.leaderboard, paths.results, records[0], title=title, rank_by=config.rank_by)
     report = atomic_write_text(paths.report, render_html(records, title=f"xmbench report: {suite.name}",
@@ -366,4 +463,4 @@ def _previous(path: Path) -> dict[str, Any] | None:
         return None
 
 
-__all__ = ["CHUNK", "RunPaths", "RunSummary", "run"]
+__all__ = ["CHUNK", "RunPaths", "RunSummary", "run", "sharded"]

@@ -1,0 +1,103 @@
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+import torch
+
+WORKER = Path(__file__).with_name("ddp_worker.py")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def torchrun(args: list[str], nproc: int = 2, timeout: float = 300) -> subprocess.CompletedProcess:
+    """`python -m torch.distributed.run --nproc-per-node nproc ... args` on the CPU (gloo), one
+    thread per process."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": ""}
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", str(nproc),
+           "--master-addr", "127.0.0.1", "--master-port", str(free_port()), *args]
+    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def run_config(chunk: int = 40) -> str:
+    """A small run: 120 captions in 3 chunks of 40 (2 ranks: chunks 0 and 2 on rank 0, 1 on rank 1),
+    100 reference images, the shipped shapes-v1 evaluator, every metric, two calibration models."""
+    return textwrap.dedent(f"""
+        [suite]
+        name = "shapes"
+
+        [evaluation]
+        samples = 120
+        reference_samples = 100
+        chunk = {chunk}
+        bootstrap = 20
+        device = "cpu"
+
+        [metric_options.kid]
+        subsets = 5
+        subset_size = 50
+
+        [metric_options.r_precision]
+        candidates = 10
+        folds = 2
+
+        [[models]]
+        name = "real"
+        calibration = "real"
+
+        [[models]]
+        name = "noise"
+        calibration = "noise"
+        """)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_home(tmp_path_factory):
+    """XMBENCH_HOME in a temporary folder, for the launched processes too."""
+    before = os.environ.get("XMBENCH_HOME")
+    os.environ["XMBENCH_HOME"] = str(tmp_path_factory.mktemp("xmbench-home"))
+    yield
+    if before is None:
+        os.environ.pop("XMBENCH_HOME", None)
+    else:
+        os.environ["XMBENCH_HOME"] = before
+
+
+@pytest.fixture(scope="session")
+def config_file(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("config") / "small.toml"
+    path.write_text(run_config())
+    return path
+
+
+@pytest.fixture(scope="session")
+def launched(tmp_path_factory, config_file):
+    """One 2-process torchrun launch of ddp_worker.py (collectives, sharding, DDP training, then the
+    sharded `xmbench run` of config_file): (worker folder, run output folder, completed process)."""
+    out = tmp_path_factory.mktemp("worker")
+    run_out = tmp_path_factory.mktemp("run-2proc")
+    proc = torchrun([str(WORKER), str(out), str(config_file), str(run_out)])
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    return out, run_out, proc
+
+
+@pytest.fixture(scope="session")
+def single_run(tmp_path_factory, config_file) -> Path:
+    """The same config in this one process (no process group), one torch thread."""
+    from xmbench.cli import main
+
+    out = tmp_path_factory.mktemp("run-1proc")
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        assert main(["run", str(config_file), "--out", str(out), "--quiet"]) == 0
+    finally:
+        torch.set_num_threads(before)
+    return out
