@@ -45,6 +45,7 @@ class PreparedModel:
 
 def check_models(config: RunConfig) -> None:
     """Check every model's names and files before any long work (one located line per problem)."""
+    from baselines.base import COMMON_DEFAULTS
     from baselines.registry import BASELINES, CALIBRATION
 
     for spec in config.models:
@@ -52,7 +53,7 @@ def check_models(config: RunConfig) -> None:
             hint = " (it is a calibration generator: write calibration = ...)" if spec.source in CALIBRATION else ""
             raise located(config, spec, InputError(f"{unknown_name('baseline', spec.source, BASELINES)}{hint}"))
         if spec.kind == "baseline":
-            defaults = BASELINES[spec.source].DEFAULTS
+            defaults = {**COMMON_DEFAULTS, **BASELINES[spec.source].DEFAULTS}  # text_encoder, text_steps too
             for option in spec.options:
                 if option not in defaults:
                     raise located(config, spec, unknown_name(f"option of baseline {spec.source!r}", option, defaults))
