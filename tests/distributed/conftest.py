@@ -6,7 +6,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-import torch
 
 WORKER = Path(__file__).with_name("ddp_worker.py")
 
@@ -17,10 +16,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def child_env() -> dict[str, str]:
+    """The launched processes' environment: one thread each, no GPU (gloo on the CPU)."""
+    return {**os.environ, "OMP_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": ""}
+
+
 def torchrun(args: list[str], nproc: int = 2, timeout: float = 300) -> subprocess.CompletedProcess:
     """`python -m torch.distributed.run --nproc-per-node nproc ... args` on the CPU (gloo), one
     thread per process."""
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": ""}
+    env = child_env()
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", str(nproc),
            "--master-addr", "127.0.0.1", "--master-port", str(free_port()), *args]
     return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
@@ -30,6 +34,8 @@ def run_config(chunk: int = 40) -> str:
     """A small run: 120 captions in 3 chunks of 40 (2 ranks: chunks 0 and 2 on rank 0, 1 on rank 1),
     100 reference images, the shipped shapes-v1 evaluator, every metric, two calibration models."""
     return textwrap.dedent(f"""
+        models = [{{ name = "real", calibration = "real" }}, {{ name = "noise", calibration = "noise" }}]
+
         [suite]
         name = "shapes"
 
@@ -40,34 +46,18 @@ def run_config(chunk: int = 40) -> str:
         bootstrap = 20
         device = "cpu"
 
-        [metric_options.kid]
-        subsets = 5
-        subset_size = 50
-
-        [metric_options.r_precision]
-        candidates = 10
-        folds = 2
-
-        [[models]]
-        name = "real"
-        calibration = "real"
-
-        [[models]]
-        name = "noise"
-        calibration = "noise"
+        [metric_options]
+        kid = {{ subsets = 10, subset_size = 60 }}
+        r_precision = {{ candidates = 20, folds = 3 }}
         """)
 
 
 @pytest.fixture(scope="session", autouse=True)
 def isolated_home(tmp_path_factory):
     """XMBENCH_HOME in a temporary folder, for the launched processes too."""
-    before = os.environ.get("XMBENCH_HOME")
-    os.environ["XMBENCH_HOME"] = str(tmp_path_factory.mktemp("xmbench-home"))
-    yield
-    if before is None:
-        os.environ.pop("XMBENCH_HOME", None)
-    else:
-        os.environ["XMBENCH_HOME"] = before
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XMBENCH_HOME", str(tmp_path_factory.mktemp("xmbench-home")))
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -90,14 +80,9 @@ def launched(tmp_path_factory, config_file):
 
 @pytest.fixture(scope="session")
 def single_run(tmp_path_factory, config_file) -> Path:
-    """The same config in this one process (no process group), one torch thread."""
-    from xmbench.cli import main
-
+    """The same config in one process without torchrun (no process group), same environment."""
     out = tmp_path_factory.mktemp("run-1proc")
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        assert main(["run", str(config_file), "--out", str(out), "--quiet"]) == 0
-    finally:
-        torch.set_num_threads(before)
+    proc = subprocess.run([sys.executable, "-m", "xmbench", "run", str(config_file), "--out", str(out), "--quiet"],
+                          env=child_env(), capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-4000:]
     return out
