@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -39,6 +40,11 @@ from xmbench.seeding import derive_seed
 _NO_BUFFER_SYNC = ({"forward_sync_buffers": False}
                    if "forward_sync_buffers" in inspect.signature(DistributedDataParallel.__init__).parameters
                    else {"broadcast_buffers": False})
+
+
+# 1-channel convolution weights (D's last layer) have a stride on their size-1 dimension that differs
+# from the bucket's: DDP copies the gradient and warns, harmlessly, once per process
+warnings.filterwarnings("ignore", message="Grad strides do not match bucket view strides")
 
 
 class _Synced(DistributedDataParallel):

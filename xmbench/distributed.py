@@ -2,7 +2,7 @@
 
 torchrun sets RANK, WORLD_SIZE and LOCAL_RANK (plus MASTER_ADDR/PORT) for every process. `init()`
 joins that group: gloo on CPU, NCCL when the device is CUDA (each process then uses the GPU
-`cuda:LOCAL_RANK`, and a gloo group beside it carries the CPU-side transfers below). Without
+`cuda:LOCAL_RANK`). A second, gloo group carries the CPU-side transfers and waits below. Without
 torchrun (or with WORLD_SIZE 1) nothing is initialised and every helper acts as for one process:
 rank 0 of 1, gathers return the caller's own value, barriers return at once.
 
@@ -11,9 +11,11 @@ uint8 tensors (variable sizes are padded to the largest).
 
 Errors: `collective(what)` wraps a section that every rank enters; when it raises on any rank,
 every rank raises (the others with one line naming the failing rank and its message), so no rank
-waits forever for a peer that died. Collectives outside such sections are bounded by the group's
-timeout (`XMBENCH_DIST_TIMEOUT` seconds, default 1800), and torchrun stops every worker when one exits
-with an error.
+waits forever for a peer that failed. A peer process that dies closes its connections, which fails
+the others' next collective at once, and torchrun stops every worker when one exits with an error.
+Timeouts: the gradient and device collectives of the default group give up after torch's usual 30
+minutes; the CPU group, on which the other ranks wait while rank 0 alone computes metrics (hours
+for a large bootstrap on a CPU), after `XMBENCH_DIST_TIMEOUT` seconds (default 86400).
 """
 
 from __future__ import annotations
@@ -32,9 +34,10 @@ import torch.distributed as dist
 from xmbench.errors import InputError, XmbenchError
 
 T = TypeVar("T")
-#: gloo group for CPU transfers when the default group is NCCL (None: use the default group)
+#: gloo group for CPU transfers and for waiting on rank 0 (None: no process group)
 _CPU_GROUP: Any = None
 DEFAULT_TIMEOUT_S = 1800.0
+WAIT_TIMEOUT_S = 86400.0
 
 
 def launched() -> bool:
@@ -91,7 +94,7 @@ def init(device: str | torch.device = "cpu") -> bool:
         if var not in os.environ:
             raise InputError(f"WORLD_SIZE is set but {var} is not; launch with torchrun (e.g. torchrun "
                              "--nproc-per-node 2 -m xmbench ...) or unset WORLD_SIZE")
-    timeout = _dt.timedelta(seconds=float(os.environ.get("XMBENCH_DIST_TIMEOUT", DEFAULT_TIMEOUT_S)))
+    wait = _dt.timedelta(seconds=float(os.environ.get("XMBENCH_DIST_TIMEOUT", WAIT_TIMEOUT_S)))
     device = process_device(device)
     cuda = device.type == "cuda"
     if cuda:
@@ -99,8 +102,8 @@ def init(device: str | torch.device = "cpu") -> bool:
             raise InputError(f"LOCAL_RANK {local_rank()} needs a CUDA device, but this node has "
                              f"{torch.cuda.device_count()}; lower --nproc-per-node or pass --device cpu")
         torch.cuda.set_device(device)
-    dist.init_process_group("nccl" if cuda else "gloo", timeout=timeout)
-    _CPU_GROUP = dist.new_group(backend="gloo", timeout=timeout) if cuda else None
+    dist.init_process_group("nccl" if cuda else "gloo", timeout=_dt.timedelta(seconds=DEFAULT_TIMEOUT_S))
+    _CPU_GROUP = dist.new_group(backend="gloo", timeout=wait)
     return True
 
 
