@@ -28,7 +28,7 @@ GENERATE_BATCH = 256
 #: options every baseline takes: text_encoder "pretrained" (the caption encoder is pre-trained on
 #: the suite's attribute records for text_steps steps, then frozen; see baselines.text_pretrain) or
 #: "joint" (trained from scratch through D's matching-aware loss, as in the papers' joint variants)
-COMMON_DEFAULTS: dict[str, Any] = {"text_encoder": "pretrained", "text_steps": 60}
+COMMON_DEFAULTS: dict[str, Any] = {"text_encoder": "pretrained", "text_steps": 150}
 TEXT_ENCODERS = ("pretrained", "joint")
 
 
