@@ -34,6 +34,7 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
 from xmbench import distributed as dist
+from xmbench.errors import XmbenchError
 from xmbench.seeding import derive_seed
 
 #: broadcast_buffers is deprecated in favour of forward_sync_buffers in recent torch
@@ -120,6 +121,11 @@ class DataParallel:
                               **_NO_BUFFER_SYNC)
             self._plain.append((owner, key, module))
             self._wrapped.append((owner, key, wrapped))
+        covered = {id(p) for _, _, module in self._plain for p in module.parameters()}
+        stray = [name for name, p in model.named_parameters() if p.requires_grad and id(p) not in covered]
+        if stray:  # their gradients would not be averaged: the ranks would drift apart
+            raise XmbenchError(f"baseline {getattr(model, 'name', '?')!r} trains parameters outside g, d and the "
+                               f"encoder ({stray[0]}, ...); DDP covers only those: register them in model.g or model.d")
         self._set(self._wrapped)
         return self
 

@@ -64,6 +64,17 @@ def main(out: Path, run_args: list[str]) -> int:
     except Exception as e:  # every rank must raise
         report["error"] = f"{type(e).__name__}: {e}"
 
+    # a trainable parameter DDP would not cover is refused on every rank
+    stray = torch.nn.Module()
+    stray.g, stray.d = torch.nn.ModuleDict({"net": torch.nn.Linear(2, 2)}), torch.nn.ModuleDict()
+    stray.encoder = torch.nn.Linear(2, 2).requires_grad_(False)
+    stray.extra = torch.nn.Parameter(torch.zeros(2))
+    try:
+        with parallel.DataParallel(stray):
+            report["stray"] = None
+    except Exception as e:
+        report["stray"] = f"{type(e).__name__}: {e}"
+
     # the runner's sharding: 5 chunks over 2 ranks, gathered in order on rank 0
     worked: list[int] = []
 

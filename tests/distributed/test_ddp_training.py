@@ -43,3 +43,9 @@ def test_checkpoints_are_written_once_by_rank_zero(launched):
 def test_resumed_run_equals_the_uninterrupted_run(launched):
     r0, _ = _ranks(launched[0])
     assert r0["dfgan_resumed"] == r0["dfgan_straight"]
+
+
+def test_parameters_outside_the_wrapped_modules_are_refused(launched):
+    for report in _ranks(launched[0]):
+        assert report["stray"].startswith("XmbenchError: baseline '?' trains parameters outside g, d and the encoder "
+                                          "(extra, ...)"), report["stray"]
