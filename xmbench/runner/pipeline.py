@@ -305,7 +305,7 @@ def _evaluate(model: PreparedModel, ev: _Evaluation, extractor: CachingExtractor
                           confidence=config.confidence, options=options)
     for outputs in ev.reference_outputs(extractor):
         evaluator.update_reference_extracted(outputs)
-    records = ev.records
+    records = ev.records if main else None  # only rank 0 feeds the metrics
     t0 = time.perf_counter()
     generate = _ChunkGenerator(model, ev, cache, derive_seed(config.seed, "generation"))
     strip = None
