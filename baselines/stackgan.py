@@ -33,8 +33,10 @@ class ConditioningAugmentation(nn.Module):
 
 
 def kl_to_standard_normal(mu: Tensor, logvar: Tensor) -> Tensor:
-    """KL(N(mu, exp(logvar)) || N(0, I)), summed over dims, averaged over the batch."""
-    return 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(1).mean()
+    """KL(N(mu, exp(logvar)) || N(0, I)) per dimension, averaged over dims and batch (as the StackGAN
+    authors' code, `KL_loss`, does; summing over the dims made the KL term ca_dim times stronger and
+    erased the text from the conditioning: R-precision 0.01 after 500 steps)."""
+    return 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).mean()
 
 
 class _Residual(nn.Module):

@@ -82,3 +82,13 @@ def test_clip_weights():
     torch.nn.init.normal_(m.weight, std=1.0)
     clip_weights(m, 0.01)
     assert m.weight.abs().max().item() <= 0.01 and m.bias.abs().max().item() <= 0.01
+
+
+def test_stackgan_kl_is_the_per_dimension_mean_of_the_closed_form():
+    # StackGAN's KL_loss averages over batch AND dimensions; torch.distributions gives the closed form
+    from baselines.stackgan import kl_to_standard_normal
+    mu, logvar = torch.tensor([[0.5, -1.0, 0.0], [2.0, 0.3, -0.7]]), torch.tensor([[0.0, 0.4, -1.0], [1.0, -0.2, 0.0]])
+    normal = torch.distributions.Normal
+    expected = torch.distributions.kl_divergence(normal(mu, (0.5 * logvar).exp()), normal(0.0, 1.0)).mean()
+    assert kl_to_standard_normal(mu, logvar).item() == pytest.approx(expected.item(), rel=1e-6)
+    assert kl_to_standard_normal(torch.zeros(4, 3), torch.zeros(4, 3)).item() == 0.0
