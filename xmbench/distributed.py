@@ -65,6 +65,11 @@ def local_rank() -> int:
     return int(os.environ.get("LOCAL_RANK", "0")) if launched() else 0
 
 
+def launch_rank() -> int:
+    """torchrun's RANK for this process (0 without torchrun); unlike rank(), valid after shutdown()."""
+    return int(os.environ.get("RANK", "0")) if launched() else 0
+
+
 def is_main() -> bool:
     """True on rank 0 (and in a single process): the process that writes files and prints."""
     return rank() == 0
@@ -276,5 +281,5 @@ def collective(what: str) -> Iterator[None]:
 
 __all__ = ["PeerError", "all_gather_bytes", "all_gather_json", "backend", "barrier", "broadcast_bytes",
            "broadcast_json", "broadcast_tensors", "collective", "gather_bytes", "gather_tensors", "init",
-           "is_distributed", "is_main", "launched", "local_rank", "main_first", "mean_over_ranks", "process_device", "rank", "shutdown",
+           "is_distributed", "is_main", "launch_rank", "launched", "local_rank", "main_first", "mean_over_ranks", "process_device", "rank", "shutdown",
            "world_size"]

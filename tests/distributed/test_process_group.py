@@ -1,5 +1,7 @@
 """Without torchrun, xmbench.distributed is a no-op: one process, rank 0, nothing initialised."""
 
+import argparse
+
 import pytest
 import torch
 
@@ -32,3 +34,26 @@ def test_world_size_without_a_launcher_is_one_line(monkeypatch):
         dist.init("cpu")
     with pytest.raises(InputError, match="not a torch device"):
         dist.process_device("gpu0")
+
+
+@pytest.mark.parametrize("rank, error, printed", [
+    ("0", dist.PeerError("rank 1 of 2 failed while training: x"), "xmbench: error: rank 1 of 2 failed"),
+    ("1", dist.PeerError("rank 0 of 2 failed while training: x"), ""),       # rank 0 reports it once
+    ("1", InputError("bad option"), "xmbench: error: rank 1: bad option"),   # this rank's own failure
+])
+def test_command_line_reports_a_failure_once_per_launch(monkeypatch, capsys, rank, error, printed):
+    import xmbench.cli as cli
+
+    def fail(args):
+        raise error
+
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("RANK", rank)
+    class Parser:                     # a command whose function raises `error`
+        def parse_args(self, argv):
+            return argparse.Namespace(func=fail)
+
+    monkeypatch.setattr(cli, "build_parser", Parser)
+    assert cli.main(["suites"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(printed) and (err != "") == bool(printed)

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from xmbench import __version__
+from xmbench import __version__, distributed
 from xmbench.cli import evaluator, results, run, sanity, suites, train
 from xmbench.errors import XmbenchError
 
@@ -29,7 +29,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except XmbenchError as e:
-        print(f"xmbench: error: {e}", file=sys.stderr)
+        # under torchrun a peer's failure is reported once by rank 0, not again by every other rank
+        rank = distributed.launch_rank()
+        if rank == 0 or not isinstance(e, distributed.PeerError):
+            print(f"xmbench: error: {f'rank {rank}: ' if rank else ''}{e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("xmbench: interrupted; nothing partial was written, rerun to resume", file=sys.stderr)
