@@ -1,4 +1,5 @@
-"""Without torchrun, xmbench.distributed is a no-op: one process, rank 0, nothing initialised."""
+"""Without torchrun, xmbench.distributed is a no-op (one process, rank 0, nothing initialised); under
+torchrun the command line reports a failure once per launch."""
 
 import argparse
 
