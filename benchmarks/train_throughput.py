@@ -62,6 +62,7 @@ def main() -> None:
     small = SplitTensors(data.images[:4096], data.captions[:4096])
     results: dict[str, list[tuple[float, float]]] = {}
     batches: dict[str, int] = {}
+    budgets: dict[str, int] = {}  # default steps x batch: images one default training sees
 
     peer_model = get_baseline("gan-int-cls", suite, captions=data.captions)
     batch = peer_model.options["batch_size"]
@@ -82,6 +83,7 @@ def main() -> None:
         for name in BASELINES:
             model = get_baseline(name, suite, captions=data.captions)
             batches[name] = model.options["batch_size"]
+            budgets[name] = model.options["steps"] * batches[name]
             with tempfile.TemporaryDirectory() as tmp:
                 results.setdefault(name, []).append(_timed(lambda: train(
                     model, suite, small, tmp, steps=args.steps, checkpoint_every=10 ** 9, log_every=10 ** 9,
@@ -89,12 +91,15 @@ def main() -> None:
     peer_wall = statistics.median(w for w, _ in results["peer: plain eager GAN-INT-CLS step"])
     peer_rate = batch * args.steps / peer_wall
     print(f"threads={args.threads} steps={args.steps} repeats={args.repeats} (medians)")
-    print(f"{'generator':40s} {'batch':>5s} {'images/s':>9s} {'CPU ms/image':>12s} {'vs peer':>8s}")
+    print(f"{'generator':40s} {'batch':>5s} {'images/s':>9s} {'CPU ms/image':>12s} {'vs peer':>8s} "
+          f"{'default budget CPU s':>20s}")
     for name, runs in results.items():
         wall = statistics.median(w for w, _ in runs)
         cpu = statistics.median(c for _, c in runs)
         n = batches[name] * args.steps
-        print(f"{name:40s} {batches[name]:5d} {n / wall:9.1f} {1000 * cpu / n:12.2f} {n / wall / peer_rate:7.2f}x")
+        budget = f"{budgets[name] * cpu / n:20.0f}" if name in budgets else ""
+        print(f"{name:40s} {batches[name]:5d} {n / wall:9.1f} {1000 * cpu / n:12.2f} {n / wall / peer_rate:7.2f}x "
+              f"{budget}")
 
 
 if __name__ == "__main__":
