@@ -7,8 +7,9 @@ from torchmetrics.image.fid import FrechetInceptionDistance, _compute_fid
 
 from xmbench.errors import InputError
 from xmbench.extractors.base import ExtractorInfo
-from xmbench.metrics.fd import (FrechetDistance, RankDeficientWarning, ReferenceStats, fd_to_reference,
-                                frechet_distance, frechet_distance_features, stats_from_features)
+from xmbench.metrics.fd import (FrechetDistance, RankDeficientWarning, ReferenceStats, congruence_eigvals,
+                                fd_to_reference, frechet_distance, frechet_distance_features, sym_sqrt,
+                                stats_from_features)
 
 
 def _spd(d, seed, scale=1.0):
@@ -38,6 +39,15 @@ def test_general_covariances_against_scipy_sqrtm():
     covmean = scipy.linalg.sqrtm(s1.numpy() @ s2.numpy()).real
     expected = float((mu1 - mu2).square().sum()) + np.trace(s1.numpy() + s2.numpy() - 2 * covmean)
     assert frechet_distance(mu1, s1, mu2, s2) == pytest.approx(expected, rel=1e-9)
+
+
+def test_lapack_and_matmul_congruences_give_the_eigenvalues_of_the_product():
+    sigma, sigma_r = _spd(30, 3), _spd(30, 4, 2.0)
+    expected = np.sort(np.linalg.eigvals(sigma_r.numpy() @ sigma.numpy()).real)
+    lapack = congruence_eigvals(sigma, torch.linalg.cholesky(sigma_r), "cholesky")   # dsygst + dsyevd on CPU
+    matmul = congruence_eigvals(sigma, sym_sqrt(sigma_r), "sqrt")                    # √Σr Σ √Σr, eigvalsh
+    assert np.allclose(np.sort(lapack.numpy()), expected, rtol=1e-10)
+    assert np.allclose(np.sort(matmul.numpy()), expected, rtol=1e-10)
 
 
 def test_sampled_gaussians_approach_closed_form():

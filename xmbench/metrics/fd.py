@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from scipy.linalg import eigh
 from scipy.linalg.lapack import dsygst
 from torchmetrics import Metric
 
@@ -173,20 +174,23 @@ def stats_from_features(features: torch.Tensor) -> tuple[torch.Tensor, torch.Ten
     return stats_from_sums(x.sum(0), x.mT @ x, x.shape[0])
 
 
-def _congruence(sigma: torch.Tensor, f: torch.Tensor, kind: str) -> torch.Tensor:
-    """Fᵀ Σ F (d,d) float64; only its upper triangle is guaranteed valid.
+def congruence_eigvals(sigma: torch.Tensor, f: torch.Tensor, kind: str) -> torch.Tensor:
+    """Eigenvalues (d,) float64 of the symmetric Fᵀ Σ F (= those of Σ_ref Σ when F Fᵀ = Σ_ref).
 
-    On CPU with a Cholesky F this is LAPACK's `dsygst` (itype 2), which exploits both the symmetry
-    of Σ and the triangle of F: 0.30 s at d = 2048 against 0.59 s for the two dense matmuls
-    (idle 2-core CPU, median of 3), the larger half of the cost next to `eigvalsh`'s 0.57 s.
+    On CPU with a Cholesky F: LAPACK's `dsygst` (itype 2, which uses both the symmetry of Σ and the
+    triangle of F: 0.30 s at d = 2048 against 0.59 s for two dense matmuls) and `dsyevd` from the same
+    library, so one BLAS thread pool does both (with torch's `eigvalsh` after scipy's `dsygst` the two
+    pools' threads contend: 1.2-2.8 s against 0.7-0.9 s, 2-core CPU, load 2.8, medians of 5).
+    Elsewhere (GPU, or the √Σ_ref factor): two matmuls and torch's `eigvalsh`.
     """
     if kind == "cholesky" and sigma.device.type == "cpu":
         # U = Lᵀ is f.mT, Fortran-ordered without a copy; U Σ Uᵀ = Lᵀ Σ L (sigma is symmetric)
-        out, info = dsygst(sigma.mT.numpy(), f.mT.numpy(), itype=2, lower=0)
+        a, info = dsygst(sigma.mT.numpy(), f.mT.numpy(), itype=2, lower=0)
         if info == 0:
-            return torch.from_numpy(out)
+            return torch.from_numpy(eigh(a, lower=False, eigvals_only=True, overwrite_a=True, check_finite=False,
+                                         driver="evd"))
     a = f.mT @ sigma @ f
-    return (a + a.mT) / 2
+    return torch.linalg.eigvalsh((a + a.mT) / 2)
 
 
 def fd_to_reference(mu: torch.Tensor, sigma: torch.Tensor, ref: ReferenceStats) -> float:
@@ -195,7 +199,7 @@ def fd_to_reference(mu: torch.Tensor, sigma: torch.Tensor, ref: ReferenceStats) 
     mu_r, sigma_r = ref.mu.to(mu.device), ref.sigma.to(sigma.device)
     if torch.equal(mu, mu_r) and torch.equal(sigma, sigma_r):
         return 0.0  # exactly the same statistics: the distance is exactly 0
-    evals = torch.linalg.eigvalsh(_congruence(sigma.double(), f, ref.factor_kind), UPLO="U")
+    evals = congruence_eigvals(sigma.double(), f, ref.factor_kind).to(sigma.device)
     tr_covmean = evals.clamp_min(0).sqrt().sum()
     diff = mu.double() - mu_r
     fd = diff @ diff + sigma.diagonal().sum() + sigma_r.diagonal().sum() - 2 * tr_covmean
