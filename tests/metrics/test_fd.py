@@ -164,3 +164,17 @@ def test_rank_deficient_warning_and_bad_features():
         m.update(torch.randn(3, 8))
     with pytest.raises(InputError, match="at least 2"):
         FrechetDistance(4, reference=ReferenceStats(torch.zeros(4), torch.eye(4), 10, "t", "h")).compute()
+
+
+def test_dead_reference_units_are_dropped_exactly():
+    # two dimensions never vary in the reference (dead ReLU units): Σ_r is singular, its support is not
+    x = _gauss(400, torch.zeros(12, dtype=torch.float64), _spd(12, 30), 31)
+    x[:, [3, 7]] = 0.0
+    y = _gauss(300, torch.full((12,), 0.3, dtype=torch.float64), _spd(12, 32), 33)
+    (mu_r, s_r), (mu, s) = stats_from_features(x), stats_from_features(y)
+    ref = ReferenceStats(mu_r, s_r, 400, "t", "h")
+    assert ref.factor_kind == "cholesky" and ref.factor().shape == (10, 10)
+    covmean = scipy.linalg.sqrtm(s_r.numpy() @ s.numpy()).real
+    expected = float((mu - mu_r).square().sum()) + np.trace(s.numpy() + s_r.numpy() - 2 * covmean)
+    assert fd_to_reference(mu, s, ref) == pytest.approx(expected, rel=1e-9)
+    assert fd_to_reference(mu, s, ref) == pytest.approx(float(_compute_fid(mu_r, s_r, mu, s)), rel=1e-9)

@@ -5,8 +5,9 @@ FD = ‖μ−μ_r‖² + tr Σ + tr Σ_r − 2 tr (Σ_r Σ)^½. The eigenvalues 
 tr (Σ_r Σ)^½ = Σ √λᵢ(Fᵀ Σ F) from one `eigvalsh` — never from `eigvals` of the non-symmetric Σ Σ_r
 (what torchmetrics 1.9 and torch-fidelity 0.4 do). F is cached with the reference statistics, so
 scoring another model costs one congruence Fᵀ Σ F (LAPACK `dsygst` on CPU, two matmuls on GPU) and one
-symmetric eigenvalue solve. F is the Cholesky factor
-when Σ_r is positive definite (cheap: n³/3 flops), else the symmetric PSD square root (eigh).
+symmetric eigenvalue solve. Dimensions with zero reference variance (dead units) are dropped first:
+they add only zero eigenvalues. F is the Cholesky factor when the rest of Σ_r is positive definite
+(cheap: n³/3 flops), else the symmetric PSD square root (eigh).
 Result is clamped at 0 (round-off can otherwise make identical inputs slightly negative).
 """
 
@@ -42,12 +43,26 @@ def sym_sqrt(sigma: torch.Tensor) -> torch.Tensor:
     return (evecs * evals.clamp_min(0).sqrt()) @ evecs.mT
 
 
+def support(sigma: torch.Tensor) -> torch.Tensor:
+    """int64 indices of the dimensions with non-zero variance (diagonal > 0) of a covariance (d,d).
+
+    A zero-variance dimension (a ReLU unit that never fires) has an all-zero row and column, so
+    Σ_r Σ is block triangular and its eigenvalues are those of Σ_r Σ restricted to the support, plus
+    zeros: FD needs only the support block, which is often positive definite when Σ_r is not (117 of
+    2048 dead units in the random-CNN benchmark turned a 4.1 s eigh-based FD into a Cholesky one).
+    """
+    return torch.nonzero(sigma.diagonal() > 0).flatten()
+
+
 def cov_factor(sigma: torch.Tensor) -> tuple[torch.Tensor, str]:
-    """F with F Fᵀ = sigma: ("cholesky", lower L) when positive definite, else ("sqrt", √sigma)."""
-    factor, info = torch.linalg.cholesky_ex(sigma)
+    """F with F Fᵀ = sigma restricted to `support(sigma)` (k,k): ("cholesky", lower L) when that block
+    is positive definite, else ("sqrt", its symmetric square root)."""
+    idx = support(sigma)
+    block = sigma[idx][:, idx]
+    factor, info = torch.linalg.cholesky_ex(block)
     if int(info) == 0:
         return factor, "cholesky"
-    return sym_sqrt(sigma), "sqrt"
+    return sym_sqrt(block), "sqrt"
 
 
 @dataclass
@@ -81,7 +96,8 @@ class ReferenceStats:
         return int(self.mu.shape[0])
 
     def factor(self) -> torch.Tensor:
-        """F (d,d) with F Fᵀ = Σ_ref (Cholesky, or √Σ_ref when singular), computed once and cached."""
+        """F (k,k) with F Fᵀ = Σ_ref on its support (k ≤ d non-zero-variance dimensions; Cholesky, or the
+        symmetric square root when that block is singular), computed once and cached."""
         if self._factor is None:
             self._factor, self._factor_kind = cov_factor(self.sigma)
         return self._factor
@@ -199,7 +215,11 @@ def fd_to_reference(mu: torch.Tensor, sigma: torch.Tensor, ref: ReferenceStats) 
     mu_r, sigma_r = ref.mu.to(mu.device), ref.sigma.to(sigma.device)
     if torch.equal(mu, mu_r) and torch.equal(sigma, sigma_r):
         return 0.0  # exactly the same statistics: the distance is exactly 0
-    evals = congruence_eigvals(sigma.double(), f, ref.factor_kind).to(sigma.device)
+    block = sigma.double()
+    if f.shape[0] != block.shape[0]:           # the factor covers the reference's support only
+        idx = support(sigma_r)
+        block = block[idx][:, idx]
+    evals = congruence_eigvals(block, f, ref.factor_kind).to(sigma.device)
     tr_covmean = evals.clamp_min(0).sqrt().sum()
     diff = mu.double() - mu_r
     fd = diff @ diff + sigma.diagonal().sum() + sigma_r.diagonal().sum() - 2 * tr_covmean

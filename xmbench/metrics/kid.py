@@ -48,6 +48,24 @@ def mmd2_unbiased(k_xx: torch.Tensor, k_xy: torch.Tensor, k_yy: torch.Tensor) ->
     return xx + yy - 2 * k_xy.sum() / (m * m)
 
 
+def offdiag_kernel_sum(x: torch.Tensor, degree: int = 3, coef0: float = 1.0, blocks: int = 4) -> torch.Tensor:
+    """Σ_{i≠j} k(x_i, x_j) (float64 scalar) for x (m,D), from the blocks on and above the diagonal only.
+
+    K is symmetric, so with b row blocks the off-diagonal blocks are computed once and counted twice:
+    b(b+1)/2 of b² Gram blocks (10 of 16 for b = 4). KID's 100 subsets of 1000 at D = 2048 took
+    9.3-10.0 s this way against 12.0-15.5 s for the three full Gram matrices (2-core CPU, two runs each).
+    """
+    bounds = [len(x) * i // blocks for i in range(blocks + 1)]
+    total = torch.zeros((), dtype=torch.float64, device=x.device)
+    for i in range(blocks):
+        xi = x[bounds[i]:bounds[i + 1]]
+        k = poly_kernel(xi, xi, degree, coef0)
+        total += k.sum() - k.diagonal().sum()
+        for j in range(i + 1, blocks):
+            total += 2 * poly_kernel(xi, x[bounds[j]:bounds[j + 1]], degree, coef0).sum()
+    return total
+
+
 def subset_indices(n_gen: int, n_ref: int, subsets: int, subset_size: int, seed: int
                    ) -> list[tuple[np.ndarray, np.ndarray]]:
     """torch-fidelity's subset draws: per subset, generated indices then reference indices."""
@@ -73,8 +91,8 @@ def kernel_inception_distance(generated: torch.Tensor, reference: torch.Tensor, 
     values = np.empty(subsets)
     for i, (gi, ri) in enumerate(subset_indices(x.shape[0], y.shape[0], subsets, size, seed)):
         fx, fy = x[torch.as_tensor(gi, device=x.device)], y[torch.as_tensor(ri, device=y.device)]
-        values[i] = float(mmd2_unbiased(poly_kernel(fx, fx, degree, coef0), poly_kernel(fx, fy, degree, coef0),
-                                        poly_kernel(fy, fy, degree, coef0)))
+        same = offdiag_kernel_sum(fx, degree, coef0) + offdiag_kernel_sum(fy, degree, coef0)
+        values[i] = float(same / (size * (size - 1)) - 2 * poly_kernel(fx, fy, degree, coef0).sum() / size**2)
     return KIDResult(float(values.mean()), float(values.std()), subsets, size, values)
 
 
