@@ -178,3 +178,10 @@ def test_dead_reference_units_are_dropped_exactly():
     expected = float((mu - mu_r).square().sum()) + np.trace(s.numpy() + s_r.numpy() - 2 * covmean)
     assert fd_to_reference(mu, s, ref) == pytest.approx(expected, rel=1e-9)
     assert fd_to_reference(mu, s, ref) == pytest.approx(float(_compute_fid(mu_r, s_r, mu, s)), rel=1e-9)
+
+
+def test_reference_without_variance():
+    # every reference image identical: Σ_r = 0, so FD = ‖μ−μ_r‖² + tr Σ
+    ref = ReferenceStats(torch.ones(5, dtype=torch.float64), torch.zeros(5, 5, dtype=torch.float64), 10, "t", "h")
+    sigma = 2 * torch.eye(5, dtype=torch.float64)
+    assert fd_to_reference(torch.zeros(5, dtype=torch.float64), sigma, ref) == pytest.approx(5 + 10, rel=1e-12)

@@ -199,6 +199,8 @@ def congruence_eigvals(sigma: torch.Tensor, f: torch.Tensor, kind: str) -> torch
     pools' threads contend: 1.2-2.8 s against 0.7-0.9 s, 2-core CPU, load 2.8, medians of 5).
     Elsewhere (GPU, or the √Σ_ref factor): two matmuls and torch's `eigvalsh`.
     """
+    if f.shape[0] == 0:                        # a reference without any variance
+        return torch.zeros(0, dtype=torch.float64, device=sigma.device)
     if kind == "cholesky" and sigma.device.type == "cpu":
         # U = Lᵀ is f.mT, Fortran-ordered without a copy; U Σ Uᵀ = Lᵀ Σ L (sigma is symmetric)
         a, info = dsygst(sigma.mT.numpy(), f.mT.numpy(), itype=2, lower=0)
