@@ -102,6 +102,14 @@ class ReferenceStats:
             self._factor, self._factor_kind = cov_factor(self.sigma)
         return self._factor
 
+    def on_support(self, sigma: torch.Tensor) -> torch.Tensor:
+        """sigma (d,d) restricted to the dimensions the factor covers (the reference's support)."""
+        f = self.factor()
+        if f.shape[0] == sigma.shape[0]:
+            return sigma
+        idx = support(self.sigma).to(sigma.device)
+        return sigma[idx][:, idx]
+
     @property
     def factor_kind(self) -> str:
         """"cholesky" or "sqrt" (computes the factor if needed)."""
@@ -217,11 +225,7 @@ def fd_to_reference(mu: torch.Tensor, sigma: torch.Tensor, ref: ReferenceStats) 
     mu_r, sigma_r = ref.mu.to(mu.device), ref.sigma.to(sigma.device)
     if torch.equal(mu, mu_r) and torch.equal(sigma, sigma_r):
         return 0.0  # exactly the same statistics: the distance is exactly 0
-    block = sigma.double()
-    if f.shape[0] != block.shape[0]:           # the factor covers the reference's support only
-        idx = support(sigma_r)
-        block = block[idx][:, idx]
-    evals = congruence_eigvals(block, f, ref.factor_kind).to(sigma.device)
+    evals = congruence_eigvals(ref.on_support(sigma.double()), f, ref.factor_kind).to(sigma.device)
     tr_covmean = evals.clamp_min(0).sqrt().sum()
     diff = mu.double() - mu_r
     fd = diff @ diff + sigma.diagonal().sum() + sigma_r.diagonal().sum() - 2 * tr_covmean

@@ -140,11 +140,7 @@ def kid_bootstrap(generated: torch.Tensor, reference: torch.Tensor, resamples: i
 
     x, y = _common_float(generated, reference)
     n, m = x.shape[0], y.shape[0]
-    yy = torch.zeros((), dtype=torch.float64, device=y.device)
-    for lo in range(0, m, block):
-        k = poly_kernel(y[lo:lo + block], y, degree, coef0)
-        yy += k.sum() - k.diagonal(offset=lo).sum()
-    yy = yy / (m * (m - 1))
+    yy = offdiag_kernel_sum(y, degree, coef0, blocks=-(-m // block)) / (m * (m - 1))
     w = torch.cat([torch.ones(1, n, dtype=torch.float64, device=x.device),
                    resample_counts(n, resamples, seed, x.device)])                 # row 0: the full sample
     xx = torch.zeros(w.shape[0], dtype=torch.float64, device=x.device)
