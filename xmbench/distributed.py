@@ -219,7 +219,8 @@ def _tensor_bytes(tensors: dict[str, torch.Tensor] | None) -> bytes:
         raise XmbenchError(f"cannot send {bad[0]!r} between processes: only tensors travel (got "
                            f"{type(tensors[bad[0]]).__name__})")
     # clone: safetensors refuses tensors that share storage (e.g. two views of one output)
-    return safetensors.torch.save({k: v.detach().cpu().contiguous().clone() for k, v in tensors.items()})
+    return safetensors.torch.save({k: v.detach().cpu().clone(memory_format=torch.contiguous_format)
+                                   for k, v in tensors.items()})
 
 
 def gather_tensors(tensors: dict[str, torch.Tensor] | None, dst: int = 0) -> list[dict[str, torch.Tensor] | None] | None:

@@ -4,7 +4,8 @@ captions, extract, evaluate, write its result record; then update the leaderboar
 Every step's output lives in a content-keyed cache written atomically, so a run killed at any point
 (SIGINT or SIGKILL) and started again redoes only what was missing and ends with the same numbers:
 - training runs: `<cache>/train/<model>-<key>/` (the baselines' resumable checkpoints);
-- generated samples: chunks of CHUNK captions, keyed by (generator hash, suite, chunk captions, seed);
+- generated samples: chunks of `chunk` captions (config, default 250), keyed by (generator hash,
+  suite, chunk captions, seed);
 - extractor outputs: keyed by (extractor id, weights hash, image bytes) — generated and real alike;
 - reference statistics: npz keyed by (suite, reference split and size, extractor);
 - result records: reused when their `run.cache_key` (generator, protocol, metrics) matches.
@@ -48,15 +49,13 @@ from xmbench.results import SCHEMA, SCHEMA_VERSION, read_record, record_filename
 from xmbench.results.leaderboard import headline_metrics, metric_names
 from xmbench.results.samples import encode_strip
 from xmbench.runner.cache import TensorCache, content_key, strings_digest
-from xmbench.runner.config import DEFAULT_CHUNK, RunConfig, located
+from xmbench.runner.config import RunConfig, located
 from xmbench.runner.environment import environment, resolve_device
 from xmbench.runner.extract import CachingExtractor
 from xmbench.runner.models import PreparedModel, check_models, code_digest, prepare_model
 from xmbench.runner.progress import bar
 from xmbench.seeding import derive_seed
 
-#: default captions per generation chunk (config `chunk`; boundaries key the cache and derive the seeds)
-CHUNK = DEFAULT_CHUNK
 #: bump when the way a record's numbers are computed changes (invalidates reused records)
 RECORD_FORMAT = 1
 SAMPLE_STRIP = 8
@@ -217,7 +216,7 @@ def _reference_stats(ev: _Evaluation, extractor: CachingExtractor, cache: Tensor
                 builder.update_reference_extracted(chunk)
             stats = builder.reference_stats()
             with _threads(1):
-                stats.save(path)  # computes and stores sqrt(sigma_ref) (one eigh)
+                stats.save(path)  # computes and stores the factor of sigma_ref (one Cholesky)
     return stats
 
 
@@ -463,4 +462,4 @@ def _previous(path: Path) -> dict[str, Any] | None:
         return None
 
 
-__all__ = ["CHUNK", "RunPaths", "RunSummary", "run", "sharded"]
+__all__ = ["RunPaths", "RunSummary", "run", "sharded"]
