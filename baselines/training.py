@@ -144,17 +144,17 @@ def train(model: Baseline, suite: Suite, data: SplitTensors, out_dir: str | os.P
                 parallel.sync_buffers(model)
                 with dist.collective(f"writing checkpoint {name}"), dp.plain():
                     if main:
-                        _checkpoint(model, suite, out, done, name, seed, sample_captions)
+                        _checkpoint(model, suite, out, name, seed, sample_captions)
     bar.close()
     if last is None:
         raise InputError(f"nothing to train: steps={steps}; pass --steps >= 1")
     return last
 
 
-def _checkpoint(model: Baseline, suite: Suite, out: Path, step: int, name: str, seed: int,
+def _checkpoint(model: Baseline, suite: Suite, out: Path, name: str, seed: int,
                 sample_captions: list[str] | None) -> None:
-    """Write checkpoint `name` of `step`, point latest.json at it, and draw its sample grid."""
-    info: dict[str, Any] = {"step": step, "seed": seed, "suite": suite.protocol()}
+    """Write checkpoint `name` (step-N), point latest.json at it, and draw its sample grid."""
+    info: dict[str, Any] = {"step": int(name.split("-")[1]), "seed": seed, "suite": suite.protocol()}
     if dist.world_size() > 1:
         info["world_size"] = dist.world_size()
     save_checkpoint(model, out / "checkpoints" / name, info)
