@@ -176,8 +176,35 @@ class Baseline(nn.Module):
             with torch.no_grad():
                 for e, p in zip(self.g_ema.parameters(), self.g.parameters()):
                     e.lerp_(p, 1 - decay)
-                for e, b in zip(self.g_ema.buffers(), self.g.buffers()):
-                    e.copy_(b)
+
+    @torch.no_grad()
+    def refresh_ema_statistics(self, ids: Tensor, seed: int, batch: int = 64) -> None:
+        """Recompute the batch-norm statistics of the EMA generator ("standing statistics").
+
+        The live generator's running statistics belong to its own weights: with averaged weights
+        they gave an all-garbage generator (attribute accuracy 0.001 against 0.105 with standing
+        statistics, GAN-INT-CLS, EMA 0.999, 1,600 steps). ids: int64 (M, L) training captions;
+        the noise comes from `seed`, so the statistics are deterministic. No-op without EMA.
+        """
+        if self.g_ema is None:
+            return
+        norms = [m for m in self.g_ema.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+        momenta = [m.momentum for m in norms]
+        for m in norms:
+            m.reset_running_stats()
+            m.momentum = None            # cumulative average over the batches below
+        was_training = self.training
+        self.eval()
+        self.g_ema.train()
+        try:
+            for start in range(0, len(ids), batch):
+                chunk = ids[start:start + batch].to(self.device)
+                noise = sample_noise(seed, start, len(chunk), self.noise_numel).to(self.device)
+                self.g_forward(self.g_ema, self.encoder(chunk), noise)
+        finally:
+            for m, momentum in zip(norms, momenta):
+                m.momentum = momentum
+            self.train(was_training)
 
     # ---- the Generator contract ---------------------------------------------------------------
     @torch.no_grad()

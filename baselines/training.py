@@ -44,6 +44,7 @@ from xmbench.seeding import derive_seed
 
 EvalHook = Callable[[int, Baseline], dict[str, float]]
 RUN_FILE = "run.json"
+EMA_STATISTICS_CAPTIONS = 1024   # training captions the EMA generator's batch-norm statistics are measured on
 
 
 def batch_indices(seed: int, step: int, n: int, batch_size: int) -> torch.Tensor:
@@ -114,6 +115,7 @@ def train(model: Baseline, suite: Suite, data: SplitTensors, out_dir: str | os.P
                disable=quiet or not sys.stderr.isatty() or not dist.is_main())
     t0, done_since = time.perf_counter(), 0
     draw_seed, main = parallel.rank_seed(seed), dist.is_main()
+    ema_ids = ids_all[batch_indices(derive_seed(seed, "ema-statistics"), 0, len(ids_all), EMA_STATISTICS_CAPTIONS)]
     with parallel.DataParallel(model) as dp:
         for step in range(start, steps):
             idx = batch_indices(draw_seed, step, len(data.captions), batch)
@@ -129,6 +131,7 @@ def train(model: Baseline, suite: Suite, data: SplitTensors, out_dir: str | os.P
                 row: dict[str, Any] = {"step": done, **{k: round(v, 5) for k, v in logs.items()},
                                        "images_per_s": round(rate, 1)}
                 if main and eval_hook is not None and ((eval_every and done % eval_every == 0) or done == steps):
+                    model.refresh_ema_statistics(ema_ids, derive_seed(seed, "ema-statistics"))
                     with dp.plain():
                         row.update(eval_hook(done, model))
                     model.train()
@@ -141,6 +144,7 @@ def train(model: Baseline, suite: Suite, data: SplitTensors, out_dir: str | os.P
             if done % checkpoint_every == 0 or done == steps:
                 name = f"step-{done:07d}"
                 last = out / "checkpoints" / name
+                model.refresh_ema_statistics(ema_ids, derive_seed(seed, "ema-statistics"))
                 parallel.sync_buffers(model)
                 with dist.collective(f"writing checkpoint {name}"), dp.plain():
                     if main:

@@ -68,6 +68,30 @@ def test_ema_tracks_generator(suite, tiny, captions):
         assert torch.allclose(e, 0.5 * e0 + 0.5 * p, atol=1e-6)
 
 
+def test_ema_generator_gets_its_own_batch_norm_statistics(suite, tiny, captions):
+    model = tiny("gan-int-cls", suite, ema=0.5)
+    _steps(model, 2)
+    ids = model.tokenizer.encode(captions[:20], model.max_len)
+    model.refresh_ema_statistics(ids, seed=3)
+    # independent reference: the batch-norm inputs of the EMA generator on the same captions and noise
+    inputs = {}
+    norms = {name: m for name, m in model.g_ema.named_modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)}
+    hooks = [m.register_forward_pre_hook(lambda m, a, name=name: inputs.__setitem__(name, a[0])) for name, m in norms.items()]
+    with torch.no_grad():
+        from baselines.base import sample_noise
+        model.g_forward(model.g_ema, model.encoder(ids), sample_noise(3, 0, len(ids), model.noise_numel))
+    for h in hooks:
+        h.remove()
+    assert norms
+    for name, m in norms.items():
+        x = inputs[name].transpose(0, 1).flatten(1)                      # (channels, N·H·W)
+        assert torch.allclose(m.running_mean, x.mean(1), atol=1e-5), name
+        assert torch.allclose(m.running_var, x.var(1, unbiased=True), rtol=1e-4, atol=1e-6), name
+        assert m.momentum == 0.1                                          # restored after the refresh
+    live = {n: b for n, b in model.g.named_buffers() if n.endswith("running_mean")}
+    assert any(not torch.equal(live[n], b) for n, b in model.g_ema.named_buffers() if n in live)
+
+
 def test_unknown_option_and_names(suite, tiny, captions):
     from baselines.registry import get_baseline, get_calibration
     from xmbench.errors import InputError
