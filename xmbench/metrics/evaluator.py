@@ -29,6 +29,19 @@ from xmbench.metrics.value import MetricValue
 _EXTRACTOR_KEYS = ("features", "logits", "image_embed", "attributes")
 
 
+def extract_images(extractor: Extractor, images: torch.Tensor, name: str = "images", float_input: bool = False,
+                   needs: frozenset[str] | set[str] = frozenset()) -> dict[str, torch.Tensor]:
+    """The extractor's outputs (on its device) for images uint8 (N,3,H,W) (float in [0,1] with
+    float_input), validated first; InputError when an output in `needs` is missing."""
+    images = check_images(images, float_input=float_input, name=name)
+    with torch.no_grad():
+        outputs = dict(extractor.images(images.to(extractor.device)))
+    for key in set(needs) & set(_EXTRACTOR_KEYS):
+        if key not in outputs:
+            raise InputError(f"extractor {extractor.info.id!r} returned no {key!r}; the metrics need it")
+    return outputs
+
+
 class Evaluator:
     """Feeds generated (and reference) images through `extractor` once per batch into every metric.
 
@@ -84,13 +97,7 @@ class Evaluator:
         return name
 
     def _extract(self, images: torch.Tensor, name: str) -> dict[str, Any]:
-        images = check_images(images, float_input=self.float_input, name=name)
-        with torch.no_grad():
-            outputs = dict(self.extractor.images(images.to(self.extractor.device)))
-        for key in self.needs & set(_EXTRACTOR_KEYS):
-            if key not in outputs:
-                raise InputError(f"extractor {self.extractor.info.id!r} returned no {key!r}; the metrics need it")
-        return outputs
+        return extract_images(self.extractor, images, name, self.float_input, self.needs)
 
     def update(self, images: torch.Tensor, captions: list[str] | None = None,
                attributes: list[dict] | None = None) -> None:

@@ -42,7 +42,7 @@ from xmbench.errors import InputError, XmbenchError, unknown_name
 from xmbench.extractors import get_extractor, list_extractors
 from xmbench.generator import check_generated
 from xmbench.metrics import list_metrics
-from xmbench.metrics.evaluator import Evaluator
+from xmbench.metrics.evaluator import Evaluator, extract_images
 from xmbench.metrics.fd import ReferenceStats
 from xmbench.report import render_html, render_markdown
 from xmbench.results import SCHEMA, SCHEMA_VERSION, read_record, record_filename, update_leaderboard, write_record
@@ -120,10 +120,9 @@ class _Evaluation:
         list on the others). Computed once per run, sharded by chunk; every rank must call it."""
         if self._reference is None:
             m, split, chunk = self.config.reference_samples, self.config.reference_split, self.config.chunk
-            builder = Evaluator(extractor, ["fd"], bootstrap=0)
-
             def work(start: int) -> dict[str, torch.Tensor]:
-                return builder.extract_reference(self.suite.batch(split, range(start, min(m, start + chunk))).images)
+                images = self.suite.batch(split, range(start, min(m, start + chunk))).images
+                return extract_images(extractor, images, "reference images", needs={"features"})
 
             with bar(m, f"render+extract {split} reference", self.quiet) as pbar:
                 chunks = []
