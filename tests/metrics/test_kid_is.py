@@ -8,12 +8,19 @@ from torchmetrics.image.kid import KernelInceptionDistance as TMKernelInceptionD
 
 from xmbench.errors import InputError
 from xmbench.metrics.inception_score import InceptionScore, inception_score
-from xmbench.metrics.kid import (KernelInceptionDistance, kernel_inception_distance, kid_bootstrap,
-                                 mmd2_unbiased, poly_kernel)
+from xmbench.metrics.kid import KernelInceptionDistance, kernel_inception_distance, kid_bootstrap, poly_kernel
 
 _TF_KID = dict(kid_subsets=20, kid_subset_size=50, kid_degree=3, kid_gamma=None, kid_coef0=1,
                kid_kernel="poly", kid_kernel_poly_degree=3, kid_kernel_poly_gamma=None, kid_kernel_poly_coef0=1,
                verbose=False)
+
+
+def mmd2_unbiased(k_xx, k_xy, k_yy):
+    """Reference unbiased MMD² from full kernel matrices (equal sizes m)."""
+    m = k_xx.shape[0]
+    xx = (k_xx.sum() - k_xx.diagonal().sum()) / (m * (m - 1))
+    yy = (k_yy.sum() - k_yy.diagonal().sum()) / (m * (m - 1))
+    return xx + yy - 2 * k_xy.sum() / (m * m)
 
 
 class Identity(torch.nn.Module):

@@ -211,7 +211,7 @@ def stats_from_sums(total: torch.Tensor, outer: torch.Tensor, n: int) -> tuple[t
 def stats_from_features(features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Mean and covariance (n−1 divisor) of features (N,D), in float64."""
     x = features.double()
-    return stats_from_sums(x.sum(0), x.mT @ x, x.shape[0])
+    return stats_from_sums(x.sum(0), add_gram(x.new_zeros(x.shape[1], x.shape[1]), x), x.shape[0])
 
 
 def congruence_eigvals(sigma: torch.Tensor, f: torch.Tensor, kind: str) -> torch.Tensor:

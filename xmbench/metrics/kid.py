@@ -44,14 +44,6 @@ def _common_float(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch
     return x.to(dtype), y.to(dtype)
 
 
-def mmd2_unbiased(k_xx: torch.Tensor, k_xy: torch.Tensor, k_yy: torch.Tensor) -> torch.Tensor:
-    """Unbiased MMD² from kernel matrices (equal sizes m): off-diagonal means of K_xx, K_yy minus 2 mean K_xy."""
-    m = k_xx.shape[0]
-    xx = (k_xx.sum() - k_xx.diagonal().sum()) / (m * (m - 1))
-    yy = (k_yy.sum() - k_yy.diagonal().sum()) / (m * (m - 1))
-    return xx + yy - 2 * k_xy.sum() / (m * m)
-
-
 def offdiag_kernel_sum(x: torch.Tensor, degree: int = 3, coef0: float = 1.0, blocks: int = 4) -> torch.Tensor:
     """Σ_{i≠j} k(x_i, x_j) (float64 scalar) for x (m,D), from the kernel's lower block triangle only.
 
