@@ -8,5 +8,4 @@ from baselines.checkpoint import checkpoint_hash, load_checkpoint
 from baselines.registry import get_baseline, get_calibration, list_baselines
 from baselines.training import train_baseline
 
-__all__ = ["checkpoint_hash", "get_baseline", "get_calibration", "list_baselines", "load_checkpoint",
-           "train_baseline"]
+__all__ = ["checkpoint_hash", "get_baseline", "get_calibration", "list_baselines", "load_checkpoint", "train_baseline"]

@@ -34,8 +34,10 @@ TEXT_ENCODERS = ("pretrained", "joint")
 
 def sample_noise(seed: int, start: int, count: int, numel: int) -> Tensor:
     """float32 (count, numel) standard normal; row i depends only on (seed, start + i)."""
-    rows = [torch.randn(numel, generator=torch.Generator().manual_seed(derive_seed(seed, "sample", start + i)))
-            for i in range(count)]
+    rows = [
+        torch.randn(numel, generator=torch.Generator().manual_seed(derive_seed(seed, "sample", start + i)))
+        for i in range(count)
+    ]
     return torch.stack(rows) if rows else torch.empty(0, numel)
 
 
@@ -116,8 +118,13 @@ class Baseline(nn.Module):
 
     def config(self) -> dict[str, Any]:
         """JSON-able description sufficient to rebuild the untrained model."""
-        return {"baseline": self.name, "resolution": self.resolution, "max_len": self.max_len,
-                "vocab": self.tokenizer.vocab, "options": dict(self.options)}
+        return {
+            "baseline": self.name,
+            "resolution": self.resolution,
+            "max_len": self.max_len,
+            "vocab": self.tokenizer.vocab,
+            "options": dict(self.options),
+        }
 
     @property
     def device(self) -> torch.device:
@@ -144,8 +151,9 @@ class Baseline(nn.Module):
     def randn(self, rng: torch.Generator, *shape: int) -> Tensor:
         return torch.randn(*shape, generator=rng).to(self.device)
 
-    def discriminator_loss(self, critic: Callable[[Tensor, Tensor], Tensor], real: Tensor, fake: Tensor,
-                           text: Tensor, rng: torch.Generator) -> Tensor:
+    def discriminator_loss(
+        self, critic: Callable[[Tensor, Tensor], Tensor], real: Tensor, fake: Tensor, text: Tensor, rng: torch.Generator
+    ) -> Tensor:
         """Matching-aware D loss: (real, right text), (real, mismatched text), (fake, right text).
 
         Mismatched text is the batch's text rolled by one (as DF-GAN shifts the batch). Adds the
@@ -157,7 +165,8 @@ class Baseline(nn.Module):
             alpha = torch.rand(real.shape[0], 1, 1, 1, generator=rng).to(real.device)
             cond = text.detach()
             total = total + loss.interpolate_gp * interpolate_gradient_penalty(
-                lambda x: critic(x, cond), real, fake, alpha)
+                lambda x: critic(x, cond), real, fake, alpha
+            )
         return total
 
     def step_d(self, loss: Tensor) -> None:
@@ -174,7 +183,7 @@ class Baseline(nn.Module):
         if self.g_ema is not None:
             decay = self.options["ema"]
             with torch.no_grad():
-                for e, p in zip(self.g_ema.parameters(), self.g.parameters()):
+                for e, p in zip(self.g_ema.parameters(), self.g.parameters(), strict=False):
                     e.lerp_(p, 1 - decay)
 
     @torch.no_grad()
@@ -192,17 +201,17 @@ class Baseline(nn.Module):
         momenta = [m.momentum for m in norms]
         for m in norms:
             m.reset_running_stats()
-            m.momentum = None            # cumulative average over the batches below
+            m.momentum = None  # cumulative average over the batches below
         was_training = self.training
         self.eval()
         self.g_ema.train()
         try:
             for start in range(0, len(ids), batch):
-                chunk = ids[start:start + batch].to(self.device)
+                chunk = ids[start : start + batch].to(self.device)
                 noise = sample_noise(seed, start, len(chunk), self.noise_numel).to(self.device)
                 self.g_forward(self.g_ema, self.encoder(chunk), noise)
         finally:
-            for m, momentum in zip(norms, momenta):
+            for m, momentum in zip(norms, momenta, strict=False):
                 m.momentum = momentum
             self.train(was_training)
 
@@ -216,7 +225,7 @@ class Baseline(nn.Module):
         out = []
         try:
             for start in range(0, len(captions), GENERATE_BATCH):
-                chunk = list(captions[start:start + GENERATE_BATCH])
+                chunk = list(captions[start : start + GENERATE_BATCH])
                 ids = self.tokenizer.encode(chunk, self.max_len).to(self.device)
                 noise = sample_noise(seed, start, len(chunk), self.noise_numel).to(self.device)
                 out.append(to_uint8(self.g_forward(g, self.encoder(ids), noise)))

@@ -43,14 +43,16 @@ class RealGenerator:
     def generate(self, captions: list[str], seed: int) -> torch.Tensor:
         missing = [c for c in captions if c not in self._index]
         if missing:
-            raise InputError(f"the real generator only knows captions of {self.suite.name}/{self.split}; "
-                             f"{missing[0]!r} is not one (evaluate it on that split)")
+            raise InputError(
+                f"the real generator only knows captions of {self.suite.name}/{self.split}; "
+                f"{missing[0]!r} is not one (evaluate it on that split)"
+            )
         return self.images_for([self._index[c] for c in captions])
 
 
 def _terms(caption: str) -> list[str]:
     w = words(caption)
-    return w + [f"{a} {b}" for a, b in zip(w, w[1:])]
+    return w + [f"{a} {b}" for a, b in zip(w, w[1:], strict=False)]
 
 
 class RetrievalGenerator:

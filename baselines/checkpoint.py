@@ -25,8 +25,12 @@ from xmbench.atomic import atomic_write_bytes, atomic_write_json
 from xmbench.errors import InputError, WeightsError
 from xmbench.filehash import sha256_file
 
-MODEL_FILE, OPTIMIZER_FILE, CONFIG_FILE, LATEST_FILE = ("model.safetensors", "optimizer.safetensors",
-                                                        "config.json", "latest.json")
+MODEL_FILE, OPTIMIZER_FILE, CONFIG_FILE, LATEST_FILE = (
+    "model.safetensors",
+    "optimizer.safetensors",
+    "config.json",
+    "latest.json",
+)
 FORMAT = "xmbench-baseline-checkpoint/1"
 #: option values of checkpoints written before these options existed (their behaviour then)
 LEGACY_OPTIONS = {"text_encoder": "joint", "d_projection": False, "ma_gp_batch": 0}
@@ -70,8 +74,9 @@ def save_checkpoint(model: Any, folder: str | os.PathLike, info: dict[str, Any])
     tmp = folder.parent / f".{folder.name}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     atomic_write_bytes(tmp / MODEL_FILE, safetensors.torch.save(weights, metadata={"xmbench": json.dumps(config)}))
-    atomic_write_bytes(tmp / OPTIMIZER_FILE,
-                       safetensors.torch.save(opt_tensors, metadata={"xmbench": json.dumps(opt_meta)}))
+    atomic_write_bytes(
+        tmp / OPTIMIZER_FILE, safetensors.torch.save(opt_tensors, metadata={"xmbench": json.dumps(opt_meta)})
+    )
     atomic_write_json(tmp / CONFIG_FILE, config)
     if folder.exists():
         shutil.rmtree(folder)
@@ -96,11 +101,13 @@ def _read(file: Path) -> tuple[dict[str, torch.Tensor], dict]:
     try:
         with safetensors.safe_open(str(file), framework="pt") as f:
             meta = f.metadata() or {}
-            tensors = {k: f.get_tensor(k) for k in f.keys()}
+            tensors = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118 - safe_open is not iterable
         return tensors, json.loads(meta["xmbench"])
     except Exception as e:
-        raise WeightsError(f"checkpoint file {file} is truncated or corrupt ({type(e).__name__}); "
-                           "restore it or retrain with `xmbench train`") from None
+        raise WeightsError(
+            f"checkpoint file {file} is truncated or corrupt ({type(e).__name__}); "
+            "restore it or retrain with `xmbench train`"
+        ) from None
 
 
 def read_config(path: str | os.PathLike) -> dict[str, Any]:
@@ -113,8 +120,13 @@ def checkpoint_hash(path: str | os.PathLike) -> str:
     return sha256_file(checkpoint_file(path))
 
 
-def load_checkpoint(path: str | os.PathLike, baseline: str | None = None, resolution: int | None = None,
-                    device: str | torch.device = "cpu", optimizer: bool = False) -> Any:
+def load_checkpoint(
+    path: str | os.PathLike,
+    baseline: str | None = None,
+    resolution: int | None = None,
+    device: str | torch.device = "cpu",
+    optimizer: bool = False,
+) -> Any:
     """Rebuild the Baseline saved at `path` (see checkpoint_file), in eval-ready state on `device`.
 
     baseline / resolution: when given, the checkpoint must match them (InputError otherwise).
@@ -128,11 +140,15 @@ def load_checkpoint(path: str | os.PathLike, baseline: str | None = None, resolu
     if config.get("format") != FORMAT:
         raise InputError(f"{file} is not an xmbench baseline checkpoint (format {config.get('format')!r})")
     if baseline is not None and config["baseline"] != baseline:
-        raise InputError(f"checkpoint {file} is a {config['baseline']!r} model, not {baseline!r}; "
-                         "pass a checkpoint of that baseline or a fresh --out folder")
+        raise InputError(
+            f"checkpoint {file} is a {config['baseline']!r} model, not {baseline!r}; "
+            "pass a checkpoint of that baseline or a fresh --out folder"
+        )
     if resolution is not None and config["resolution"] != resolution:
-        raise InputError(f"checkpoint {file} is {config['resolution']}x{config['resolution']}, the suite is "
-                         f"{resolution}x{resolution}; pass a checkpoint trained at that resolution")
+        raise InputError(
+            f"checkpoint {file} is {config['resolution']}x{config['resolution']}, the suite is "
+            f"{resolution}x{resolution}; pass a checkpoint trained at that resolution"
+        )
     cls = baseline_class(config["baseline"])
     legacy = {k: v for k, v in LEGACY_OPTIONS.items() if k in {**COMMON_DEFAULTS, **cls.DEFAULTS}}
     model = cls(config["vocab"], config["resolution"], config["max_len"], **{**legacy, **config["options"]})

@@ -38,8 +38,9 @@ class FusionBlock(nn.Module):
 
     def __init__(self, cond_dim: int, cin: int, cout: int) -> None:
         super().__init__()
-        self.affines = nn.ModuleList([Affine(cond_dim, cin), Affine(cond_dim, cin),
-                                      Affine(cond_dim, cout), Affine(cond_dim, cout)])
+        self.affines = nn.ModuleList(
+            [Affine(cond_dim, cin), Affine(cond_dim, cin), Affine(cond_dim, cout), Affine(cond_dim, cout)]
+        )
         self.c1 = nn.Conv2d(cin, cout, 3, 1, 1)
         self.c2 = nn.Conv2d(cout, cout, 3, 1, 1)
         self.shortcut = nn.Conv2d(cin, cout, 1) if cin != cout else nn.Identity()
@@ -62,7 +63,7 @@ class DFGenerator(nn.Module):
         chans = [ngf * min(8, 2 ** (k - i)) for i in range(k + 1)]
         self.ch0 = chans[0]
         self.fc = nn.Linear(nz, chans[0] * 16)
-        self.blocks = nn.ModuleList([FusionBlock(nz + text_dim, a, b) for a, b in zip(chans, chans[1:])])
+        self.blocks = nn.ModuleList([FusionBlock(nz + text_dim, a, b) for a, b in zip(chans, chans[1:], strict=False)])
         self.to_rgb = nn.Sequential(nn.LeakyReLU(0.2), nn.Conv2d(chans[-1], 3, 3, 1, 1), nn.Tanh())
 
     def forward(self, noise: Tensor, text: Tensor) -> Tensor:
@@ -78,8 +79,12 @@ class DownBlock(nn.Module):
 
     def __init__(self, cin: int, cout: int) -> None:
         super().__init__()
-        self.res = nn.Sequential(nn.Conv2d(cin, cout, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, inplace=True),
-                                 nn.Conv2d(cout, cout, 3, 1, 1, bias=False), nn.LeakyReLU(0.2, inplace=True))
+        self.res = nn.Sequential(
+            nn.Conv2d(cin, cout, 4, 2, 1, bias=False),
+            nn.LeakyReLU(0.2, inplace=True),
+            nn.Conv2d(cout, cout, 3, 1, 1, bias=False),
+            nn.LeakyReLU(0.2, inplace=True),
+        )
         self.shortcut = nn.Conv2d(cin, cout, 1)
         self.gamma = nn.Parameter(torch.zeros(1))
 
@@ -93,11 +98,14 @@ class OneWayDiscriminator(nn.Module):
     def __init__(self, resolution: int, text_dim: int, ndf: int) -> None:
         super().__init__()
         k = n_halvings(resolution)
-        chans = [ndf * min(8, 2 ** i) for i in range(k + 1)]
+        chans = [ndf * min(8, 2**i) for i in range(k + 1)]
         self.conv_img = nn.Conv2d(3, chans[0], 3, 1, 1)
-        self.blocks = nn.Sequential(*[DownBlock(a, b) for a, b in zip(chans, chans[1:])])
-        self.joint = nn.Sequential(nn.Conv2d(chans[-1] + text_dim, ndf * 2, 3, 1, 1, bias=False),
-                                   nn.LeakyReLU(0.2, inplace=True), nn.Conv2d(ndf * 2, 1, 4, 1, 0, bias=False))
+        self.blocks = nn.Sequential(*[DownBlock(a, b) for a, b in zip(chans, chans[1:], strict=False)])
+        self.joint = nn.Sequential(
+            nn.Conv2d(chans[-1] + text_dim, ndf * 2, 3, 1, 1, bias=False),
+            nn.LeakyReLU(0.2, inplace=True),
+            nn.Conv2d(ndf * 2, 1, 4, 1, 0, bias=False),
+        )
 
     def forward(self, images: Tensor, text: Tensor) -> Tensor:
         h = self.blocks(self.conv_img(images))
@@ -111,9 +119,21 @@ class DFGAN(Baseline):
     #: budget for a few CPU minutes (README "Baselines"): batch 32 and 4x the published learning
     #: rates (G 1e-4 / D 4e-4), keeping their 1:4 ratio, buy more, larger updates in the same CPU time
     DEFAULTS: dict[str, Any] = {
-        "loss": "hinge", "batch_size": 32, "steps": 800, "lr_g": 4e-4, "lr_d": 1.6e-3, "betas": [0.0, 0.9],
-        "ema": 0.0, "amp": True, "text_dim": 128, "nz": 64, "ngf": 8, "ndf": 8,
-        "ma_gp_weight": 2.0, "ma_gp_power": 6.0, "ma_gp_batch": 16,
+        "loss": "hinge",
+        "batch_size": 32,
+        "steps": 800,
+        "lr_g": 4e-4,
+        "lr_d": 1.6e-3,
+        "betas": [0.0, 0.9],
+        "ema": 0.0,
+        "amp": True,
+        "text_dim": 128,
+        "nz": 64,
+        "ngf": 8,
+        "ndf": 8,
+        "ma_gp_weight": 2.0,
+        "ma_gp_power": 6.0,
+        "ma_gp_batch": 16,
     }
 
     def __init__(self, vocab: list[str], resolution: int, max_len: int, **options: Any) -> None:
@@ -136,8 +156,11 @@ class DFGAN(Baseline):
             # MA-GP's batch mean estimated on the first ma_gp_batch samples (the batch is a random
             # draw): the double backward through D costs more than the rest of the step
             m = o["ma_gp_batch"] or images.shape[0]
-            gp = (matching_aware_gradient_penalty(d, images[:m], text[:m], o["ma_gp_weight"], o["ma_gp_power"])
-                  if o["ma_gp_weight"] > 0 else torch.zeros((), device=images.device))
+            gp = (
+                matching_aware_gradient_penalty(d, images[:m], text[:m], o["ma_gp_weight"], o["ma_gp_power"])
+                if o["ma_gp_weight"] > 0
+                else torch.zeros((), device=images.device)
+            )
         self.step_d(adv + gp)
         with frozen(self.d, self.encoder), self.autocast():
             g_loss = self.loss.g(d(fake, text.detach()))

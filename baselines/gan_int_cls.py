@@ -32,8 +32,9 @@ class DCGANGenerator(nn.Module):
         # the 1x1 -> 4x4 projection as a linear layer with per-unit batch norm: per-channel batch
         # norm over the 4x4 map lets position-dependent variance swamp the input-dependent part,
         # and the generator collapsed to one image in our runs
-        self.project = nn.Sequential(nn.Linear(nz + proj, ch * 16, bias=False), nn.BatchNorm1d(ch * 16),
-                                     nn.ReLU(inplace=True))
+        self.project = nn.Sequential(
+            nn.Linear(nz + proj, ch * 16, bias=False), nn.BatchNorm1d(ch * 16), nn.ReLU(inplace=True)
+        )
         self.ch = ch
         layers: list[nn.Module] = []
         for _ in range(k):
@@ -54,9 +55,21 @@ class GanIntCls(Baseline):
     #: time per image of 32) and small batches buy more updates; at 1,600 steps lr 3.2e-3 (Reed et
     #: al.: 2e-4) reached R-precision 0.59 / 0.57 (seeds 0 / 1), 1.6e-3 0.52, 8e-4 0.44 (1,500 steps)
     DEFAULTS: dict[str, Any] = {
-        "loss": "hinge", "batch_size": 32, "steps": 1600, "lr_g": 3.2e-3, "lr_d": 3.2e-3, "betas": [0.5, 0.999],
-        "ema": 0.0, "amp": True, "text_dim": 128, "nz": 64, "ngf": 16, "ndf": 16, "interp_weight": 1.0,
-        "d_norm": "spectral", "d_projection": True,
+        "loss": "hinge",
+        "batch_size": 32,
+        "steps": 1600,
+        "lr_g": 3.2e-3,
+        "lr_d": 3.2e-3,
+        "betas": [0.5, 0.999],
+        "ema": 0.0,
+        "amp": True,
+        "text_dim": 128,
+        "nz": 64,
+        "ngf": 16,
+        "ndf": 16,
+        "interp_weight": 1.0,
+        "d_norm": "spectral",
+        "d_projection": True,
     }
 
     def __init__(self, vocab: list[str], resolution: int, max_len: int, **options: Any) -> None:
@@ -64,8 +77,13 @@ class GanIntCls(Baseline):
         o = self.options
         self.noise_numel = o["nz"]
         self.g["net"] = DCGANGenerator(resolution, o["text_dim"], o["nz"], o["ngf"])
-        self.d["net"] = CondDiscriminator(resolution, o["text_dim"], o["ndf"],
-                                          norm=discriminator_norm(o["d_norm"], o["loss"]), projection=o["d_projection"])
+        self.d["net"] = CondDiscriminator(
+            resolution,
+            o["text_dim"],
+            o["ndf"],
+            norm=discriminator_norm(o["d_norm"], o["loss"]),
+            projection=o["d_projection"],
+        )
         self.finish_init()
 
     def g_forward(self, g: nn.ModuleDict, text: Tensor, noise: Tensor) -> Tensor:
@@ -84,6 +102,7 @@ class GanIntCls(Baseline):
             if o["interp_weight"] > 0:  # GAN-INT with beta = 1/2
                 mid = 0.5 * (cond + cond.roll(1, 0))
                 g_loss = g_loss + o["interp_weight"] * self.loss.g(
-                    d(self.g_forward(self.g, mid, self.randn(rng, n, o["nz"])), mid))
+                    d(self.g_forward(self.g, mid, self.randn(rng, n, o["nz"])), mid)
+                )
         self.step_g(g_loss)
         return {"d_loss": d_loss.item(), "g_loss": g_loss.item()}

@@ -34,7 +34,7 @@ def _d_bce(real: Tensor, wrong: Tensor, fake: Tensor) -> Tensor:
 
 
 def _d_lsgan(real: Tensor, wrong: Tensor, fake: Tensor) -> Tensor:
-    return ((real - 1) ** 2).mean() + 0.5 * ((wrong ** 2).mean() + (fake ** 2).mean())
+    return ((real - 1) ** 2).mean() + 0.5 * ((wrong**2).mean() + (fake**2).mean())
 
 
 def _d_wgan(real: Tensor, wrong: Tensor, fake: Tensor) -> Tensor:
@@ -80,8 +80,9 @@ def clip_weights(module: nn.Module, bound: float) -> None:
             p.clamp_(-bound, bound)
 
 
-def interpolate_gradient_penalty(critic: Callable[[Tensor], Tensor], real: Tensor, fake: Tensor,
-                                 alpha: Tensor) -> Tensor:
+def interpolate_gradient_penalty(
+    critic: Callable[[Tensor], Tensor], real: Tensor, fake: Tensor, alpha: Tensor
+) -> Tensor:
     """WGAN-GP: mean over the batch of (||grad_x critic(x)||_2 - 1)^2 at x = alpha*real + (1-alpha)*fake.
 
     alpha: (N,1,1,1) in [0,1]. The graph is kept so the penalty can be back-propagated.
@@ -91,8 +92,9 @@ def interpolate_gradient_penalty(critic: Callable[[Tensor], Tensor], real: Tenso
     return ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
 
 
-def matching_aware_gradient_penalty(critic: Callable[[Tensor, Tensor], Tensor], real: Tensor, text: Tensor,
-                                    weight: float = 2.0, power: float = 6.0) -> Tensor:
+def matching_aware_gradient_penalty(
+    critic: Callable[[Tensor, Tensor], Tensor], real: Tensor, text: Tensor, weight: float = 2.0, power: float = 6.0
+) -> Tensor:
     """DF-GAN's MA-GP: weight * mean over the batch of ||(grad_x D, grad_s D)||_2 ** power.
 
     The gradient is taken at real images with their matching sentence vectors (N, D); `text` may be
@@ -103,4 +105,4 @@ def matching_aware_gradient_penalty(critic: Callable[[Tensor, Tensor], Tensor], 
         text = text.detach().requires_grad_(True)
     gx, gs = torch.autograd.grad(critic(x, text).sum(), (x, text), create_graph=True)
     norm = torch.cat([gx.flatten(1), gs.flatten(1)], dim=1).norm(dim=1)
-    return weight * (norm ** power).mean()
+    return weight * (norm**power).mean()

@@ -26,8 +26,12 @@ def n_halvings(resolution: int, to: int = 4) -> int:
 
 def up_block(cin: int, cout: int) -> nn.Sequential:
     """x2 nearest upsampling, 3x3 convolution, batch norm, ReLU (resize-convolution: no checkerboard)."""
-    return nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(cin, cout, 3, 1, 1, bias=False),
-                         nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
+    return nn.Sequential(
+        nn.Upsample(scale_factor=2, mode="nearest"),
+        nn.Conv2d(cin, cout, 3, 1, 1, bias=False),
+        nn.BatchNorm2d(cout),
+        nn.ReLU(inplace=True),
+    )
 
 
 class CondDiscriminator(nn.Module):
@@ -43,8 +47,15 @@ class CondDiscriminator(nn.Module):
     to the logit, a direct text-image inner product besides the concatenation.
     """
 
-    def __init__(self, resolution: int, text_dim: int, ndf: int = 32, proj: int = 64, norm: str = "batch",
-                 projection: bool = False) -> None:
+    def __init__(
+        self,
+        resolution: int,
+        text_dim: int,
+        ndf: int = 32,
+        proj: int = 64,
+        norm: str = "batch",
+        projection: bool = False,
+    ) -> None:
         super().__init__()
         if norm not in NORMS:
             raise unknown_name("discriminator norm", norm, NORMS)
@@ -58,8 +69,9 @@ class CondDiscriminator(nn.Module):
             ch *= 2
         self.image = nn.Sequential(*layers)
         self.text = nn.Sequential(sn(nn.Linear(text_dim, proj)), nn.LeakyReLU(0.2, inplace=True))
-        self.joint = nn.Sequential(sn(nn.Conv2d(ch + proj, ch, 1)), nn.LeakyReLU(0.2, inplace=True),
-                                   sn(nn.Conv2d(ch, 1, 4)))
+        self.joint = nn.Sequential(
+            sn(nn.Conv2d(ch + proj, ch, 1)), nn.LeakyReLU(0.2, inplace=True), sn(nn.Conv2d(ch, 1, 4))
+        )
         self.projection = sn(nn.Linear(text_dim, ch, bias=False)) if projection else None
 
     def forward(self, images: Tensor, text: Tensor) -> Tensor:

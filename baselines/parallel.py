@@ -38,9 +38,11 @@ from xmbench.errors import XmbenchError
 from xmbench.seeding import derive_seed
 
 #: broadcast_buffers is deprecated in favour of forward_sync_buffers in recent torch
-_NO_BUFFER_SYNC = ({"forward_sync_buffers": False}
-                   if "forward_sync_buffers" in inspect.signature(DistributedDataParallel.__init__).parameters
-                   else {"broadcast_buffers": False})
+_NO_BUFFER_SYNC = (
+    {"forward_sync_buffers": False}
+    if "forward_sync_buffers" in inspect.signature(DistributedDataParallel.__init__).parameters
+    else {"broadcast_buffers": False}
+)
 
 
 # 1-channel convolution weights (D's last layer) have a stride on their size-1 dimension that differs
@@ -66,7 +68,7 @@ def rank_seed(seed: int) -> int:
 def mean_logs(logs: dict[str, float]) -> dict[str, float]:
     """Per-step losses averaged over the ranks (the same dict on every rank; unchanged in one process).
     A non-finite loss on any rank makes the mean non-finite everywhere, so every rank stops together."""
-    return dict(zip(logs, dist.mean_over_ranks(list(logs.values()))))
+    return dict(zip(logs, dist.mean_over_ranks(list(logs.values())), strict=False))
 
 
 def sync_buffers(model: nn.Module) -> None:
@@ -117,15 +119,16 @@ class DataParallel:
         for owner, key, module in list(self._targets()):
             if device.type == "cuda":
                 module = nn.SyncBatchNorm.convert_sync_batchnorm(module)
-            wrapped = _Synced(module, device_ids=[device.index] if device.type == "cuda" else None,
-                              **_NO_BUFFER_SYNC)
+            wrapped = _Synced(module, device_ids=[device.index] if device.type == "cuda" else None, **_NO_BUFFER_SYNC)
             self._plain.append((owner, key, module))
             self._wrapped.append((owner, key, wrapped))
         covered = {id(p) for _, _, module in self._plain for p in module.parameters()}
         stray = [name for name, p in model.named_parameters() if p.requires_grad and id(p) not in covered]
         if stray:  # their gradients would not be averaged: the ranks would drift apart
-            raise XmbenchError(f"baseline {getattr(model, 'name', '?')!r} trains parameters outside g, d and the "
-                               f"encoder ({stray[0]}, ...); DDP covers only those: register them in model.g or model.d")
+            raise XmbenchError(
+                f"baseline {getattr(model, 'name', '?')!r} trains parameters outside g, d and the "
+                f"encoder ({stray[0]}, ...); DDP covers only those: register them in model.g or model.d"
+            )
         self._set(self._wrapped)
         return self
 

@@ -30,8 +30,9 @@ def list_baselines() -> dict[str, str]:
 def baseline_class(name: str) -> type[Baseline]:
     """The trainable baseline class called `name`; InputError suggesting close names otherwise."""
     if name in CALIBRATION:
-        raise InputError(f"{name!r} is a calibration generator and needs no training; "
-                         f"trainable baselines: {', '.join(BASELINES)}")
+        raise InputError(
+            f"{name!r} is a calibration generator and needs no training; trainable baselines: {', '.join(BASELINES)}"
+        )
     if name not in BASELINES:
         raise unknown_name("baseline", name, BASELINES)
     return BASELINES[name]
@@ -41,14 +42,16 @@ def as_suite(suite: str | Suite, **options: Any) -> Suite:
     return get_suite(suite, **options) if isinstance(suite, str) else suite
 
 
-def get_baseline(name: str, suite: str | Suite = "shapes", captions: list[str] | None = None,
-                 **options: Any) -> Baseline:
+def get_baseline(
+    name: str, suite: str | Suite = "shapes", captions: list[str] | None = None, **options: Any
+) -> Baseline:
     """An untrained baseline for `suite`; its vocabulary comes from `captions` (default: the suite's
     training captions). options override the baseline's DEFAULTS (e.g. loss="bce", ngf=64)."""
     cls = baseline_class(name)
     suite = as_suite(suite)
     if captions is None:
         from baselines.data import load_split
+
         captions = load_split(suite, "train").captions
     max_len = max(len(words(c)) for c in captions) + 2
     return cls(WordTokenizer.from_captions(captions).vocab, suite.resolution, max_len, **options)

@@ -42,8 +42,13 @@ def kl_to_standard_normal(mu: Tensor, logvar: Tensor) -> Tensor:
 class _Residual(nn.Module):
     def __init__(self, ch: int) -> None:
         super().__init__()
-        self.body = nn.Sequential(nn.Conv2d(ch, ch, 3, 1, 1, bias=False), nn.BatchNorm2d(ch), nn.ReLU(inplace=True),
-                                  nn.Conv2d(ch, ch, 3, 1, 1, bias=False), nn.BatchNorm2d(ch))
+        self.body = nn.Sequential(
+            nn.Conv2d(ch, ch, 3, 1, 1, bias=False),
+            nn.BatchNorm2d(ch),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(ch, ch, 3, 1, 1, bias=False),
+            nn.BatchNorm2d(ch),
+        )
 
     def forward(self, x: Tensor) -> Tensor:
         return F.relu(x + self.body(x))
@@ -55,9 +60,10 @@ class StageOne(nn.Module):
     def __init__(self, resolution: int, nz: int, ca_dim: int, ngf: int) -> None:
         super().__init__()
         k = n_halvings(resolution // 2)
-        self.ch = ngf * 2 ** k
-        self.fc = nn.Sequential(nn.Linear(nz + ca_dim, self.ch * 16, bias=False), nn.BatchNorm1d(self.ch * 16),
-                                nn.ReLU(inplace=True))
+        self.ch = ngf * 2**k
+        self.fc = nn.Sequential(
+            nn.Linear(nz + ca_dim, self.ch * 16, bias=False), nn.BatchNorm1d(self.ch * 16), nn.ReLU(inplace=True)
+        )
         blocks, ch = [], self.ch
         for _ in range(k):
             blocks.append(up_block(ch, ch // 2))
@@ -75,13 +81,23 @@ class StageTwo(nn.Module):
     def __init__(self, ca_dim: int, ngf: int) -> None:
         super().__init__()
         ch = ngf * 4
-        self.encode = nn.Sequential(nn.Conv2d(3, ngf * 2, 3, 1, 1), nn.ReLU(inplace=True),
-                                    nn.Conv2d(ngf * 2, ch, 4, 2, 1, bias=False), nn.BatchNorm2d(ch),
-                                    nn.ReLU(inplace=True))
-        self.joint = nn.Sequential(nn.Conv2d(ch + ca_dim, ch, 3, 1, 1, bias=False), nn.BatchNorm2d(ch),
-                                   nn.ReLU(inplace=True), _Residual(ch), _Residual(ch))
-        self.up = nn.Sequential(up_block(ch, ch // 2), up_block(ch // 2, ch // 4),
-                                nn.Conv2d(ch // 4, 3, 3, 1, 1), nn.Tanh())
+        self.encode = nn.Sequential(
+            nn.Conv2d(3, ngf * 2, 3, 1, 1),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(ngf * 2, ch, 4, 2, 1, bias=False),
+            nn.BatchNorm2d(ch),
+            nn.ReLU(inplace=True),
+        )
+        self.joint = nn.Sequential(
+            nn.Conv2d(ch + ca_dim, ch, 3, 1, 1, bias=False),
+            nn.BatchNorm2d(ch),
+            nn.ReLU(inplace=True),
+            _Residual(ch),
+            _Residual(ch),
+        )
+        self.up = nn.Sequential(
+            up_block(ch, ch // 2), up_block(ch // 2, ch // 4), nn.Conv2d(ch // 4, 3, 3, 1, 1), nn.Tanh()
+        )
 
     def forward(self, image: Tensor, c: Tensor) -> Tensor:
         h = self.encode(image)
@@ -95,9 +111,22 @@ class StackGAN(Baseline):
     #: budget for a few CPU minutes (README "Baselines"): batch 32 and lr 8e-4 (paper: 2e-4) buy
     #: more, larger updates in the same CPU time
     DEFAULTS: dict[str, Any] = {
-        "loss": "bce", "batch_size": 32, "steps": 1000, "lr_g": 8e-4, "lr_d": 8e-4, "betas": [0.5, 0.999],
-        "ema": 0.0, "amp": True, "text_dim": 128, "nz": 64, "ca_dim": 64, "kl_weight": 2.0, "ngf": 16, "ndf": 16,
-        "d_norm": "spectral", "d_projection": False,
+        "loss": "bce",
+        "batch_size": 32,
+        "steps": 1000,
+        "lr_g": 8e-4,
+        "lr_d": 8e-4,
+        "betas": [0.5, 0.999],
+        "ema": 0.0,
+        "amp": True,
+        "text_dim": 128,
+        "nz": 64,
+        "ca_dim": 64,
+        "kl_weight": 2.0,
+        "ngf": 16,
+        "ndf": 16,
+        "d_norm": "spectral",
+        "d_projection": False,
     }
 
     def __init__(self, vocab: list[str], resolution: int, max_len: int, **options: Any) -> None:
@@ -133,8 +162,9 @@ class StackGAN(Baseline):
         with self.autocast():
             text = self.encoder(ids)
             low, high, kl = self._stages(self.g, text.detach(), self.randn(rng, n, self.noise_numel))
-            d_loss = (self.discriminator_loss(self.d["stage1"], real_low, low, text, rng)
-                      + self.discriminator_loss(self.d["stage2"], images, high, text, rng))
+            d_loss = self.discriminator_loss(self.d["stage1"], real_low, low, text, rng) + self.discriminator_loss(
+                self.d["stage2"], images, high, text, rng
+            )
         self.step_d(d_loss)
         with frozen(self.d, self.encoder), self.autocast():
             cond = text.detach()

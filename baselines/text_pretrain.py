@@ -38,9 +38,12 @@ NONE = "<none>"
 def caption_records(suite: Suite, captions: list[str]) -> list[dict[str, Any]]:
     """The attribute record each caption describes ({"objects": [...], "relation": ...})."""
     if suite.name.split(":")[0] != "shapes":
-        raise InputError(f"text_encoder='pretrained' needs attribute records, which suite {suite.name!r} "
-                         "does not parse from captions; pass text_encoder='joint'")
+        raise InputError(
+            f"text_encoder='pretrained' needs attribute records, which suite {suite.name!r} "
+            "does not parse from captions; pass text_encoder='joint'"
+        )
     from xmbench.data.shapes.grammar import parse_caption
+
     return [parse_caption(c) for c in captions]
 
 
@@ -72,8 +75,16 @@ def _cache_key(captions: list[str], vocab: list[str], encoder: CaptionEncoder, s
     return h.hexdigest()[:16]
 
 
-def train_encoder(encoder: CaptionEncoder, ids: torch.Tensor, targets: torch.Tensor, n_classes: list[int],
-                  steps: int, batch_size: int = 128, lr: float = 1e-2, seed: int = 0) -> dict[str, float]:
+def train_encoder(
+    encoder: CaptionEncoder,
+    ids: torch.Tensor,
+    targets: torch.Tensor,
+    n_classes: list[int],
+    steps: int,
+    batch_size: int = 128,
+    lr: float = 1e-2,
+    seed: int = 0,
+) -> dict[str, float]:
     """Train `encoder` in place (CPU) to predict `targets` (N,S) from `ids` (N,L); returns
     {"loss": final mean cross-entropy per slot, "accuracy": slot accuracy of the last batch,
     "seconds": wall time}."""
@@ -95,9 +106,16 @@ def train_encoder(encoder: CaptionEncoder, ids: torch.Tensor, targets: torch.Ten
     return {"loss": loss.item(), "accuracy": float(acc), "seconds": time.perf_counter() - t0}
 
 
-def pretrained_encoder_state(encoder: CaptionEncoder, tokenizer: WordTokenizer, max_len: int, suite: Suite,
-                             captions: list[str], steps: int, seed: int = 0,
-                             cache: bool = True) -> dict[str, torch.Tensor]:
+def pretrained_encoder_state(
+    encoder: CaptionEncoder,
+    tokenizer: WordTokenizer,
+    max_len: int,
+    suite: Suite,
+    captions: list[str],
+    steps: int,
+    seed: int = 0,
+    cache: bool = True,
+) -> dict[str, torch.Tensor]:
     """The weights of `encoder` (not modified) after pre-training on `captions`, from the cache if
     there; the encoder's current weights are only its shape (training restarts from a seeded init)."""
     from baselines.data import cache_dir
@@ -113,8 +131,9 @@ def pretrained_encoder_state(encoder: CaptionEncoder, tokenizer: WordTokenizer, 
         torch.manual_seed(derive_seed(seed, "text-encoder-init"))
         fresh = CaptionEncoder(len(tokenizer), dim=encoder.dim)
         targets, classes = slot_targets(caption_records(suite, captions))
-        train_encoder(fresh, tokenizer.encode(captions, max_len), targets, [len(v) for v in classes.values()],
-                      steps, seed=seed)
+        train_encoder(
+            fresh, tokenizer.encode(captions, max_len), targets, [len(v) for v in classes.values()], steps, seed=seed
+        )
     state = {k: v.detach().contiguous() for k, v in fresh.state_dict().items()}
     if cache:
         atomic_write_bytes(path, safetensors.torch.save(state))

@@ -44,7 +44,7 @@ from xmbench.seeding import derive_seed
 
 EvalHook = Callable[[int, Baseline], dict[str, float]]
 RUN_FILE = "run.json"
-EMA_STATISTICS_CAPTIONS = 1024   # training captions the EMA generator's batch-norm statistics are measured on
+EMA_STATISTICS_CAPTIONS = 1024  # training captions the EMA generator's batch-norm statistics are measured on
 
 
 def batch_indices(seed: int, step: int, n: int, batch_size: int) -> torch.Tensor:
@@ -69,14 +69,30 @@ def _write_curves(out: Path, rows: list[dict[str, Any]]) -> None:
 
 def _identity(model: Baseline, suite: Suite, seed: int) -> dict[str, Any]:
     options = {k: v for k, v in model.options.items() if k != "steps"}
-    return {"baseline": model.name, "options": options, "resolution": model.resolution,
-            "suite": suite.protocol(), "seed": seed}
+    return {
+        "baseline": model.name,
+        "options": options,
+        "resolution": model.resolution,
+        "suite": suite.protocol(),
+        "seed": seed,
+    }
 
 
-def train(model: Baseline, suite: Suite, data: SplitTensors, out_dir: str | os.PathLike, *, steps: int,
-          seed: int = 0, checkpoint_every: int = 250, log_every: int = 25, eval_every: int = 0,
-          eval_hook: EvalHook | None = None, sample_captions: list[str] | None = None,
-          quiet: bool = False) -> Path:
+def train(
+    model: Baseline,
+    suite: Suite,
+    data: SplitTensors,
+    out_dir: str | os.PathLike,
+    *,
+    steps: int,
+    seed: int = 0,
+    checkpoint_every: int = 250,
+    log_every: int = 25,
+    eval_every: int = 0,
+    eval_hook: EvalHook | None = None,
+    sample_captions: list[str] | None = None,
+    quiet: bool = False,
+) -> Path:
     """Train `model` to `steps` steps in `out_dir`, resuming from its latest checkpoint if any.
 
     Returns the final checkpoint folder. eval_hook(step, model) -> {metric: value} runs every
@@ -93,11 +109,14 @@ def train(model: Baseline, suite: Suite, data: SplitTensors, out_dir: str | os.P
             recorded = json.loads((out / RUN_FILE).read_text())
             if recorded != identity:
                 diff = sorted(k for k in identity if recorded.get(k) != identity[k])
-                raise InputError(f"{out} holds a different run ({', '.join(diff)} differ: it trains "
-                                 f"{recorded.get('baseline')!r}); pass another --out or the same settings")
+                raise InputError(
+                    f"{out} holds a different run ({', '.join(diff)} differ: it trains "
+                    f"{recorded.get('baseline')!r}); pass another --out or the same settings"
+                )
             start = json.loads((out / LATEST_FILE).read_text())["step"]
-            resumed = load_checkpoint(out, baseline=model.name, resolution=model.resolution, device=device,
-                                      optimizer=True)
+            resumed = load_checkpoint(
+                out, baseline=model.name, resolution=model.resolution, device=device, optimizer=True
+            )
             model.load_state_dict(resumed.state_dict())
             model.opt_g.load_state_dict(resumed.opt_g.state_dict())
             model.opt_d.load_state_dict(resumed.opt_d.state_dict())
@@ -106,13 +125,21 @@ def train(model: Baseline, suite: Suite, data: SplitTensors, out_dir: str | os.P
         elif dist.is_main():
             atomic_write_json(out / RUN_FILE, identity)
     if len(set(dist.all_gather_json(start))) > 1:
-        raise XmbenchError(f"the ranks found different checkpoints in {out}; under torchrun with several "
-                           "nodes the run folder must be on a filesystem every node shares")
+        raise XmbenchError(
+            f"the ranks found different checkpoints in {out}; under torchrun with several "
+            "nodes the run folder must be on a filesystem every node shares"
+        )
     last = out / json.loads((out / LATEST_FILE).read_text())["checkpoint"] if start else None
     model.train()
     batch = model.options["batch_size"]
-    bar = tqdm(total=steps, initial=start, desc=model.name, unit="step", dynamic_ncols=True,
-               disable=quiet or not sys.stderr.isatty() or not dist.is_main())
+    bar = tqdm(
+        total=steps,
+        initial=start,
+        desc=model.name,
+        unit="step",
+        dynamic_ncols=True,
+        disable=quiet or not sys.stderr.isatty() or not dist.is_main(),
+    )
     t0, done_since = time.perf_counter(), 0
     draw_seed, main = parallel.rank_seed(seed), dist.is_main()
     ema_ids = ids_all[batch_indices(derive_seed(seed, "ema-statistics"), 0, len(ids_all), EMA_STATISTICS_CAPTIONS)]
@@ -120,16 +147,21 @@ def train(model: Baseline, suite: Suite, data: SplitTensors, out_dir: str | os.P
         for step in range(start, steps):
             idx = batch_indices(draw_seed, step, len(data.captions), batch)
             images = data.images[idx].to(device).float().div_(127.5).sub_(1)
-            logs = parallel.mean_logs(model.train_step(images, ids_all[idx].to(device),
-                                                       step_generator(draw_seed, step)))
+            logs = parallel.mean_logs(
+                model.train_step(images, ids_all[idx].to(device), step_generator(draw_seed, step))
+            )
             if not all(math.isfinite(v) for v in logs.values()):
-                raise XmbenchError(f"training diverged at step {step + 1} ({logs}); lower the learning rates "
-                                   "or pick another --loss")
+                raise XmbenchError(
+                    f"training diverged at step {step + 1} ({logs}); lower the learning rates or pick another --loss"
+                )
             done, done_since = step + 1, done_since + 1
             if done % log_every == 0 or done == steps:
                 rate = done_since * batch * dist.world_size() / (time.perf_counter() - t0)
-                row: dict[str, Any] = {"step": done, **{k: round(v, 5) for k, v in logs.items()},
-                                       "images_per_s": round(rate, 1)}
+                row: dict[str, Any] = {
+                    "step": done,
+                    **{k: round(v, 5) for k, v in logs.items()},
+                    "images_per_s": round(rate, 1),
+                }
                 if main and eval_hook is not None and ((eval_every and done % eval_every == 0) or done == steps):
                     model.refresh_ema_statistics(ema_ids, derive_seed(seed, "ema-statistics"))
                     with dp.plain():
@@ -155,8 +187,9 @@ def train(model: Baseline, suite: Suite, data: SplitTensors, out_dir: str | os.P
     return last
 
 
-def _checkpoint(model: Baseline, suite: Suite, out: Path, name: str, seed: int,
-                sample_captions: list[str] | None) -> None:
+def _checkpoint(
+    model: Baseline, suite: Suite, out: Path, name: str, seed: int, sample_captions: list[str] | None
+) -> None:
     """Write checkpoint `name` (step-N), point latest.json at it, and draw its sample grid."""
     info: dict[str, Any] = {"step": int(name.split("-")[1]), "seed": seed, "suite": suite.protocol()}
     if dist.world_size() > 1:
@@ -165,15 +198,27 @@ def _checkpoint(model: Baseline, suite: Suite, out: Path, name: str, seed: int,
     atomic_write_json(out / LATEST_FILE, {"step": info["step"], "checkpoint": f"checkpoints/{name}"})
     if sample_captions:
         from xmbench.report.grid import caption_grid_png
+
         png = caption_grid_png(model.generate(sample_captions, seed=0), sample_captions, columns=4)
         atomic_write_bytes(out / "samples" / f"{name}.png", png)
 
 
-def train_baseline(name: str, suite: str | Suite = "shapes", out_dir: str | os.PathLike = "xmbench-out/train",
-                   steps: int | None = None, seed: int = 0, device: str = "cpu", loss: str | None = None,
-                   eval_hook: EvalHook | None = None, quiet: bool = False, eval_every: int = 0,
-                   checkpoint_every: int = 250, train_limit: int | None = None, samples: int = 16,
-                   **options: Any) -> Path:
+def train_baseline(
+    name: str,
+    suite: str | Suite = "shapes",
+    out_dir: str | os.PathLike = "xmbench-out/train",
+    steps: int | None = None,
+    seed: int = 0,
+    device: str = "cpu",
+    loss: str | None = None,
+    eval_hook: EvalHook | None = None,
+    quiet: bool = False,
+    eval_every: int = 0,
+    checkpoint_every: int = 250,
+    train_limit: int | None = None,
+    samples: int = 16,
+    **options: Any,
+) -> Path:
     """Train baseline `name` on `suite`'s training split; returns the final checkpoint folder.
 
     steps: default the baseline's budget (options["steps"]); loss: override the objective;
@@ -191,14 +236,36 @@ def train_baseline(name: str, suite: str | Suite = "shapes", out_dir: str | os.P
     model = get_baseline(name, suite, captions=data.captions, **options)
     if model.text_frozen:
         from baselines.text_pretrain import pretrained_encoder_state
-        model.encoder.load_state_dict(dist.main_first(lambda: pretrained_encoder_state(
-            model.encoder, model.tokenizer, model.max_len, suite, data.captions,
-            steps=model.options["text_steps"], seed=seed), "pre-training the caption encoder"))
+
+        model.encoder.load_state_dict(
+            dist.main_first(
+                lambda: pretrained_encoder_state(
+                    model.encoder,
+                    model.tokenizer,
+                    model.max_len,
+                    suite,
+                    data.captions,
+                    steps=model.options["text_steps"],
+                    seed=seed,
+                ),
+                "pre-training the caption encoder",
+            )
+        )
     try:
         model.to(device)
     except (RuntimeError, AssertionError) as e:
         raise InputError(f"device {device!r} is not usable here ({str(e).splitlines()[0]}); try --device cpu") from None
     sample_captions = suite.captions(suite.eval_split, range(min(samples, suite.size(suite.eval_split))))
-    return train(model, suite, data, out_dir, steps=steps or model.options["steps"], seed=seed,
-                 checkpoint_every=checkpoint_every, eval_every=eval_every, eval_hook=eval_hook,
-                 sample_captions=sample_captions, quiet=quiet)
+    return train(
+        model,
+        suite,
+        data,
+        out_dir,
+        steps=steps or model.options["steps"],
+        seed=seed,
+        checkpoint_every=checkpoint_every,
+        eval_every=eval_every,
+        eval_hook=eval_hook,
+        sample_captions=sample_captions,
+        quiet=quiet,
+    )

@@ -33,8 +33,8 @@ import warnings
 from pathlib import Path
 
 import safetensors.torch
-
 import torch
+from _timing import race  # benchmarks/ is on sys.path when run as a script
 from torchmetrics.image.fid import FrechetInceptionDistance
 from torchmetrics.image.inception import InceptionScore
 from torchmetrics.image.kid import KernelInceptionDistance
@@ -45,8 +45,6 @@ from xmbench.extractors.base import Extractor, ExtractorInfo
 from xmbench.extractors.inception import InceptionExtractor, random_weights
 from xmbench.metrics.evaluator import Evaluator
 
-from _timing import race  # benchmarks/ is on sys.path when run as a script
-
 
 class BenchNet(torch.nn.Module):
     """Random-weight CNN: uint8 (N,3,32,32) -> (features (N,2048), logits (N,1008))."""
@@ -55,11 +53,18 @@ class BenchNet(torch.nn.Module):
         super().__init__()
         torch.manual_seed(0)
         self.body = torch.nn.Sequential(
-            torch.nn.Conv2d(3, 64, 3, 2, 1), torch.nn.ReLU(), torch.nn.Conv2d(64, 128, 3, 2, 1), torch.nn.ReLU(),
-            torch.nn.Conv2d(128, 256, 3, 2, 1), torch.nn.ReLU(), torch.nn.Flatten(),
-            torch.nn.Linear(256 * 16, dim), torch.nn.ReLU())
+            torch.nn.Conv2d(3, 64, 3, 2, 1),
+            torch.nn.ReLU(),
+            torch.nn.Conv2d(64, 128, 3, 2, 1),
+            torch.nn.ReLU(),
+            torch.nn.Conv2d(128, 256, 3, 2, 1),
+            torch.nn.ReLU(),
+            torch.nn.Flatten(),
+            torch.nn.Linear(256 * 16, dim),
+            torch.nn.ReLU(),
+        )
         self.head = torch.nn.Linear(dim, classes)
-        for m in self.modules():   # variance-preserving init, so features and logits vary between images
+        for m in self.modules():  # variance-preserving init, so features and logits vary between images
             if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear)):
                 torch.nn.init.kaiming_normal_(m.weight)
                 torch.nn.init.zeros_(m.bias)
@@ -75,8 +80,7 @@ class BenchExtractor(Extractor):
     def __init__(self, net: BenchNet, device: str) -> None:
         self.net = net.to(device)
         self._device = torch.device(device)
-        self.info = ExtractorInfo("bench-cnn", "0" * 64, 32, "none", 2048,
-                                  frozenset({"features", "logits"}))
+        self.info = ExtractorInfo("bench-cnn", "0" * 64, 32, "none", 2048, frozenset({"features", "logits"}))
 
     @property
     def device(self) -> torch.device:
@@ -87,7 +91,7 @@ class BenchExtractor(Extractor):
         return {"features": f, "logits": logits}
 
 
-class Features(torch.nn.Module):        # the peers' `feature=` modules, sharing the same extractor
+class Features(torch.nn.Module):  # the peers' `feature=` modules, sharing the same extractor
     def __init__(self, ext: Extractor, key: str) -> None:
         super().__init__()
         self.ext, self.key, self.num_features = ext, key, ext.info.feature_dim
@@ -101,14 +105,19 @@ def _sync() -> None:
         torch.cuda.synchronize()
 
 
-def run_xmbench(ext: Extractor, real: torch.Tensor, gen: torch.Tensor, batch: int, subset_size: int,
-                fd_bootstrap: int = 0) -> dict:
-    ev = Evaluator(ext, ["fd", "kid", "is"], bootstrap=0,
-                   options={"fd": {"bootstrap": fd_bootstrap}, "kid": {"subset_size": subset_size}})
+def run_xmbench(
+    ext: Extractor, real: torch.Tensor, gen: torch.Tensor, batch: int, subset_size: int, fd_bootstrap: int = 0
+) -> dict:
+    ev = Evaluator(
+        ext,
+        ["fd", "kid", "is"],
+        bootstrap=0,
+        options={"fd": {"bootstrap": fd_bootstrap}, "kid": {"subset_size": subset_size}},
+    )
     for i in range(0, len(real), batch):
-        ev.update_reference(real[i:i + batch])
+        ev.update_reference(real[i : i + batch])
     for i in range(0, len(gen), batch):
-        ev.update(gen[i:i + batch])
+        ev.update(gen[i : i + batch])
     values = {k: v.value for k, v in ev.compute().items()}
     _sync()
     return values
@@ -118,16 +127,17 @@ def run_torchmetrics(ext: Extractor, real: torch.Tensor, gen: torch.Tensor, batc
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fid = FrechetInceptionDistance(feature=Features(ext, "features")).to(ext.device)
-        kid = KernelInceptionDistance(feature=Features(ext, "features"), subsets=100,
-                                      subset_size=subset_size).to(ext.device)
+        kid = KernelInceptionDistance(feature=Features(ext, "features"), subsets=100, subset_size=subset_size).to(
+            ext.device
+        )
         isc = InceptionScore(feature=Features(ext, "logits"), splits=10).to(ext.device)
     for i in range(0, len(real), batch):
-        fid.update(real[i:i + batch], real=True)
-        kid.update(real[i:i + batch], real=True)
+        fid.update(real[i : i + batch], real=True)
+        kid.update(real[i : i + batch], real=True)
     for i in range(0, len(gen), batch):
-        fid.update(gen[i:i + batch], real=False)
-        kid.update(gen[i:i + batch], real=False)
-        isc.update(gen[i:i + batch])
+        fid.update(gen[i : i + batch], real=False)
+        kid.update(gen[i : i + batch], real=False)
+        isc.update(gen[i : i + batch])
     values = {"fd": float(fid.compute()), "kid": float(kid.compute()[0]), "is": float(isc.compute()[0])}
     _sync()
     return values
@@ -159,15 +169,22 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         ext = make_extractor(args.extractor, args.device, Path(tmp))
     k = args.subset_size
-    ext.images(real[:args.batch])   # warm-up (kernel selection) outside the timed runs, shared by both
-    o, p, ov, pv = race(lambda: run_xmbench(ext, real, gen, args.batch, k),
-                        lambda: run_torchmetrics(ext, real, gen, args.batch, k), args.repeats)
+    ext.images(real[: args.batch])  # warm-up (kernel selection) outside the timed runs, shared by both
+    o, p, ov, pv = race(
+        lambda: run_xmbench(ext, real, gen, args.batch, k),
+        lambda: run_torchmetrics(ext, real, gen, args.batch, k),
+        args.repeats,
+    )
     fd = next(v for name, v in ov.items() if name.startswith(("fd", "fid")))
-    print(f"FD+KID+IS, {args.n:,} generated + {args.n:,} real images, extractor {ext.info.id} "
-          f"(d={ext.info.feature_dim}) on {args.device}, {torch.get_num_threads()} threads: xmbench "
-          f"Evaluator {o:.1f} s; torchmetrics FID+KID+IS classes {p:.1f} s; ratio {p / o:.2f}x")
-    print(f"values: xmbench FD {fd:.6g} KID {ov['kid']:.6g} IS {ov['is']:.6g}; torchmetrics FD "
-          f"{pv['fd']:.6g} KID {pv['kid']:.6g} (unseeded subsets) IS {pv['is']:.6g} (unseeded splits)")
+    print(
+        f"FD+KID+IS, {args.n:,} generated + {args.n:,} real images, extractor {ext.info.id} "
+        f"(d={ext.info.feature_dim}) on {args.device}, {torch.get_num_threads()} threads: xmbench "
+        f"Evaluator {o:.1f} s; torchmetrics FID+KID+IS classes {p:.1f} s; ratio {p / o:.2f}x"
+    )
+    print(
+        f"values: xmbench FD {fd:.6g} KID {ov['kid']:.6g} IS {ov['is']:.6g}; torchmetrics FD "
+        f"{pv['fd']:.6g} KID {pv['kid']:.6g} (unseeded subsets) IS {pv['is']:.6g} (unseeded splits)"
+    )
     if args.fd_bootstrap:
         t = time.perf_counter()
         run_xmbench(ext, real, gen, args.batch, k, args.fd_bootstrap)

@@ -14,18 +14,17 @@ import argparse
 import time
 
 import torch
+from _timing import race  # benchmarks/ is on sys.path when run as a script
 from torchmetrics.image.fid import _compute_fid
 
 from xmbench.metrics.fd import ReferenceStats, fd_to_reference, stats_from_features
 
-from _timing import race  # benchmarks/ is on sys.path when run as a script
-
 
 def _stats(n: int, d: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     g = torch.Generator().manual_seed(seed)
-    mix = torch.randn(d, d, generator=g, dtype=torch.float64) / d ** 0.5
+    mix = torch.randn(d, d, generator=g, dtype=torch.float64) / d**0.5
     x = torch.randn(n, d, generator=g, dtype=torch.float64) @ mix + torch.rand(d, generator=g, dtype=torch.float64)
-    return stats_from_features(x.relu())   # non-negative, correlated, like Inception pool3 features
+    return stats_from_features(x.relu())  # non-negative, correlated, like Inception pool3 features
 
 
 def main() -> None:
@@ -40,12 +39,19 @@ def main() -> None:
     t = time.perf_counter()
     ref.factor()
     cache_s = time.perf_counter() - t
-    o, p, fd_ours, fd_peer = race(lambda: fd_to_reference(mu_g, sigma_g, ref),
-                                  lambda: float(_compute_fid(mu_r, sigma_r, mu_g, sigma_g)), args.repeats)
-    print(f"FD d={args.dim}, {torch.get_num_threads()} threads: xmbench (cached factor) {o:.2f} s; torchmetrics "
-          f"_compute_fid {p:.2f} s; ratio {p / o:.1f}x; one-off {ref.factor_kind} factor {cache_s:.2f} s")
-    print(f"FD values: xmbench {fd_ours:.10g}, torchmetrics {fd_peer:.10g}, relative difference "
-          f"{abs(fd_ours - fd_peer) / abs(fd_peer):.2e}")
+    o, p, fd_ours, fd_peer = race(
+        lambda: fd_to_reference(mu_g, sigma_g, ref),
+        lambda: float(_compute_fid(mu_r, sigma_r, mu_g, sigma_g)),
+        args.repeats,
+    )
+    print(
+        f"FD d={args.dim}, {torch.get_num_threads()} threads: xmbench (cached factor) {o:.2f} s; torchmetrics "
+        f"_compute_fid {p:.2f} s; ratio {p / o:.1f}x; one-off {ref.factor_kind} factor {cache_s:.2f} s"
+    )
+    print(
+        f"FD values: xmbench {fd_ours:.10g}, torchmetrics {fd_peer:.10g}, relative difference "
+        f"{abs(fd_ours - fd_peer) / abs(fd_peer):.2e}"
+    )
 
 
 if __name__ == "__main__":

@@ -35,7 +35,7 @@ def make_images(n: int, size: int, seed: int, chunk: int = 500) -> torch.Tensor:
         coarse = torch.rand((k, 3, 8, 8), generator=g) * 255
         fine = F.interpolate(coarse, size=(size, size), mode="bilinear", align_corners=False)
         fine = fine + torch.randn((k, 3, size, size), generator=g) * 6
-        out[lo:lo + k] = fine.round().clamp(0, 255).to(torch.uint8)
+        out[lo : lo + k] = fine.round().clamp(0, 255).to(torch.uint8)
     return out
 
 
@@ -44,8 +44,9 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def run_xmbench(weights: Path, generated: torch.Tensor, real: torch.Tensor, device: torch.device,
-                batch_size: int) -> tuple[float, dict[str, float]]:
+def run_xmbench(
+    weights: Path, generated: torch.Tensor, real: torch.Tensor, device: torch.device, batch_size: int
+) -> tuple[float, dict[str, float]]:
     """FID through InceptionExtractor + Evaluator; returns (fid, timings in seconds)."""
     _sync(device)
     t0 = time.perf_counter()
@@ -54,9 +55,9 @@ def run_xmbench(weights: Path, generated: torch.Tensor, real: torch.Tensor, devi
     _sync(device)
     t1 = time.perf_counter()
     for lo in range(0, real.shape[0], batch_size):
-        ev.update_reference(real[lo:lo + batch_size].to(device, non_blocking=True))
+        ev.update_reference(real[lo : lo + batch_size].to(device, non_blocking=True))
     for lo in range(0, generated.shape[0], batch_size):
-        ev.update(generated[lo:lo + batch_size].to(device, non_blocking=True))
+        ev.update(generated[lo : lo + batch_size].to(device, non_blocking=True))
     _sync(device)
     t2 = time.perf_counter()
     fid = ev.compute()["fid"].value
@@ -65,15 +66,23 @@ def run_xmbench(weights: Path, generated: torch.Tensor, real: torch.Tensor, devi
     return fid, {"build": t1 - t0, "extract": t2 - t1, "fd": t3 - t2, "total": t3 - t0}
 
 
-def run_torch_fidelity(weights: Path, generated: torch.Tensor, real: torch.Tensor, device: torch.device,
-                       batch_size: int) -> tuple[float, float]:
+def run_torch_fidelity(
+    weights: Path, generated: torch.Tensor, real: torch.Tensor, device: torch.device, batch_size: int
+) -> tuple[float, float]:
     """FID through torch_fidelity.calculate_metrics (its defaults, no cache); returns (fid, seconds)."""
     _sync(device)
     t0 = time.perf_counter()
     metrics = torch_fidelity.calculate_metrics(
-        input1=UInt8Images(generated), input2=UInt8Images(real), fid=True, feature_extractor="inception-v3-compat",
-        feature_extractor_weights_path=str(weights), cuda=device.type == "cuda", batch_size=batch_size,
-        cache=False, verbose=False)
+        input1=UInt8Images(generated),
+        input2=UInt8Images(real),
+        fid=True,
+        feature_extractor="inception-v3-compat",
+        feature_extractor_weights_path=str(weights),
+        cuda=device.type == "cuda",
+        batch_size=batch_size,
+        cache=False,
+        verbose=False,
+    )
     _sync(device)
     return float(metrics["frechet_inception_distance"]), time.perf_counter() - t0
 
@@ -105,15 +114,30 @@ def main() -> None:
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
     print(f"device {name}; {args.n} + {args.n} images {args.size}x{args.size}; batch {args.batch_size}")
     print(f"{'pipeline':15s} {'images/s':>10s} {'seconds':>9s}  FID")
-    print(f"{'xmbench':15s} {x_rate:10.1f} {t_x['total']:9.2f}  {fid_x:.6f}   "
-          f"(build {t_x['build']:.2f}s, extract {t_x['extract']:.2f}s, FD {t_x['fd']:.2f}s)")
+    print(
+        f"{'xmbench':15s} {x_rate:10.1f} {t_x['total']:9.2f}  {fid_x:.6f}   "
+        f"(build {t_x['build']:.2f}s, extract {t_x['extract']:.2f}s, FD {t_x['fd']:.2f}s)"
+    )
     print(f"{'torch-fidelity':15s} {t_rate:10.1f} {t_t:9.2f}  {fid_t:.6f}")
     rel = abs(fid_x - fid_t) / max(abs(fid_t), 1e-12)
     print(f"ratio xmbench/torch-fidelity: {x_rate / t_rate:.2f}x; FID relative difference {rel:.2e}")
-    print(json.dumps({"device": name, "n": args.n, "size": args.size, "batch_size": args.batch_size,
-                      "xmbench_images_per_s": x_rate, "torch_fidelity_images_per_s": t_rate,
-                      "ratio": x_rate / t_rate, "fid_xmbench": fid_x, "fid_torch_fidelity": fid_t,
-                      "fid_rel_diff": rel, "xmbench_timings_s": t_x}))
+    print(
+        json.dumps(
+            {
+                "device": name,
+                "n": args.n,
+                "size": args.size,
+                "batch_size": args.batch_size,
+                "xmbench_images_per_s": x_rate,
+                "torch_fidelity_images_per_s": t_rate,
+                "ratio": x_rate / t_rate,
+                "fid_xmbench": fid_x,
+                "fid_torch_fidelity": fid_t,
+                "fid_rel_diff": rel,
+                "xmbench_timings_s": t_x,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ import sys
 
 
 def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024   # Linux: KiB
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
 def _state_bytes(metric) -> int:
@@ -67,17 +67,26 @@ def main() -> None:
     if args.child:
         print(json.dumps(child(args.child[0], int(args.child[1]), int(args.child[2]))))
         return
-    for kind, label in (("fd", f"xmbench FrechetDistance d={args.dim}"), ("clip", "xmbench CLIPScore E=512"),
-                        ("tm_kid", f"torchmetrics KernelInceptionDistance d={args.dim} (peer, keeps features)")):
+    for kind, label in (
+        ("fd", f"xmbench FrechetDistance d={args.dim}"),
+        ("clip", "xmbench CLIPScore E=512"),
+        ("tm_kid", f"torchmetrics KernelInceptionDistance d={args.dim} (peer, keeps features)"),
+    ):
         rows = []
         for n in args.sizes:
-            out = subprocess.run([sys.executable, __file__, "--child", kind, str(n), str(args.dim)],
-                                 capture_output=True, text=True, check=True)
+            out = subprocess.run(
+                [sys.executable, __file__, "--child", kind, str(n), str(args.dim)],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
         (a, b), (n1, n2) = rows, args.sizes
-        print(f"{label}: state {a['state_bytes']:,} B at {n1:,} vs {b['state_bytes']:,} B at {n2:,} "
-              f"(ratio {b['state_bytes'] / a['state_bytes']:.2f}x); peak RSS growth {a['rss_growth_mb']:.0f} MB "
-              f"vs {b['rss_growth_mb']:.0f} MB (includes allocator temporaries)")
+        print(
+            f"{label}: state {a['state_bytes']:,} B at {n1:,} vs {b['state_bytes']:,} B at {n2:,} "
+            f"(ratio {b['state_bytes'] / a['state_bytes']:.2f}x); peak RSS growth {a['rss_growth_mb']:.0f} MB "
+            f"vs {b['rss_growth_mb']:.0f} MB (includes allocator temporaries)"
+        )
 
 
 if __name__ == "__main__":

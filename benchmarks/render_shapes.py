@@ -21,7 +21,7 @@ from xmbench.data.shapes.vocabulary import COLOUR_RGB
 def _pil_render(record: dict, resolution: int, ss: int = 4) -> np.ndarray:
     im = Image.new("RGB", (resolution * ss, resolution * ss), (50, 50, 55))
     draw = ImageDraw.Draw(im)
-    for obj, geo in zip(record["objects"], record["geometry"]):
+    for obj, geo in zip(record["objects"], record["geometry"], strict=False):
         x, y, r = geo["x"] * ss, geo["y"] * ss, geo["radius"] * ss
         fill = tuple(int(255 * c) for c in COLOUR_RGB[obj["colour"]])
         if obj["shape"] == "circle":
@@ -57,8 +57,10 @@ def main() -> None:
                 _pil_render(rec, resolution)
             peer.append(args.n / (time.perf_counter() - t))
         o, p = statistics.median(ours), statistics.median(peer)
-        print(f"shapes render {resolution}x{resolution}: xmbench {o:,.0f} images/s (full sample: image, caption, "
-              f"record); PIL 4x-supersampled draw {p:,.0f} images/s (image only); ratio {o / p:.2f}x")
+        print(
+            f"shapes render {resolution}x{resolution}: xmbench {o:,.0f} images/s (full sample: image, caption, "
+            f"record); PIL 4x-supersampled draw {p:,.0f} images/s (image only); ratio {o / p:.2f}x"
+        )
 
 
 if __name__ == "__main__":

@@ -26,14 +26,20 @@ CPU: dict[str, tuple[str, list[str], list[str]]] = {
     "render": ("render_shapes.py", ["--repeats", "5"], ["--n", "200", "--repeats", "1"]),
     "fd": ("fd_speed.py", ["--repeats", "7"], ["--dim", "512", "--repeats", "1"]),
     "evaluator": ("evaluator_speed.py", ["--repeats", "3"], ["--n", "1000", "--subset-size", "500"]),
-    "evaluator-shapes": ("evaluator_speed.py", ["--repeats", "3", "--extractor", "shapes-v1"],
-                         ["--n", "1000", "--subset-size", "500", "--extractor", "shapes-v1"]),
+    "evaluator-shapes": (
+        "evaluator_speed.py",
+        ["--repeats", "3", "--extractor", "shapes-v1"],
+        ["--n", "1000", "--subset-size", "500", "--extractor", "shapes-v1"],
+    ),
     "memory": ("metric_memory.py", [], ["--dim", "256", "--sizes", "1000", "10000"]),
     "train": ("train_throughput.py", ["--repeats", "3"], ["--steps", "3", "--repeats", "1"]),
 }
 GPU: dict[str, tuple[str, list[str], list[str]]] = {
-    "evaluator-inception": ("evaluator_speed.py", ["--repeats", "3", "--extractor", "inception", "--device", "cuda"],
-                            ["--n", "1000", "--subset-size", "500", "--extractor", "inception", "--device", "cuda"]),
+    "evaluator-inception": (
+        "evaluator_speed.py",
+        ["--repeats", "3", "--extractor", "inception", "--device", "cuda"],
+        ["--n", "1000", "--subset-size", "500", "--extractor", "inception", "--device", "cuda"],
+    ),
     "inception-fid": ("inception_fid_gpu.py", [], ["--n", "500"]),
 }
 

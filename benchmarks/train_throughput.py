@@ -31,8 +31,11 @@ def _peer_step(model, opt_g, opt_d, images, ids, nz):
     n = images.shape[0]
     text = enc(ids)
     fake = g(torch.randn(n, nz), text.detach())
-    d_loss = (F.relu(1 - d(images, text)).mean() + 0.5 * F.relu(1 + d(images, text.roll(1, 0))).mean()
-              + 0.5 * F.relu(1 + d(fake.detach(), text)).mean())
+    d_loss = (
+        F.relu(1 - d(images, text)).mean()
+        + 0.5 * F.relu(1 + d(images, text.roll(1, 0))).mean()
+        + 0.5 * F.relu(1 + d(fake.detach(), text)).mean()
+    )
     opt_d.zero_grad()
     d_loss.backward()
     opt_d.step()
@@ -67,17 +70,19 @@ def main() -> None:
     peer_model = get_baseline("gan-int-cls", suite, captions=data.captions)
     batch = peer_model.options["batch_size"]
     opt_g = torch.optim.Adam(peer_model.g.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    opt_d = torch.optim.Adam([*peer_model.d.parameters(), *peer_model.encoder.parameters()], lr=2e-4,
-                             betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(
+        [*peer_model.d.parameters(), *peer_model.encoder.parameters()], lr=2e-4, betas=(0.5, 0.999)
+    )
     ids_all = peer_model.tokenizer.encode(small.captions, peer_model.max_len)
 
     def peer_run():
         for _ in range(args.steps):
             idx = torch.randint(len(small.captions), (batch,))
-            _peer_step(peer_model, opt_g, opt_d, small.images[idx].float() / 127.5 - 1, ids_all[idx],
-                       peer_model.options["nz"])
+            _peer_step(
+                peer_model, opt_g, opt_d, small.images[idx].float() / 127.5 - 1, ids_all[idx], peer_model.options["nz"]
+            )
 
-    for repeat in range(args.repeats):
+    for _repeat in range(args.repeats):
         results.setdefault("peer: plain eager GAN-INT-CLS step", []).append(_timed(peer_run))
         batches["peer: plain eager GAN-INT-CLS step"] = batch
         for name in BASELINES:
@@ -85,21 +90,36 @@ def main() -> None:
             batches[name] = model.options["batch_size"]
             budgets[name] = model.options["steps"] * batches[name]
             with tempfile.TemporaryDirectory() as tmp:
-                results.setdefault(name, []).append(_timed(lambda: train(
-                    model, suite, small, tmp, steps=args.steps, checkpoint_every=10 ** 9, log_every=10 ** 9,
-                    quiet=True)))
+                results.setdefault(name, []).append(
+                    _timed(
+                        lambda model=model, tmp=tmp: train(
+                            model,
+                            suite,
+                            small,
+                            tmp,
+                            steps=args.steps,
+                            checkpoint_every=10**9,
+                            log_every=10**9,
+                            quiet=True,
+                        )
+                    )
+                )
     peer_wall = statistics.median(w for w, _ in results["peer: plain eager GAN-INT-CLS step"])
     peer_rate = batch * args.steps / peer_wall
     print(f"threads={args.threads} steps={args.steps} repeats={args.repeats} (medians)")
-    print(f"{'generator':40s} {'batch':>5s} {'images/s':>9s} {'CPU ms/image':>12s} {'vs peer':>8s} "
-          f"{'default budget CPU s':>20s}")
+    print(
+        f"{'generator':40s} {'batch':>5s} {'images/s':>9s} {'CPU ms/image':>12s} {'vs peer':>8s} "
+        f"{'default budget CPU s':>20s}"
+    )
     for name, runs in results.items():
         wall = statistics.median(w for w, _ in runs)
         cpu = statistics.median(c for _, c in runs)
         n = batches[name] * args.steps
         budget = f"{budgets[name] * cpu / n:20.0f}" if name in budgets else ""
-        print(f"{name:40s} {batches[name]:5d} {n / wall:9.1f} {1000 * cpu / n:12.2f} {n / wall / peer_rate:7.2f}x "
-              f"{budget}")
+        print(
+            f"{name:40s} {batches[name]:5d} {n / wall:9.1f} {1000 * cpu / n:12.2f} {n / wall / peer_rate:7.2f}x "
+            f"{budget}"
+        )
 
 
 if __name__ == "__main__":

@@ -8,4 +8,5 @@ torch.set_num_threads(min(2, torch.get_num_threads()))
 @pytest.fixture(scope="session")
 def shapes():
     from xmbench.data.shapes import ShapesSuite
+
     return ShapesSuite()

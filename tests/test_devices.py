@@ -17,15 +17,20 @@ DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
 METRICS = ["fd", "kid", "is", "clip_score", "r_precision", "prdc", "attribute_accuracy"]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _evaluate(device: str) -> dict[str, float]:
     suite = get_suite("shapes")
     real, fake = suite.batch("val", range(120)), suite.batch("test", range(120))
-    ev = Evaluator(get_extractor("shapes-v1", device=device), METRICS, seed=0, bootstrap=0,
-                   options={"kid": {"subsets": 5, "subset_size": 50}, "r_precision": {"folds": 2, "candidates": 20}})
+    ev = Evaluator(
+        get_extractor("shapes-v1", device=device),
+        METRICS,
+        seed=0,
+        bootstrap=0,
+        options={"kid": {"subsets": 5, "subset_size": 50}, "r_precision": {"folds": 2, "candidates": 20}},
+    )
     for lo in (0, 60):
-        ev.update_reference(real.images[lo:lo + 60].to(device))
-        ev.update(fake.images[lo:lo + 60].to(device), fake.captions[lo:lo + 60], fake.attributes[lo:lo + 60])
+        ev.update_reference(real.images[lo : lo + 60].to(device))
+        ev.update(fake.images[lo : lo + 60].to(device), fake.captions[lo : lo + 60], fake.attributes[lo : lo + 60])
     return {k: v.value for k, v in ev.compute().items()}
 
 

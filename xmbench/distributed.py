@@ -80,8 +80,9 @@ def process_device(device: str | torch.device) -> torch.device:
     try:
         device = torch.device(device)
     except RuntimeError as e:
-        raise InputError(f"device {str(device)!r} is not a torch device ({str(e).splitlines()[0]}); "
-                         "pass e.g. cpu or cuda") from None
+        raise InputError(
+            f"device {str(device)!r} is not a torch device ({str(e).splitlines()[0]}); pass e.g. cpu or cuda"
+        ) from None
     if device.type == "cuda" and device.index is None and launched():
         return torch.device("cuda", local_rank())
     return device
@@ -97,15 +98,19 @@ def init(device: str | torch.device = "cpu") -> bool:
         return is_distributed()
     for var in ("RANK", "MASTER_ADDR", "MASTER_PORT"):
         if var not in os.environ:
-            raise InputError(f"WORLD_SIZE is set but {var} is not; launch with torchrun (e.g. torchrun "
-                             "--nproc-per-node 2 -m xmbench ...) or unset WORLD_SIZE")
+            raise InputError(
+                f"WORLD_SIZE is set but {var} is not; launch with torchrun (e.g. torchrun "
+                "--nproc-per-node 2 -m xmbench ...) or unset WORLD_SIZE"
+            )
     wait = _dt.timedelta(seconds=float(os.environ.get("XMBENCH_DIST_TIMEOUT", WAIT_TIMEOUT_S)))
     device = process_device(device)
     cuda = device.type == "cuda"
     if cuda:
         if not torch.cuda.is_available() or local_rank() >= torch.cuda.device_count():
-            raise InputError(f"LOCAL_RANK {local_rank()} needs a CUDA device, but this node has "
-                             f"{torch.cuda.device_count()}; lower --nproc-per-node or pass --device cpu")
+            raise InputError(
+                f"LOCAL_RANK {local_rank()} needs a CUDA device, but this node has "
+                f"{torch.cuda.device_count()}; lower --nproc-per-node or pass --device cpu"
+            )
         torch.cuda.set_device(device)
     dist.init_process_group("nccl" if cuda else "gloo", timeout=_dt.timedelta(seconds=DEFAULT_TIMEOUT_S))
     _CPU_GROUP = dist.new_group(backend="gloo", timeout=wait)
@@ -135,7 +140,7 @@ def backend() -> str | None:
 def _pack(data: bytes, size: int) -> torch.Tensor:
     buf = torch.zeros(max(size, 1), dtype=torch.uint8)
     if data:
-        buf[:len(data)] = torch.frombuffer(bytearray(data), dtype=torch.uint8)
+        buf[: len(data)] = torch.frombuffer(bytearray(data), dtype=torch.uint8)
     return buf
 
 
@@ -152,7 +157,7 @@ def all_gather_bytes(data: bytes) -> list[bytes]:
     sizes = _sizes(len(data))
     bufs = [torch.empty(max(max(sizes), 1), dtype=torch.uint8) for _ in sizes]
     dist.all_gather(bufs, _pack(data, max(sizes)), group=_CPU_GROUP)
-    return [bytes(b[:s].numpy()) for b, s in zip(bufs, sizes)]
+    return [bytes(b[:s].numpy()) for b, s in zip(bufs, sizes, strict=False)]
 
 
 def gather_bytes(data: bytes, dst: int = 0) -> list[bytes] | None:
@@ -163,7 +168,7 @@ def gather_bytes(data: bytes, dst: int = 0) -> list[bytes] | None:
     top = max(max(sizes), 1)
     bufs = [torch.empty(top, dtype=torch.uint8) for _ in sizes] if rank() == dst else None
     dist.gather(_pack(data, top), bufs, dst=dst, group=_CPU_GROUP)
-    return [bytes(b[:s].numpy()) for b, s in zip(bufs, sizes)] if bufs is not None else None
+    return [bytes(b[:s].numpy()) for b, s in zip(bufs, sizes, strict=False)] if bufs is not None else None
 
 
 def broadcast_bytes(data: bytes | None, src: int = 0) -> bytes:
@@ -174,7 +179,7 @@ def broadcast_bytes(data: bytes | None, src: int = 0) -> bytes:
     dist.broadcast(size, src=src, group=_CPU_GROUP)
     buf = _pack(data or b"", int(size)) if rank() == src else torch.empty(max(int(size), 1), dtype=torch.uint8)
     dist.broadcast(buf, src=src, group=_CPU_GROUP)
-    return bytes(buf[:int(size)].numpy())
+    return bytes(buf[: int(size)].numpy())
 
 
 # ---- Python values and tensors -------------------------------------------------------------------
@@ -216,14 +221,18 @@ def _tensor_bytes(tensors: dict[str, torch.Tensor] | None) -> bytes:
         return b""
     bad = [k for k, v in tensors.items() if not isinstance(v, torch.Tensor)]
     if bad:
-        raise XmbenchError(f"cannot send {bad[0]!r} between processes: only tensors travel (got "
-                           f"{type(tensors[bad[0]]).__name__})")
+        raise XmbenchError(
+            f"cannot send {bad[0]!r} between processes: only tensors travel (got {type(tensors[bad[0]]).__name__})"
+        )
     # clone: safetensors refuses tensors that share storage (e.g. two views of one output)
-    return safetensors.torch.save({k: v.detach().cpu().clone(memory_format=torch.contiguous_format)
-                                   for k, v in tensors.items()})
+    return safetensors.torch.save(
+        {k: v.detach().cpu().clone(memory_format=torch.contiguous_format) for k, v in tensors.items()}
+    )
 
 
-def gather_tensors(tensors: dict[str, torch.Tensor] | None, dst: int = 0) -> list[dict[str, torch.Tensor] | None] | None:
+def gather_tensors(
+    tensors: dict[str, torch.Tensor] | None, dst: int = 0
+) -> list[dict[str, torch.Tensor] | None] | None:
     """Every rank's dict of tensors (or None), in rank order, on rank `dst` (on the CPU); None on
     the other ranks. In a single process: [tensors] unchanged."""
     if not is_distributed():
@@ -249,7 +258,7 @@ def broadcast_tensors(tensors: list[torch.Tensor], src: int = 0) -> None:
         offset = 0
         with torch.no_grad():
             for t in members:
-                t.copy_(flat[offset:offset + t.numel()].view_as(t))
+                t.copy_(flat[offset : offset + t.numel()].view_as(t))
                 offset += t.numel()
 
 
@@ -280,7 +289,28 @@ def collective(what: str) -> Iterator[None]:
         raise PeerError(f"rank {r} of {world_size()} failed while {what}: {msg}")
 
 
-__all__ = ["PeerError", "all_gather_bytes", "all_gather_json", "backend", "barrier", "broadcast_bytes",
-           "broadcast_json", "broadcast_tensors", "collective", "gather_bytes", "gather_tensors", "init",
-           "is_distributed", "is_main", "launch_rank", "launched", "local_rank", "main_first", "mean_over_ranks", "process_device", "rank", "shutdown",
-           "world_size"]
+__all__ = [
+    "PeerError",
+    "all_gather_bytes",
+    "all_gather_json",
+    "backend",
+    "barrier",
+    "broadcast_bytes",
+    "broadcast_json",
+    "broadcast_tensors",
+    "collective",
+    "gather_bytes",
+    "gather_tensors",
+    "init",
+    "is_distributed",
+    "is_main",
+    "launch_rank",
+    "launched",
+    "local_rank",
+    "main_first",
+    "mean_over_ranks",
+    "process_device",
+    "rank",
+    "shutdown",
+    "world_size",
+]

@@ -7,8 +7,9 @@ import torch
 from xmbench.errors import InputError
 
 
-def check_images(images: torch.Tensor, *, float_input: bool = False, name: str = "images",
-                 min_count: int = 1) -> torch.Tensor:
+def check_images(
+    images: torch.Tensor, *, float_input: bool = False, name: str = "images", min_count: int = 1
+) -> torch.Tensor:
     """Validate a batch and return it as uint8 (N,3,H,W) on the same device.
 
     images: uint8 (N,3,H,W) in [0,255]; or, only with float_input=True, float (N,3,H,W) in [0,1]
@@ -21,8 +22,10 @@ def check_images(images: torch.Tensor, *, float_input: bool = False, name: str =
     if images.shape[1] != 3:
         if images.shape[-1] == 3:
             raise InputError(f"{name} look NHWC {tuple(images.shape)}; pass images.permute(0, 3, 1, 2)")
-        raise InputError(f"{name} must have 3 channels (N,3,H,W), got shape {tuple(images.shape)}; "
-                         "convert grey or RGBA images to RGB")
+        raise InputError(
+            f"{name} must have 3 channels (N,3,H,W), got shape {tuple(images.shape)}; "
+            "convert grey or RGBA images to RGB"
+        )
     if images.shape[0] < min_count:
         raise InputError(f"{name}: need at least {min_count} images, got {images.shape[0]}")
     if images.dtype == torch.uint8:
@@ -35,9 +38,9 @@ def check_images(images: torch.Tensor, *, float_input: bool = False, name: str =
         raise InputError(f"{name} contain NaN or Inf; check the generator's output")
     lo, hi = float(images.min()), float(images.max())
     if lo < 0.0:
-        raise InputError(f"{name} have values down to {lo:.3g}: float images must lie in [0,1] "
-                         "(from [-1,1] use (x + 1) / 2)")
+        raise InputError(
+            f"{name} have values down to {lo:.3g}: float images must lie in [0,1] (from [-1,1] use (x + 1) / 2)"
+        )
     if hi > 1.0:
-        raise InputError(f"{name} have values up to {hi:.3g}: float images must lie in [0,1] "
-                         "(from [0,255] pass uint8)")
+        raise InputError(f"{name} have values up to {hi:.3g}: float images must lie in [0,1] (from [0,255] pass uint8)")
     return (images * 255.0).round().to(torch.uint8)

@@ -3,8 +3,12 @@ import torch
 
 from xmbench.data.shapes import ShapesSuite
 
-CAPTIONS = ["a red circle at the top left", "a big blue square and a small green cross left of it",
-            "there is one tiny crimson disk at the upper left", "a golden box"]
+CAPTIONS = [
+    "a red circle at the top left",
+    "a big blue square and a small green cross left of it",
+    "there is one tiny crimson disk at the upper left",
+    "a golden box",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -45,4 +49,5 @@ def tiny(suite):
     def make(name: str, suite=suite, **options):
         torch.manual_seed(0)
         return get_baseline(name, suite, captions=CAPTIONS, **{**TINY, **options})
+
     return make

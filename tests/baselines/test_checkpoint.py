@@ -79,6 +79,7 @@ def test_bad_checkpoints(tmp_path, suite, run):
 
 def test_checkpoint_without_newer_options_loads_with_their_old_behaviour(tmp_path, suite, tiny):
     from baselines.checkpoint import LEGACY_OPTIONS, save_checkpoint
+
     model = tiny("gan-int-cls", suite, text_encoder="joint", d_projection=False)
     path = save_checkpoint(model, tmp_path / "old", {"step": 0})
     tensors = safetensors.torch.load_file(str(path / "model.safetensors"))

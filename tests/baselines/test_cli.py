@@ -12,12 +12,15 @@ def test_baselines_lists_every_generator(capsys):
         assert name in out
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["train", "dfgn"], "unknown baseline 'dfgn'; did you mean 'dfgan'?"),
-    (["train", "dfgan", "--loss", "hing"], "unknown loss 'hing'; did you mean 'hinge'?"),
-    (["train", "noise"], "'noise' is a calibration generator"),
-    (["train", "dfgan", "--suite", "shapez"], "unknown suite 'shapez'"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["train", "dfgn"], "unknown baseline 'dfgn'; did you mean 'dfgan'?"),
+        (["train", "dfgan", "--loss", "hing"], "unknown loss 'hing'; did you mean 'hinge'?"),
+        (["train", "noise"], "'noise' is a calibration generator"),
+        (["train", "dfgan", "--suite", "shapez"], "unknown suite 'shapez'"),
+    ],
+)
 def test_train_bad_input_is_one_line(capsys, argv, message):
     assert main(argv) == 2
     err = capsys.readouterr().err

@@ -5,8 +5,13 @@ import math
 import pytest
 import torch
 
-from baselines.losses import (LOSSES, clip_weights, get_loss, interpolate_gradient_penalty,
-                              matching_aware_gradient_penalty)
+from baselines.losses import (
+    LOSSES,
+    clip_weights,
+    get_loss,
+    interpolate_gradient_penalty,
+    matching_aware_gradient_penalty,
+)
 from xmbench.errors import InputError
 
 REAL, WRONG, FAKE = torch.tensor([2.0, 0.0]), torch.tensor([-1.0, 1.0]), torch.tensor([0.5, -3.0])
@@ -19,8 +24,8 @@ def _softplus(x: float) -> float:
 def test_discriminator_losses_match_hand_computation():
     # hand-computed per objective: mean over the batch; negatives weighted 1/2
     expected = {
-        "bce": (_softplus(-2) + _softplus(0)) / 2 + 0.5 * ((_softplus(-1) + _softplus(1)) / 2
-                                                          + (_softplus(0.5) + _softplus(-3)) / 2),
+        "bce": (_softplus(-2) + _softplus(0)) / 2
+        + 0.5 * ((_softplus(-1) + _softplus(1)) / 2 + (_softplus(0.5) + _softplus(-3)) / 2),
         "lsgan": (1 + 1) / 2 + 0.5 * ((1 + 1) / 2 + (0.25 + 9) / 2),
         "wgan": -1.0 + 0.5 * (0.0 + (-1.25)),
         "wgan-gp": -1.0 + 0.5 * (0.0 + (-1.25)),
@@ -31,8 +36,13 @@ def test_discriminator_losses_match_hand_computation():
 
 
 def test_generator_losses_match_hand_computation():
-    expected = {"bce": (_softplus(-0.5) + _softplus(3)) / 2, "lsgan": (0.25 + 16) / 2,
-                "wgan": 1.25, "wgan-gp": 1.25, "hinge": 1.25}
+    expected = {
+        "bce": (_softplus(-0.5) + _softplus(3)) / 2,
+        "lsgan": (0.25 + 16) / 2,
+        "wgan": 1.25,
+        "wgan-gp": 1.25,
+        "hinge": 1.25,
+    }
     for name, value in expected.items():
         assert get_loss(name).g(FAKE).item() == pytest.approx(value, rel=1e-6), name
 
@@ -54,8 +64,9 @@ def test_interpolate_gradient_penalty_linear_critic():
 def test_interpolate_gradient_penalty_quadratic_critic_at_known_points():
     # critic(x) = 0.5 |x|^2: gradient x; with alpha = 1 the point is `real`
     real = torch.tensor([[3.0, 0.0], [0.0, 0.5]]).view(2, 2, 1, 1)
-    gp = interpolate_gradient_penalty(lambda x: 0.5 * (x ** 2).flatten(1).sum(1), real, torch.zeros_like(real),
-                                      torch.ones(2, 1, 1, 1))
+    gp = interpolate_gradient_penalty(
+        lambda x: 0.5 * (x**2).flatten(1).sum(1), real, torch.zeros_like(real), torch.ones(2, 1, 1, 1)
+    )
     assert gp.item() == pytest.approx(((3 - 1) ** 2 + (0.5 - 1) ** 2) / 2)
 
 
@@ -66,7 +77,7 @@ def test_ma_gp_hand_computed():
     critic = lambda x, s: (x * a).flatten(1).sum(1) + (s * b).sum(1)  # noqa: E731
     x, s = torch.randn(3, 2, 1, 1), torch.randn(3, 1)
     gp = matching_aware_gradient_penalty(critic, x, s, weight=2.0, power=6.0)
-    assert gp.item() == pytest.approx(2.0 * 13.0 ** 6, rel=1e-6)
+    assert gp.item() == pytest.approx(2.0 * 13.0**6, rel=1e-6)
 
 
 def test_ma_gp_flows_into_non_leaf_text():
@@ -87,6 +98,7 @@ def test_clip_weights():
 def test_stackgan_kl_is_the_per_dimension_mean_of_the_closed_form():
     # StackGAN's KL_loss averages over batch AND dimensions; torch.distributions gives the closed form
     from baselines.stackgan import kl_to_standard_normal
+
     mu, logvar = torch.tensor([[0.5, -1.0, 0.0], [2.0, 0.3, -0.7]]), torch.tensor([[0.0, 0.4, -1.0], [1.0, -0.2, 0.0]])
     normal = torch.distributions.Normal
     expected = torch.distributions.kl_divergence(normal(mu, (0.5 * logvar).exp()), normal(0.0, 1.0)).mean()

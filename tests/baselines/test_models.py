@@ -10,8 +10,9 @@ from baselines.registry import BASELINES
 def _steps(model, n=2, captions=None):
     rng = torch.Generator().manual_seed(0)
     images = torch.rand(4, 3, model.resolution, model.resolution) * 2 - 1
-    ids = model.tokenizer.encode(captions or ["a red circle", "a blue box", "a tiny lime plus", "a big cross"],
-                                 model.max_len)
+    ids = model.tokenizer.encode(
+        captions or ["a red circle", "a blue box", "a tiny lime plus", "a big cross"], model.max_len
+    )
     return [model.train_step(images, ids, rng) for _ in range(n)]
 
 
@@ -53,6 +54,7 @@ def test_generate_is_seeded_and_batch_independent(suite, tiny, captions):
 
 def test_resolution_64(suite, tiny, captions):
     from xmbench.data.shapes import ShapesSuite
+
     model = tiny("dfgan", suite=ShapesSuite(resolution=64))
     _steps(model, 1)
     assert model.generate(captions[:2], seed=0).shape == (2, 3, 64, 64)
@@ -64,7 +66,7 @@ def test_ema_tracks_generator(suite, tiny, captions):
     _steps(model, 1)
     g = list(model.g.parameters())
     # one step: ema = 0.5 * ema0 + 0.5 * g
-    for e, e0, p in zip(model.g_ema.parameters(), ema0, g):
+    for e, e0, p in zip(model.g_ema.parameters(), ema0, g, strict=False):
         assert torch.allclose(e, 0.5 * e0 + 0.5 * p, atol=1e-6)
 
 
@@ -76,18 +78,21 @@ def test_ema_generator_gets_its_own_batch_norm_statistics(suite, tiny, captions)
     # independent reference: the batch-norm inputs of the EMA generator on the same captions and noise
     inputs = {}
     norms = {name: m for name, m in model.g_ema.named_modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)}
-    hooks = [m.register_forward_pre_hook(lambda m, a, name=name: inputs.__setitem__(name, a[0])) for name, m in norms.items()]
+    hooks = [
+        m.register_forward_pre_hook(lambda m, a, name=name: inputs.__setitem__(name, a[0])) for name, m in norms.items()
+    ]
     with torch.no_grad():
         from baselines.base import sample_noise
+
         model.g_forward(model.g_ema, model.encoder(ids), sample_noise(3, 0, len(ids), model.noise_numel))
     for h in hooks:
         h.remove()
     assert norms
     for name, m in norms.items():
-        x = inputs[name].transpose(0, 1).flatten(1)                      # (channels, N·H·W)
+        x = inputs[name].transpose(0, 1).flatten(1)  # (channels, N·H·W)
         assert torch.allclose(m.running_mean, x.mean(1), atol=1e-5), name
         assert torch.allclose(m.running_var, x.var(1, unbiased=True), rtol=1e-4, atol=1e-6), name
-        assert m.momentum == 0.1                                          # restored after the refresh
+        assert m.momentum == 0.1  # restored after the refresh
     live = {n: b for n, b in model.g.named_buffers() if n.endswith("running_mean")}
     assert any(not torch.equal(live[n], b) for n, b in model.g_ema.named_buffers() if n in live)
 
@@ -95,6 +100,7 @@ def test_ema_generator_gets_its_own_batch_norm_statistics(suite, tiny, captions)
 def test_unknown_option_and_names(suite, tiny, captions):
     from baselines.registry import get_baseline, get_calibration
     from xmbench.errors import InputError
+
     with pytest.raises(InputError, match="did you mean 'dfgan'"):
         get_baseline("dfgn", suite, captions=captions)
     with pytest.raises(InputError, match="did you mean 'batch_size'"):

@@ -10,7 +10,7 @@ from baselines.calibration import NoiseGenerator, RealGenerator, RetrievalGenera
 from xmbench.errors import InputError
 from xmbench.generator import load_generator
 
-TOY = '''
+TOY = """
 import torch
 
 class Toy:
@@ -29,7 +29,7 @@ def broken():
     return 42
 
 NOT_CALLABLE = 3
-'''
+"""
 
 
 @pytest.fixture
@@ -47,23 +47,29 @@ def test_import_path_loads_and_checks(toy_module):
     assert torch.equal(out, load_generator(f"{toy_module}:Toy").generate(["a", "b"], seed=1))
 
 
-@pytest.mark.parametrize("spec, kwargs, message", [
-    ("no_such_module_xyz:make", {}, "cannot import module 'no_such_module_xyz'"),
-    ("{m}:nope", {}, "has no attribute 'nope'"),
-    ("{m}:NOT_CALLABLE", {}, "is a int, not callable"),
-    ("{m}:broken", {}, "returned a int without a generate"),
-    ("not_an_entry_point_xyz", {}, "unknown generator"),
-])
+@pytest.mark.parametrize(
+    "spec, kwargs, message",
+    [
+        ("no_such_module_xyz:make", {}, "cannot import module 'no_such_module_xyz'"),
+        ("{m}:nope", {}, "has no attribute 'nope'"),
+        ("{m}:NOT_CALLABLE", {}, "is a int, not callable"),
+        ("{m}:broken", {}, "returned a int without a generate"),
+        ("not_an_entry_point_xyz", {}, "unknown generator"),
+    ],
+)
 def test_bad_import_paths(toy_module, spec, kwargs, message):
     with pytest.raises(InputError, match=message):
         load_generator(spec.format(m=toy_module), **kwargs)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"dtype": torch.float32}, "returned torch.float32"),
-    ({"size": 16}, r"returned \(16, 16\) images; the suite is 32x32"),
-    ({"extra": 1}, "returned 3 images for 2 captions"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"dtype": torch.float32}, "returned torch.float32"),
+        ({"size": 16}, r"returned \(16, 16\) images; the suite is 32x32"),
+        ({"extra": 1}, "returned 3 images for 2 captions"),
+    ],
+)
 def test_wrong_outputs_are_one_line_errors(toy_module, kwargs, message):
     gen = load_generator(f"{toy_module}:make", resolution=32, **kwargs)
     with pytest.raises(InputError, match=message) as info:

@@ -37,12 +37,15 @@ def test_folder_resize(tmp_path):
     assert get_suite(f"folder:{tmp_path}", resolution=8).get("test", 0).image.shape == (3, 8, 8)
 
 
-@pytest.mark.parametrize("line, message", [
-    ("{not json", r"captions.jsonl:2: not valid JSON"),
-    ('{"image": "img0.png"}', r"captions.jsonl:2: missing or empty string field 'caption'"),
-    ('{"image": "nope.png", "caption": "x"}', r"captions.jsonl:2: image 'nope.png' not found"),
-    ('["img0.png", "x"]', r"captions.jsonl:2: expected a JSON object"),
-])
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ("{not json", r"captions.jsonl:2: not valid JSON"),
+        ('{"image": "img0.png"}', r"captions.jsonl:2: missing or empty string field 'caption'"),
+        ('{"image": "nope.png", "caption": "x"}', r"captions.jsonl:2: image 'nope.png' not found"),
+        ('["img0.png", "x"]', r"captions.jsonl:2: expected a JSON object"),
+    ],
+)
 def test_bad_jsonl_lines_name_file_and_line(tmp_path, line, message):
     _write_folder(tmp_path, n=1)
     with (tmp_path / "captions.jsonl").open("a") as f:

@@ -80,7 +80,7 @@ def test_splits_are_disjoint(shapes):
         digests[split] = {hashlib.sha256(shapes.get(split, i).image.tobytes()).digest() for i in range(400)}
     splits = list(digests)
     for k, a in enumerate(splits):
-        for b in splits[k + 1:]:
+        for b in splits[k + 1 :]:
             assert not digests[a] & digests[b], (a, b)
 
 

@@ -25,8 +25,18 @@ def torchrun(args: list[str], nproc: int = 2, timeout: float = 300) -> subproces
     """`python -m torch.distributed.run --nproc-per-node nproc ... args` on the CPU (gloo), one
     thread per process."""
     env = child_env()
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", str(nproc),
-           "--master-addr", "127.0.0.1", "--master-port", str(free_port()), *args]
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--nproc-per-node",
+        str(nproc),
+        "--master-addr",
+        "127.0.0.1",
+        "--master-port",
+        str(free_port()),
+        *args,
+    ]
     return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
 
 
@@ -82,7 +92,12 @@ def launched(tmp_path_factory, config_file):
 def single_run(tmp_path_factory, config_file) -> Path:
     """The same config in one process without torchrun (no process group), same environment."""
     out = tmp_path_factory.mktemp("run-1proc")
-    proc = subprocess.run([sys.executable, "-m", "xmbench", "run", str(config_file), "--out", str(out), "--quiet"],
-                          env=child_env(), capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "xmbench", "run", str(config_file), "--out", str(out), "--quiet"],
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr[-4000:]
     return out

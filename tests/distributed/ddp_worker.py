@@ -32,8 +32,12 @@ TINY = {"batch_size": 8, "ngf": 8, "ndf": 8, "text_encoder": "joint"}
 
 def state_digest(model: torch.nn.Module) -> str:
     """sha256 of every parameter and buffer (names and bytes): equal digests = identical models."""
-    return content_key([(k, v.detach().cpu().reshape(-1).contiguous().view(torch.uint8).numpy().tobytes().hex())
-                        for k, v in sorted(model.state_dict().items())])
+    return content_key(
+        [
+            (k, v.detach().cpu().reshape(-1).contiguous().view(torch.uint8).numpy().tobytes().hex())
+            for k, v in sorted(model.state_dict().items())
+        ]
+    )
 
 
 def train_tiny(name: str, out: Path, steps: int, **options) -> torch.nn.Module:
@@ -42,8 +46,9 @@ def train_tiny(name: str, out: Path, steps: int, **options) -> torch.nn.Module:
     torch.manual_seed(derive_seed(0, "init"))
     data = dist.main_first(lambda: load_split(suite, "train", limit=64), "rendering")
     model = get_baseline(name, suite, captions=data.captions, **{**TINY, **options})
-    training.train(model, suite, data, out, steps=steps, seed=0, checkpoint_every=2, quiet=True,
-                   sample_captions=data.captions[:4])
+    training.train(
+        model, suite, data, out, steps=steps, seed=0, checkpoint_every=2, quiet=True, sample_captions=data.captions[:4]
+    )
     return model
 
 
@@ -83,8 +88,9 @@ def main(out: Path, run_args: list[str]) -> int:
         return {"start_rank": torch.tensor([start, rank])}
 
     report["worked"] = worked
-    report["order"] = [o["start_rank"].tolist() for _, o in sharded(range(0, 50, 10), work, "sharding",
-                                                                    torch.device("cpu"))]
+    report["order"] = [
+        o["start_rank"].tolist() for _, o in sharded(range(0, 50, 10), work, "sharding", torch.device("cpu"))
+    ]
 
     # DDP training: count checkpoint writes per rank
     saved: list[str] = []
@@ -97,8 +103,11 @@ def main(out: Path, run_args: list[str]) -> int:
     training.save_checkpoint = counting
     report["rank_seed"] = parallel.rank_seed(0)
     torch.manual_seed(derive_seed(0, "init"))
-    report["dfgan_init"] = state_digest(get_baseline("dfgan", get_suite("shapes"), captions=load_split(
-        get_suite("shapes"), "train", limit=64).captions, **TINY))
+    report["dfgan_init"] = state_digest(
+        get_baseline(
+            "dfgan", get_suite("shapes"), captions=load_split(get_suite("shapes"), "train", limit=64).captions, **TINY
+        )
+    )
     train_tiny("dfgan", out / "dfgan-resumed", 2)  # "killed" after its step-2 checkpoint ...
     resumed = train_tiny("dfgan", out / "dfgan-resumed", 3)  # ... and resumed to step 3
     straight = train_tiny("dfgan", out / "dfgan-straight", 3)
@@ -111,6 +120,7 @@ def main(out: Path, run_args: list[str]) -> int:
         dist.shutdown()
         return 0
     from xmbench.cli import main as cli
+
     return cli(["run", run_args[0], "--out", run_args[1], "--quiet"])
 
 

@@ -21,9 +21,8 @@ def test_single_process_helpers_act_on_one_process(monkeypatch):
     assert dist.mean_over_ranks([1.0, 2.0]) == [1.0, 2.0]
     assert dist.main_first(lambda: 7, "nothing") == 7
     dist.barrier()
-    with pytest.raises(ValueError, match="boom"):
-        with dist.collective("a section"):
-            raise ValueError("boom")
+    with pytest.raises(ValueError, match="boom"), dist.collective("a section"):
+        raise ValueError("boom")
     assert dist.process_device("cuda") == torch.device("cuda")  # no LOCAL_RANK index without torchrun
 
 
@@ -37,11 +36,14 @@ def test_world_size_without_a_launcher_is_one_line(monkeypatch):
         dist.process_device("gpu0")
 
 
-@pytest.mark.parametrize("rank, error, printed", [
-    ("0", dist.PeerError("rank 1 of 2 failed while training: x"), "xmbench: error: rank 1 of 2 failed"),
-    ("1", dist.PeerError("rank 0 of 2 failed while training: x"), ""),       # rank 0 reports it once
-    ("1", InputError("bad option"), "xmbench: error: rank 1: bad option"),   # this rank's own failure
-])
+@pytest.mark.parametrize(
+    "rank, error, printed",
+    [
+        ("0", dist.PeerError("rank 1 of 2 failed while training: x"), "xmbench: error: rank 1 of 2 failed"),
+        ("1", dist.PeerError("rank 0 of 2 failed while training: x"), ""),  # rank 0 reports it once
+        ("1", InputError("bad option"), "xmbench: error: rank 1: bad option"),  # this rank's own failure
+    ],
+)
 def test_command_line_reports_a_failure_once_per_launch(monkeypatch, capsys, rank, error, printed):
     import xmbench.cli as cli
 
@@ -50,7 +52,8 @@ def test_command_line_reports_a_failure_once_per_launch(monkeypatch, capsys, ran
 
     monkeypatch.setenv("WORLD_SIZE", "2")
     monkeypatch.setenv("RANK", rank)
-    class Parser:                     # a command whose function raises `error`
+
+    class Parser:  # a command whose function raises `error`
         def parse_args(self, argv):
             return argparse.Namespace(func=fail)
 

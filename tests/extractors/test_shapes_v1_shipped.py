@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from xmbench.data import get_suite
-from xmbench.extractors import get_extractor
 from xmbench.data.rendered import render_split
+from xmbench.extractors import get_extractor
 from xmbench.extractors.shapes_v1.train import TrainConfig, train
 from xmbench.extractors.shapes_v1.weights import SHIPPED, sidecar
 from xmbench.filehash import sha256_file
@@ -42,7 +42,7 @@ def test_recorded_targets_meet_the_issue(record):
 def test_measured_accuracy_on_real_test_images(record, extractor):
     data = render_split(get_suite("shapes"), "test", limit=400)
     out = extractor.images(data.images)
-    acc = accuracies(judge_batch(out["attributes"], data.captions))   # captions parsed, records not used
+    acc = accuracies(judge_batch(out["attributes"], data.captions))  # captions parsed, records not used
     assert acc["caption"] >= 0.95
     assert abs(acc["caption"] - record["targets"]["test"]["attribute_accuracy"]["caption"]) < 0.03
     # a wrong caption for every image: near-zero whole-caption accuracy

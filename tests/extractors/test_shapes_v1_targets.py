@@ -9,8 +9,10 @@ from xmbench.metrics.attributes import accuracies, judge, judge_batch
 def _two(a, b, relation):
     return {"objects": [a, b], "relation": relation}
 
+
 RED_SQ = {"shape": "square", "colour": "red", "size": "small"}
 BLUE_CI = {"shape": "circle", "colour": "blue", "size": "large"}
+
 
 def test_mirrored_relations_share_one_canonical_form():
     assert canonical(_two(RED_SQ, BLUE_CI, "left of")) == canonical(_two(BLUE_CI, RED_SQ, "right of"))
@@ -18,6 +20,7 @@ def test_mirrored_relations_share_one_canonical_form():
     assert canonical(_two(RED_SQ, BLUE_CI, "left of")) != canonical(_two(RED_SQ, BLUE_CI, "right of"))
     assert canonical(_two(RED_SQ, BLUE_CI, "left of"))["slots"][0] == RED_SQ
     assert canonical(_two(RED_SQ, BLUE_CI, "below"))["slots"][0] == BLUE_CI
+
 
 def test_encode_decode_round_trip_on_suite_records():
     suite = get_suite("shapes")
@@ -28,14 +31,16 @@ def test_encode_decode_round_trip_on_suite_records():
     assert (t[one][:, HEAD_NAMES.index("shape1")] == IGNORE).all()
     assert (t[~one][:, HEAD_NAMES.index("position")] == IGNORE).all()
     decoded = decode(t.clamp(min=0))
-    for r, d in zip(records, decoded):
+    for r, d in zip(records, decoded, strict=False):
         assert d == canonical(r)
+
 
 def test_caption_and_record_agree():
     suite = get_suite("shapes")
     for i in range(40):
         s = suite.get("test", i)
         assert canonical(parse_caption(s.caption)) == canonical(s.attributes)
+
 
 def test_judge_counts_each_mistake_once():
     want = canonical(_two(RED_SQ, BLUE_CI, "left of"))
@@ -55,16 +60,19 @@ def test_judge_counts_each_mistake_once():
     v = judge(single, want)
     assert v["judgements"]["count"] == [False] and v["judgements"]["shape"] == [False, False]
 
+
 def test_judge_batch_on_true_targets_is_perfect_and_shuffled_is_not():
     suite = get_suite("shapes")
     batch = suite.batch("test", range(80))
     truth = encode(batch.attributes).clamp(min=0)
-    acc = accuracies(judge_batch(truth, batch.captions))       # parsed from captions
+    acc = accuracies(judge_batch(truth, batch.captions))  # parsed from captions
     assert all(v == 1.0 for v in acc.values())
     shuffled = batch.captions[1:] + batch.captions[:1]
     acc = accuracies(judge_batch(truth, shuffled, None))
     assert acc["caption"] < 0.2 and acc["count"] < 0.8
 
+
 def test_is_logits_order_matches_classes():
     from xmbench.extractors.shapes_v1.targets import IS_CLASSES
+
     assert len(IS_CLASSES) == 30 and IS_CLASSES[0] == "red circle" and IS_CLASSES[7] == "orange square"

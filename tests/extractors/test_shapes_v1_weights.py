@@ -52,8 +52,10 @@ def test_wrong_architecture_and_foreign_files(random_weights, tmp_path):
     path, _, model = random_weights
     with open(path, "rb") as f:
         from safetensors.torch import load
+
         state = load(f.read())
     from safetensors import safe_open
+
     with safe_open(str(path), framework="pt") as f:
         metadata = f.metadata()
     state["image_heads.heads.count.weight"] = torch.zeros(3, 256)

@@ -21,8 +21,14 @@ class ToyExtractor(Extractor):
         self.w_logits = torch.randn(dim, classes, generator=g, dtype=torch.float64)
         self.w_embed = torch.randn(dim, embed, generator=g, dtype=torch.float64)
         self.w_text = torch.randn(512, embed, generator=g, dtype=torch.float64)
-        self.info = ExtractorInfo(id=ident, weights_hash="ab" * 32, input_size=size, resize="none", feature_dim=dim,
-                                  yields=frozenset({"features", "logits", "image_embed", "text"}))
+        self.info = ExtractorInfo(
+            id=ident,
+            weights_hash="ab" * 32,
+            input_size=size,
+            resize="none",
+            feature_dim=dim,
+            yields=frozenset({"features", "logits", "image_embed", "text"}),
+        )
         self.image_calls = 0
         self.text_calls = 0
 
@@ -30,15 +36,18 @@ class ToyExtractor(Extractor):
         self.image_calls += 1
         x = images.double().flatten(1) / 255.0
         feats = x @ self.w
-        return {"features": feats.float(), "logits": (feats @ self.w_logits).float(),
-                "image_embed": torch.nn.functional.normalize(feats @ self.w_embed, dim=1).float()}
+        return {
+            "features": feats.float(),
+            "logits": (feats @ self.w_logits).float(),
+            "image_embed": torch.nn.functional.normalize(feats @ self.w_embed, dim=1).float(),
+        }
 
     def text(self, captions: list[str]) -> torch.Tensor:
         self.text_calls += 1
         counts = torch.zeros(len(captions), 512, dtype=torch.float64)
         for i, c in enumerate(captions):
             for j in range(len(c) - 2):
-                counts[i, hashlib.sha256(c[j:j + 3].encode()).digest()[0] * 2 % 512] += 1
+                counts[i, hashlib.sha256(c[j : j + 3].encode()).digest()[0] * 2 % 512] += 1
         return torch.nn.functional.normalize(counts @ self.w_text, dim=1).float()
 
 

@@ -9,7 +9,7 @@ from xmbench.metrics.r_precision import RPrecision, draw_candidates, group_key, 
 
 def test_clip_score_clamps_per_image():
     img = torch.tensor([[1.0, 0.0], [1.0, 0.0]], dtype=torch.float64)
-    txt = torch.tensor([[0.5, 0.75 ** 0.5], [-0.5, 0.75 ** 0.5]], dtype=torch.float64)  # cos 0.5, -0.5
+    txt = torch.tensor([[0.5, 0.75**0.5], [-0.5, 0.75**0.5]], dtype=torch.float64)  # cos 0.5, -0.5
     assert clip_score(img, txt) == pytest.approx(0.25, rel=1e-12)  # torchmetrics (clamp after mean) gives 0
     assert per_image_clip_cos(img * 3, txt).tolist() == pytest.approx([0.5, 0.0])  # renormalised
 
@@ -18,7 +18,7 @@ def test_clip_score_streaming_equals_functional_and_is_batch_independent():
     g = torch.Generator().manual_seed(0)
     img, txt = torch.randn(300, 8, generator=g), torch.randn(300, 8, generator=g)
     m = CLIPScore()
-    for a, b in zip(img.split(7), txt.split(7)):
+    for a, b in zip(img.split(7), txt.split(7), strict=False):
         m.update(a, b)
     assert float(m.compute()) == pytest.approx(clip_score(img, txt), rel=1e-12)
     with pytest.raises(InputError, match="same shape"):
@@ -73,7 +73,7 @@ def test_r_precision_metric_equals_functional():
     labels, emb = _one_hot_embeddings()
     noisy = emb + 0.6 * torch.randn(emb.shape, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
     m = RPrecision(seed=4)
-    for a, b, c in zip(noisy.split(33), emb.split(33), labels.split(33)):
+    for a, b, c in zip(noisy.split(33), emb.split(33), labels.split(33), strict=False):
         m.update(a, b, c)
     assert float(m.compute()[0]) == pytest.approx(r_precision(noisy, emb, labels, seed=4).mean, rel=1e-12)
 

@@ -17,22 +17,30 @@ from xmbench.metrics.kid import KernelInceptionDistance
 from xmbench.metrics.prdc import PRDC
 from xmbench.metrics.r_precision import RPrecision
 
-GEN, REAL = 400, 300     # odd split sizes on purpose: rank 0 and rank 1 hold different counts below
+GEN, REAL = 400, 300  # odd split sizes on purpose: rank 0 and rank 1 hold different counts below
 
 
 def _data() -> dict[str, torch.Tensor]:
     g = torch.Generator().manual_seed(0)
-    return {"gen": torch.randn(GEN, 12, generator=g), "real": torch.randn(REAL, 12, generator=g) * 1.3 + 0.2,
-            "logits": torch.randn(GEN, 10, generator=g) * 3,
-            "img": F.normalize(torch.randn(GEN, 8, generator=g), dim=1),
-            "txt": F.normalize(torch.randn(GEN, 8, generator=g), dim=1),
-            "groups": torch.randint(0, 150, (GEN,), generator=g)}
+    return {
+        "gen": torch.randn(GEN, 12, generator=g),
+        "real": torch.randn(REAL, 12, generator=g) * 1.3 + 0.2,
+        "logits": torch.randn(GEN, 10, generator=g) * 3,
+        "img": F.normalize(torch.randn(GEN, 8, generator=g), dim=1),
+        "txt": F.normalize(torch.randn(GEN, 8, generator=g), dim=1),
+        "groups": torch.randint(0, 150, (GEN,), generator=g),
+    }
 
 
 def _metrics() -> dict:
-    return {"fd": FrechetDistance(12), "kid": KernelInceptionDistance(subsets=20, subset_size=100),
-            "is": InceptionScore(splits=4), "clip": CLIPScore(), "rp": RPrecision(candidates=20, folds=4),
-            "prdc": PRDC()}
+    return {
+        "fd": FrechetDistance(12),
+        "kid": KernelInceptionDistance(subsets=20, subset_size=100),
+        "is": InceptionScore(splits=4),
+        "clip": CLIPScore(),
+        "rp": RPrecision(candidates=20, folds=4),
+        "prdc": PRDC(),
+    }
 
 
 def _feed(metrics: dict, d: dict[str, torch.Tensor], gen: slice, real: slice) -> dict[str, torch.Tensor]:
@@ -54,7 +62,7 @@ def _worker(rank: int, world: int, port: int, out: str) -> None:
     os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
     torch.set_num_threads(1)
     dist.init_process_group("gloo", rank=rank, world_size=world)
-    gen = slice(0, 190) if rank == 0 else slice(190, GEN)       # contiguous, unequal shards
+    gen = slice(0, 190) if rank == 0 else slice(190, GEN)  # contiguous, unequal shards
     real = slice(0, 160) if rank == 0 else slice(160, REAL)
     values = _feed(_metrics(), _data(), gen, real)
     if rank == 0:

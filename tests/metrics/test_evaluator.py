@@ -19,7 +19,7 @@ def _run(ext, metrics, bootstrap=50, batch=100, **kw):
     for i in range(4):
         ev.update_reference(random_images(100, i))
     for i in range(0, 400, batch):
-        ev.update(GENERATED[i:i + batch], CAPTIONS[i:i + batch])
+        ev.update(GENERATED[i : i + batch], CAPTIONS[i : i + batch])
     return ev
 
 
@@ -27,12 +27,23 @@ def test_one_extractor_pass_per_batch_feeds_every_metric(toy):
     ev = _run(toy, ALL)
     values = ev.compute()
     assert toy.image_calls == 8 and toy.text_calls == 4
-    assert set(values) == {"fd_toy", "kid", "is", "clip_score", "clip_score_hessel", "r_precision", "precision",
-                           "recall", "density", "coverage", "fd_toy_inf"}
+    assert set(values) == {
+        "fd_toy",
+        "kid",
+        "is",
+        "clip_score",
+        "clip_score_hessel",
+        "r_precision",
+        "precision",
+        "recall",
+        "density",
+        "coverage",
+        "fd_toy_inf",
+    }
     for v in values.values():
         assert v.n == 400 and v.ci_low is not None and v.ci_low <= v.ci_high
         assert MetricValue.from_dict(json.loads(json.dumps(v.to_dict()))) == v
-        if v.name != "fd_toy_inf":   # FD-infinity's CI comes from its fit, not from replicates
+        if v.name != "fd_toy_inf":  # FD-infinity's CI comes from its fit, not from replicates
             assert len(v.bootstrap) == 50 and v.details["resamples"] == 50
             assert sum(v.ci_low <= b <= v.ci_high for b in v.bootstrap) >= 0.9 * 50
     assert values["r_precision"].details["encoder"] == "toy-v1"
@@ -77,13 +88,15 @@ def test_bad_image_inputs_raise_one_line_errors(toy):
         with pytest.raises(InputError, match=message):
             ev.update(images)
     ev_float = Evaluator(toy, ["fd"], bootstrap=0, float_input=True)
-    for message, images in {"down to -1": torch.linspace(-1, 1, 768).reshape(4, 3, 8, 8),
-                            "up to 2": torch.linspace(0, 2, 768).reshape(4, 3, 8, 8),
-                            "NaN": torch.full((4, 3, 8, 8), float("nan"))}.items():
+    for message, images in {
+        "down to -1": torch.linspace(-1, 1, 768).reshape(4, 3, 8, 8),
+        "up to 2": torch.linspace(0, 2, 768).reshape(4, 3, 8, 8),
+        "NaN": torch.full((4, 3, 8, 8), float("nan")),
+    }.items():
         with pytest.raises(InputError, match=message) as info:
             ev_float.update(images)
         assert "\n" not in str(info.value)
-    ev_float.update(torch.rand(4, 3, 8, 8))   # valid float input is accepted
+    ev_float.update(torch.rand(4, 3, 8, 8))  # valid float input is accepted
     assert ev_float.n_generated == 4 and toy.image_calls == 1
 
 
@@ -98,7 +111,7 @@ def test_sample_and_caption_counts(toy):
     ev.update(random_images(1, 0), ["a"])
     with pytest.raises(InputError, match="at least 2 generated samples, got 1"):
         ev.compute()
-    assert toy.image_calls == 1   # nothing was extracted for the refused batches
+    assert toy.image_calls == 1  # nothing was extracted for the refused batches
 
 
 def test_missing_reference_and_rank_deficient_warning(toy):

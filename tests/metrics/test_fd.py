@@ -7,9 +7,18 @@ from torchmetrics.image.fid import FrechetInceptionDistance, _compute_fid
 
 from xmbench.errors import InputError
 from xmbench.extractors.base import ExtractorInfo
-from xmbench.metrics.fd import (FrechetDistance, RankDeficientWarning, ReferenceStats, add_gram, congruence_eigvals,
-                                fd_to_reference, frechet_distance, frechet_distance_features, sym_sqrt,
-                                stats_from_features)
+from xmbench.metrics.fd import (
+    FrechetDistance,
+    RankDeficientWarning,
+    ReferenceStats,
+    add_gram,
+    congruence_eigvals,
+    fd_to_reference,
+    frechet_distance,
+    frechet_distance_features,
+    stats_from_features,
+    sym_sqrt,
+)
 
 
 def _spd(d, seed, scale=1.0):
@@ -44,8 +53,8 @@ def test_general_covariances_against_scipy_sqrtm():
 def test_lapack_and_matmul_congruences_give_the_eigenvalues_of_the_product():
     sigma, sigma_r = _spd(30, 3), _spd(30, 4, 2.0)
     expected = np.sort(np.linalg.eigvals(sigma_r.numpy() @ sigma.numpy()).real)
-    lapack = congruence_eigvals(sigma, torch.linalg.cholesky(sigma_r), "cholesky")   # dsygst + dsyevd on CPU
-    matmul = congruence_eigvals(sigma, sym_sqrt(sigma_r), "sqrt")                    # √Σr Σ √Σr, eigvalsh
+    lapack = congruence_eigvals(sigma, torch.linalg.cholesky(sigma_r), "cholesky")  # dsygst + dsyevd on CPU
+    matmul = congruence_eigvals(sigma, sym_sqrt(sigma_r), "sqrt")  # √Σr Σ √Σr, eigvalsh
     assert np.allclose(np.sort(lapack.numpy()), expected, rtol=1e-10)
     assert np.allclose(np.sort(matmul.numpy()), expected, rtol=1e-10)
 
@@ -75,7 +84,7 @@ def test_identical_inputs_give_zero_and_never_negative():
 
 
 def test_singular_reference_falls_back_to_the_symmetric_sqrt():
-    x = _gauss(10, torch.zeros(16, dtype=torch.float64), _spd(16, 20), 21)   # rank 9 < 16
+    x = _gauss(10, torch.zeros(16, dtype=torch.float64), _spd(16, 20), 21)  # rank 9 < 16
     y = _gauss(500, torch.zeros(16, dtype=torch.float64), _spd(16, 22), 23)
     ref = ReferenceStats(*stats_from_features(x), 10, "t", "h")
     assert ref.factor_kind == "sqrt"
@@ -110,7 +119,7 @@ def test_gram_accumulates_the_lower_triangle_in_place():
     x = torch.randn(50, 9, dtype=torch.float64)
     acc = torch.zeros(9, 9, dtype=torch.float64)
     out = add_gram(add_gram(acc, x[:20]), x[20:])
-    assert out.data_ptr() == acc.data_ptr()                # accumulated into the state, no copy
+    assert out.data_ptr() == acc.data_ptr()  # accumulated into the state, no copy
     assert torch.allclose(out.tril(), (x.mT @ x).tril(), rtol=1e-12, atol=1e-12)
     transposed = torch.zeros(9, 9, dtype=torch.float64).mT  # a non-contiguous state is made contiguous first
     assert torch.allclose(add_gram(transposed, x).tril(), (x.mT @ x).tril(), rtol=1e-12, atol=1e-12)
@@ -118,8 +127,9 @@ def test_gram_accumulates_the_lower_triangle_in_place():
 
 def test_batch_size_independence():
     x = _gauss(640, torch.zeros(24, dtype=torch.float64), _spd(24, 9), 10).float()
-    ref = ReferenceStats(*stats_from_features(_gauss(900, torch.zeros(24, dtype=torch.float64), _spd(24, 11), 12)),
-                         900, "toy", "h")
+    ref = ReferenceStats(
+        *stats_from_features(_gauss(900, torch.zeros(24, dtype=torch.float64), _spd(24, 11), 12)), 900, "toy", "h"
+    )
     values = []
     for bs in (1, 7, 64):
         m = FrechetDistance(24, reference=ref)

@@ -10,9 +10,18 @@ from xmbench.errors import InputError
 from xmbench.metrics.inception_score import InceptionScore, inception_score
 from xmbench.metrics.kid import KernelInceptionDistance, kernel_inception_distance, kid_bootstrap, poly_kernel
 
-_TF_KID = dict(kid_subsets=20, kid_subset_size=50, kid_degree=3, kid_gamma=None, kid_coef0=1,
-               kid_kernel="poly", kid_kernel_poly_degree=3, kid_kernel_poly_gamma=None, kid_kernel_poly_coef0=1,
-               verbose=False)
+_TF_KID = dict(
+    kid_subsets=20,
+    kid_subset_size=50,
+    kid_degree=3,
+    kid_gamma=None,
+    kid_coef0=1,
+    kid_kernel="poly",
+    kid_kernel_poly_degree=3,
+    kid_kernel_poly_gamma=None,
+    kid_kernel_poly_coef0=1,
+    verbose=False,
+)
 
 
 def mmd2_unbiased(k_xx, k_xy, k_yy):
@@ -66,14 +75,18 @@ def test_kid_is_seeded_and_handles_small_sets():
 def test_kid_bootstrap_matches_direct_computation():
     gen, real = _feats(40, 6, 6, 0.5), _feats(40, 6, 7)
     full, values = kid_bootstrap(gen, real, resamples=3, seed=11, block=16)
-    assert full == pytest.approx(float(mmd2_unbiased(poly_kernel(gen, gen), poly_kernel(gen, real),
-                                                     poly_kernel(real, real))), rel=1e-10)
+    assert full == pytest.approx(
+        float(mmd2_unbiased(poly_kernel(gen, gen), poly_kernel(gen, real), poly_kernel(real, real))), rel=1e-10
+    )
     idx = np.random.RandomState(11).randint(0, 40, size=(3, 40))
     for b in range(3):  # resampled generated set with duplicates: off-diagonal by position
         x = gen[torch.as_tensor(idx[b])]
         kxx, kyy = poly_kernel(x, x), poly_kernel(real, real)
-        direct = ((kxx.sum() - kxx.diagonal().sum()) / (40 * 39) + (kyy.sum() - kyy.diagonal().sum()) / (40 * 39)
-                  - 2 * poly_kernel(x, real).mean())
+        direct = (
+            (kxx.sum() - kxx.diagonal().sum()) / (40 * 39)
+            + (kyy.sum() - kyy.diagonal().sum()) / (40 * 39)
+            - 2 * poly_kernel(x, real).mean()
+        )
         assert values[b] == pytest.approx(float(direct), rel=1e-10)
 
 

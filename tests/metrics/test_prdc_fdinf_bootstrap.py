@@ -49,11 +49,11 @@ def test_prdc_identical_and_disjoint_sets():
 
 def test_fd_infinity_removes_the_finite_sample_bias():
     d = 8
-    ref = ReferenceStats(torch.zeros(d), torch.eye(d), 0, "t", "h")   # exact population statistics
+    ref = ReferenceStats(torch.zeros(d), torch.eye(d), 0, "t", "h")  # exact population statistics
     feats = torch.randn(4000, d, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
     r = fd_infinity(feats, ref, points=8, n_min=200, seed=0)
-    assert r.fds[0] > 0.03                      # FD at N=200 is biased upwards (the true FD is 0)
-    assert abs(r.value) < 0.25 * r.fds[0]       # the intercept is far closer to the truth
+    assert r.fds[0] > 0.03  # FD at N=200 is biased upwards (the true FD is 0)
+    assert abs(r.value) < 0.25 * r.fds[0]  # the intercept is far closer to the truth
     assert r.r2 > 0.9 and r.ci[0] <= r.value <= r.ci[1]
     with pytest.raises(InputError, match="n_min"):
         fd_infinity(feats[:10], ref, n_min=10)
@@ -62,13 +62,13 @@ def test_fd_infinity_removes_the_finite_sample_bias():
 def test_bootstrap_mean_ci_matches_normal_theory_and_is_seeded():
     x = torch.randn(2000, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
     lo, hi = bootstrap_mean_ci(x, resamples=2000, seed=1)
-    half = 1.96 * float(x.std()) / 2000 ** 0.5
+    half = 1.96 * float(x.std()) / 2000**0.5
     assert (hi - lo) / 2 == pytest.approx(half, rel=0.1)
     assert lo < float(x.mean()) < hi
     assert (lo, hi) == bootstrap_mean_ci(x, resamples=2000, seed=1)
     assert (lo, hi) != bootstrap_mean_ci(x, resamples=2000, seed=2)
     generic = bootstrap_ci(lambda idx: float(x[torch.as_tensor(idx)].mean()), 2000, 2000, seed=1)
-    assert generic == pytest.approx((lo, hi), rel=1e-9)   # same resamples, same interval
+    assert generic == pytest.approx((lo, hi), rel=1e-9)  # same resamples, same interval
     assert resample_counts(50, 7, 0).sum(1).tolist() == [50.0] * 7
 
 

@@ -64,8 +64,7 @@ def coco_file_name(year: int, split: str, image_id: int) -> str:
     return f"COCO_{split}{year}_{image_id:012d}.jpg" if year == 2014 else f"{image_id:012d}.jpg"
 
 
-def make_coco(root: Path, year: int = 2014, n_val: int = 6, n_train: int = 0,
-              size: tuple[int, int] = (40, 30)) -> Path:
+def make_coco(root: Path, year: int = 2014, n_val: int = 6, n_train: int = 0, size: tuple[int, int] = (40, 30)) -> Path:
     """annotations/captions_<split><year>.json + <split><year>/ images; image i has 5 + i % 2 captions."""
     rng = np.random.default_rng(year)
     ann_id = 1000

@@ -30,8 +30,9 @@ def test_inception_matches_torch_fidelity_on_its_own_loading(inception, inceptio
     assert info.weights_hash == hashlib.sha256(inception_file.read_bytes()).hexdigest()
     assert info.yields == {"features", "logits"}
     # the reference: torch-fidelity's network loading the same file by itself (test-made file, so unpickling is safe)
-    ref = FeatureExtractorInceptionV3("inception-v3-compat", ["2048", "logits_unbiased"],
-                                      feature_extractor_weights_path=str(inception_file))
+    ref = FeatureExtractorInceptionV3(
+        "inception-v3-compat", ["2048", "logits_unbiased"], feature_extractor_weights_path=str(inception_file)
+    )
     for images in (_images(1, 299), _images(1, 40)):  # the network's own size, and the TF1-bilinear resize
         out = inception.images(images)
         with torch.no_grad():
@@ -58,14 +59,23 @@ def test_weights_found_under_xmbench_home(inception_file, tmp_path, monkeypatch)
     monkeypatch.setenv("XMBENCH_HOME", str(tmp_path))
     (tmp_path / "weights").mkdir()
     shutil.copy(inception_file, tmp_path / "weights" / INCEPTION_FILE)
-    assert get_extractor("inception-v3-fid").info.weights_hash == hashlib.sha256(inception_file.read_bytes()).hexdigest()
+    assert (
+        get_extractor("inception-v3-fid").info.weights_hash == hashlib.sha256(inception_file.read_bytes()).hexdigest()
+    )
 
 
-@pytest.mark.parametrize("name, file_name, source", [
-    ("inception-v3-fid", INCEPTION_FILE, "torch-fidelity's release https://github.com/toshas/torch-fidelity/releases/"),
-    ("clip-vit-b-32", CLIP_FILE, "timm/vit_base_patch32_clip_224.openai"),
-    ("inception-v3-finetuned", "inception-v3-finetuned-cub.safetensors", "fine-tuned on the dataset"),
-])
+@pytest.mark.parametrize(
+    "name, file_name, source",
+    [
+        (
+            "inception-v3-fid",
+            INCEPTION_FILE,
+            "torch-fidelity's release https://github.com/toshas/torch-fidelity/releases/",
+        ),
+        ("clip-vit-b-32", CLIP_FILE, "timm/vit_base_patch32_clip_224.openai"),
+        ("inception-v3-finetuned", "inception-v3-finetuned-cub.safetensors", "fine-tuned on the dataset"),
+    ],
+)
 def test_missing_weights_name_the_file_where_it_goes_and_its_source(tmp_path, monkeypatch, name, file_name, source):
     monkeypatch.setenv("XMBENCH_HOME", str(tmp_path))
     with pytest.raises(WeightsError) as e:
@@ -104,6 +114,7 @@ def test_bad_weights_files_are_one_line(tmp_path):
 
 def test_clip_embeddings_match_open_clip_pipeline(clip_file):
     import open_clip
+
     ex = get_extractor("clip-vit-b-32", weights=clip_file)
     assert ex.info.weights_hash == hashlib.sha256(clip_file.read_bytes()).hexdigest()
     assert ex.preprocess["mean"] == pytest.approx([0.48145466, 0.4578275, 0.40821073])
@@ -118,8 +129,14 @@ def test_clip_embeddings_match_open_clip_pipeline(clip_file):
     assert torch.allclose(out["image_embed"].norm(dim=-1), torch.ones(2), atol=1e-5)
     # reference: open_clip's own PIL preprocessing for this model, into the network open_clip loaded
     cfg = open_clip.get_model_preprocess_cfg(ex._model)
-    preprocess = open_clip.image_transform(cfg["size"], is_train=False, mean=cfg["mean"], std=cfg["std"],
-                                           interpolation=cfg["interpolation"], resize_mode=cfg["resize_mode"])
+    preprocess = open_clip.image_transform(
+        cfg["size"],
+        is_train=False,
+        mean=cfg["mean"],
+        std=cfg["std"],
+        interpolation=cfg["interpolation"],
+        resize_mode=cfg["resize_mode"],
+    )
     model = ex._model
     with torch.no_grad():
         ref = F.normalize(model.encode_image(torch.stack([preprocess(p) for p in pil])), dim=-1)

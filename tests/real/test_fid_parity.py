@@ -31,9 +31,17 @@ def test_fid_matches_torch_fidelity_through_the_resize_path(inception, inception
     size = 64
     generated, real = fixture_images(4, size, seed=size), fixture_images(4, size, seed=size + 1)
     ref = torch_fidelity.calculate_metrics(
-        input1=UInt8Images(generated), input2=UInt8Images(real), fid=True, feature_extractor="inception-v3-compat",
-        feature_extractor_weights_path=str(inception_file), cuda=False, batch_size=4, verbose=False,
-        cache=False, save_cpu_ram=True)["frechet_inception_distance"]
+        input1=UInt8Images(generated),
+        input2=UInt8Images(real),
+        fid=True,
+        feature_extractor="inception-v3-compat",
+        feature_extractor_weights_path=str(inception_file),
+        cuda=False,
+        batch_size=4,
+        verbose=False,
+        cache=False,
+        save_cpu_ram=True,
+    )["frechet_inception_distance"]
     ev = Evaluator(inception, ["fid"], bootstrap=0)
     ev.update_reference(real)
     ev.update(generated)

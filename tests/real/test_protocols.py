@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-
 from real_layouts import make_coco, make_cub
+
 from xmbench.data import get_suite
 from xmbench.errors import InputError
 from xmbench.extractors import register_extractor
@@ -14,13 +14,22 @@ from xmbench.protocols import Stage, evaluate_protocol, get_protocol, list_proto
 def test_presets_and_their_recipes():
     assert set(list_protocols()) == {"coco-fid30k", "cub", "oxford"}
     coco = get_protocol("coco-fid30k")
-    assert (coco.suite, coco.split, coco.samples, coco.selection) == ("coco2014", "val", 30_000, "one-caption-per-image")
-    assert [(s.extractor, s.metrics) for s in coco.stages] == [("inception-v3-fid", ("fid", "kid")),
-                                                              ("clip-vit-b-32", ("clip_score",))]
+    assert (coco.suite, coco.split, coco.samples, coco.selection) == (
+        "coco2014",
+        "val",
+        30_000,
+        "one-caption-per-image",
+    )
+    assert [(s.extractor, s.metrics) for s in coco.stages] == [
+        ("inception-v3-fid", ("fid", "kid")),
+        ("clip-vit-b-32", ("clip_score",)),
+    ]
     cub = get_protocol("cub")
     assert [(s.extractor, s.metrics, s.prefix) for s in cub.stages] == [
-        ("inception-v3-fid", ("fid",), ""), ("inception-v3-finetuned", ("is",), ""),
-        ("clip-vit-b-32", ("r_precision",), "clip_")]
+        ("inception-v3-fid", ("fid",), ""),
+        ("inception-v3-finetuned", ("is",), ""),
+        ("clip-vit-b-32", ("r_precision",), "clip_"),
+    ]
     assert cub.stages[2].metric_options == {"r_precision": {"candidates": 100, "folds": 10}}
     damsm = cub.with_encoder("damsm-port")
     assert damsm.stages[-1].extractor == "damsm-port" and "encoder: damsm-port" in damsm.stages[-1].note
@@ -72,7 +81,9 @@ class _ToyJoint(Extractor):
     calls = 0
 
     def __init__(self, weights=None, device="cpu"):
-        self.info = ExtractorInfo("toy-joint", "0" * 64, None, "none", 3, frozenset({"features", "image_embed", "text"}))
+        self.info = ExtractorInfo(
+            "toy-joint", "0" * 64, None, "none", 3, frozenset({"features", "image_embed", "text"})
+        )
 
     def images(self, images):
         _ToyJoint.calls += images.shape[0]
@@ -90,10 +101,23 @@ register_extractor("toy-joint", _ToyJoint, "test-only class-aware joint encoder"
 def test_evaluate_protocol_draws_mismatches_from_other_classes_and_caches_the_reference(tmp_path):
     suite = get_suite("cub", root=make_cub(tmp_path / "data", per_class=3, test_classes=2), resolution=8)
     base = get_protocol("cub").with_samples(60)
-    p = type(base)(**{**base.__dict__, "stages": (Stage(
-        "toy-joint", ("fd", "kid", "r_precision"), prefix="toy_",
-        metric_options={"kid": {"subsets": 4, "subset_size": 5}, "r_precision": {"candidates": 5, "folds": 2}},
-        note="toy stage"),)})
+    p = type(base)(
+        **{
+            **base.__dict__,
+            "stages": (
+                Stage(
+                    "toy-joint",
+                    ("fd", "kid", "r_precision"),
+                    prefix="toy_",
+                    metric_options={
+                        "kid": {"subsets": 4, "subset_size": 5},
+                        "r_precision": {"candidates": 5, "folds": 2},
+                    },
+                    note="toy stage",
+                ),
+            ),
+        }
+    )
     out = evaluate_protocol(p, suite, _ClassGenerator(), batch_size=16, cache_dir=tmp_path / "cache")
     values = out["values"]
     assert set(values) == {"toy_fd_toy", "toy_kid", "toy_r_precision"}
@@ -102,7 +126,8 @@ def test_evaluate_protocol_draws_mismatches_from_other_classes_and_caches_the_re
     assert values["toy_r_precision"].value == 1.0 and values["toy_r_precision"].n == 60
     assert values["toy_fd_toy"].details["stage"] == "toy stage" and values["toy_fd_toy"].details["reference_count"] == 6
     assert out["protocol"]["protocol"] == "cub@60" and out["extractors"] == {
-        "toy-joint": {"weights_hash": "0" * 64, "resize": "none"}}
+        "toy-joint": {"weights_hash": "0" * 64, "resize": "none"}
+    }
     assert len(list((tmp_path / "cache" / "reference").glob("toy-joint-*.safetensors"))) == 1
     before = _ToyJoint.calls
     again = evaluate_protocol(p, suite, _ClassGenerator(), batch_size=16, cache_dir=tmp_path / "cache")

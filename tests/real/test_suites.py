@@ -3,8 +3,8 @@ import json
 import numpy as np
 import pytest
 from PIL import Image
-
 from real_layouts import CUB_TEST, CUB_TRAIN, coco_file_name, make_coco, make_cub, make_oxford
+
 from xmbench.cli import main
 from xmbench.data import get_suite
 from xmbench.data.photos import attngan_box
@@ -88,28 +88,73 @@ def test_coco_without_train_annotations_has_val_only(tmp_path):
     assert set(get_suite("coco2014", root=tmp_path).splits) == {"val"}
 
 
-@pytest.mark.parametrize("suite, make, breaks, message", [
-    ("cub", make_cub, lambda r: (r / "testclasses.txt").unlink(),
-     r"suite 'cub': expected the test class list testclasses.txt from .* at .*testclasses.txt; the folder is laid out differently"),
-    ("cub", make_cub, lambda r: (r / "CUB_200_2011" / "bounding_boxes.txt").unlink(),
-     r"expected CUB-200-2011's bounding_boxes.txt at .*CUB_200_2011/bounding_boxes.txt"),
-    ("cub", make_cub, lambda r: (r / "CUB_200_2011" / "images").rename(r / "imgs"),
-     r"expected CUB-200-2011's image folder at .*CUB_200_2011/images/"),
-    ("cub", make_cub, lambda r: (r / "text_c10").rename(r / "text"),
-     r"expected the caption folder text_c10 from .* at .*text_c10/"),
-    ("oxford", make_oxford, lambda r: (r / "trainvalclasses.txt").write_text("class_00009\n"),
-     r"expected the caption folder of class 'class_00009' \(listed in trainvalclasses.txt\) at .*text_c10/class_00009/"),
-    ("oxford", make_oxford, lambda r: (r / "jpg").rename(r / "images"),
-     r"expected Oxford-102's image folder jpg .* at .*/jpg/"),
-    ("coco2014", make_coco, lambda r: (r / "annotations" / "captions_val2014.json").rename(r / "captions_val2014.json"),
-     r"expected the val captions .* at .*annotations/captions_val2014.json"),
-    ("coco2014", make_coco, lambda r: (r / "val2014").rename(r / "val"),
-     r"expected the val image folder at .*/val2014/"),
-    ("coco2014", make_coco, lambda r: (r / "annotations" / "captions_val2014.json").write_text("{\"images\": []"),
-     r"captions_val2014.json: not valid JSON"),
-    ("coco2014", make_coco, lambda r: (r / "annotations" / "captions_val2014.json").write_text('{"images": []}'),
-     r"captions_val2014.json: not a COCO captions file"),
-])
+@pytest.mark.parametrize(
+    "suite, make, breaks, message",
+    [
+        (
+            "cub",
+            make_cub,
+            lambda r: (r / "testclasses.txt").unlink(),
+            r"suite 'cub': expected the test class list testclasses.txt from .* at .*testclasses.txt; "
+            r"the folder is laid out differently",
+        ),
+        (
+            "cub",
+            make_cub,
+            lambda r: (r / "CUB_200_2011" / "bounding_boxes.txt").unlink(),
+            r"expected CUB-200-2011's bounding_boxes.txt at .*CUB_200_2011/bounding_boxes.txt",
+        ),
+        (
+            "cub",
+            make_cub,
+            lambda r: (r / "CUB_200_2011" / "images").rename(r / "imgs"),
+            r"expected CUB-200-2011's image folder at .*CUB_200_2011/images/",
+        ),
+        (
+            "cub",
+            make_cub,
+            lambda r: (r / "text_c10").rename(r / "text"),
+            r"expected the caption folder text_c10 from .* at .*text_c10/",
+        ),
+        (
+            "oxford",
+            make_oxford,
+            lambda r: (r / "trainvalclasses.txt").write_text("class_00009\n"),
+            r"expected the caption folder of class 'class_00009' \(listed in trainvalclasses.txt\) "
+            r"at .*text_c10/class_00009/",
+        ),
+        (
+            "oxford",
+            make_oxford,
+            lambda r: (r / "jpg").rename(r / "images"),
+            r"expected Oxford-102's image folder jpg .* at .*/jpg/",
+        ),
+        (
+            "coco2014",
+            make_coco,
+            lambda r: (r / "annotations" / "captions_val2014.json").rename(r / "captions_val2014.json"),
+            r"expected the val captions .* at .*annotations/captions_val2014.json",
+        ),
+        (
+            "coco2014",
+            make_coco,
+            lambda r: (r / "val2014").rename(r / "val"),
+            r"expected the val image folder at .*/val2014/",
+        ),
+        (
+            "coco2014",
+            make_coco,
+            lambda r: (r / "annotations" / "captions_val2014.json").write_text('{"images": []'),
+            r"captions_val2014.json: not valid JSON",
+        ),
+        (
+            "coco2014",
+            make_coco,
+            lambda r: (r / "annotations" / "captions_val2014.json").write_text('{"images": []}'),
+            r"captions_val2014.json: not a COCO captions file",
+        ),
+    ],
+)
 def test_a_folder_laid_out_differently_is_one_line(tmp_path, suite, make, breaks, message):
     make(tmp_path)
     breaks(tmp_path)
@@ -141,5 +186,8 @@ def test_cli_lists_real_suites_and_previews_one(tmp_path, capsys, monkeypatch):
     assert "cub" in out and "not available: suite 'cub'" in out and "splits: train 20000" in out
     make_cub(tmp_path / "cub")
     png = tmp_path / "grid.png"
-    assert main(["preview", "cub", "--root", str(tmp_path / "cub"), "--resolution", "32", "--out", str(png), "--n", "4"]) == 0
+    assert (
+        main(["preview", "cub", "--root", str(tmp_path / "cub"), "--resolution", "32", "--out", str(png), "--n", "4"])
+        == 0
+    )
     assert png.is_file()

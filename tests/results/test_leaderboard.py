@@ -11,7 +11,7 @@ def _records():
         make_record("real", {"fd_shapes": 1.0, "attribute_accuracy": 0.99}, role="ceiling", seed=1),
         make_record("noise", {"fd_shapes": 400.0, "attribute_accuracy": 0.01}, role="floor", seed=2),
         make_record("gan-a", {"fd_shapes": 20.0, "attribute_accuracy": 0.60}, seed=3),
-        make_record("gan-b", {"fd_shapes": 20.3, "attribute_accuracy": 0.40}, seed=4),   # FD tie with gan-a
+        make_record("gan-b", {"fd_shapes": 20.3, "attribute_accuracy": 0.40}, seed=4),  # FD tie with gan-a
         make_record("gan-c", {"fd_shapes": 50.0, "attribute_accuracy": 0.41}, seed=5),
     ]
 
@@ -19,19 +19,24 @@ def _records():
 def test_ranks_mark_statistical_ties_and_calibration_rows():
     frame = leaderboard_frame(_records(), rank_by="fd_shapes")
     assert list(frame["model"]) == ["real", "gan-a", "gan-b", "gan-c", "noise"]
-    ranks = dict(zip(frame["model"], frame["rank"]))
+    ranks = dict(zip(frame["model"], frame["rank"], strict=False))
     assert ranks["gan-a"] == ranks["gan-b"] == 1 and ranks["gan-c"] == 3
     assert pd.isna(ranks["real"]) and pd.isna(ranks["noise"])
-    assert dict(zip(frame["model"], frame["tied"])) == {"real": False, "gan-a": True, "gan-b": True,
-                                                        "gan-c": False, "noise": False}
-    pos = dict(zip(frame["model"], frame["position"]))
+    assert dict(zip(frame["model"], frame["tied"], strict=False)) == {
+        "real": False,
+        "gan-a": True,
+        "gan-b": True,
+        "gan-c": False,
+        "noise": False,
+    }
+    pos = dict(zip(frame["model"], frame["position"], strict=False))
     assert pos["real"] == pytest.approx(1.0) and pos["noise"] == pytest.approx(0.0)
     assert pos["gan-c"] == pytest.approx((50 - 400) / (1 - 400))
 
 
 def test_higher_is_better_ranking_by_accuracy():
     frame = leaderboard_frame(_records(), rank_by="attribute_accuracy")
-    ranks = dict(zip(frame["model"], frame["rank"]))
+    ranks = dict(zip(frame["model"], frame["rank"], strict=False))
     # 0.40 vs 0.41 with spread 0.005: tied; both significantly below 0.60
     assert ranks == {**ranks, "gan-a": 1, "gan-b": 2, "gan-c": 2}
 

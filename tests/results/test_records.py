@@ -30,15 +30,18 @@ def test_write_refuses_an_invalid_record(tmp_path):
     assert not list(tmp_path.iterdir())
 
 
-@pytest.mark.parametrize("mutate, message", [
-    (lambda r: r.pop("schema"), "is not an xmbench result record"),
-    (lambda r: r.update(schema_version=99), "schema version 99"),
-    (lambda r: r.pop("metrics"), "field 'metrics' is missing"),
-    (lambda r: r["model"].update(kind="magic"), "model.kind 'magic'"),
-    (lambda r: r["metrics"]["fd_shapes"].pop("n"), "metric 'fd_shapes' field 'n'"),
-    (lambda r: r["metrics"]["fd_shapes"].update(value=float("nan")), "non-finite"),
-    (lambda r: r["metrics"]["fd_shapes"].update(bootstrap=["x"]), "'bootstrap' must be a list of numbers"),
-])
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda r: r.pop("schema"), "is not an xmbench result record"),
+        (lambda r: r.update(schema_version=99), "schema version 99"),
+        (lambda r: r.pop("metrics"), "field 'metrics' is missing"),
+        (lambda r: r["model"].update(kind="magic"), "model.kind 'magic'"),
+        (lambda r: r["metrics"]["fd_shapes"].pop("n"), "metric 'fd_shapes' field 'n'"),
+        (lambda r: r["metrics"]["fd_shapes"].update(value=float("nan")), "non-finite"),
+        (lambda r: r["metrics"]["fd_shapes"].update(bootstrap=["x"]), "'bootstrap' must be a list of numbers"),
+    ],
+)
 def test_validation_names_the_problem(tmp_path, mutate, message):
     rec = make_record("x")
     mutate(rec)

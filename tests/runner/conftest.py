@@ -46,17 +46,21 @@ name = "noise"
 calibration = "noise"
 """
 
-MODELS_WITH_DEGRADED = TINY_MODELS + """
+MODELS_WITH_DEGRADED = (
+    TINY_MODELS
+    + """
 [[models]]
 name = "degraded"
 import = "degraded_generator:NoisyReal"
 options = { strength = 60.0 }
 """
+)
 
 
 def tiny_config(weights, models: str = TINY_MODELS, samples: int = 120) -> str:
     """A TOML config that runs in seconds: 120 captions, few bootstrap resamples, tiny training."""
-    return textwrap.dedent(f"""
+    return (
+        textwrap.dedent(f"""
         [suite]
         name = "shapes"
 
@@ -80,7 +84,9 @@ def tiny_config(weights, models: str = TINY_MODELS, samples: int = 120) -> str:
         device = "cpu"
         train_limit = 64
         checkpoint_every = 2
-        """) + models
+        """)
+        + models
+    )
 
 
 def records_by_model(out: Path) -> dict[str, Path]:

@@ -42,22 +42,42 @@ def _run_error(tmp_path, capsys, text: str, *extra: str) -> str:
     return err.removeprefix("xmbench: error: ").strip()
 
 
-@pytest.mark.parametrize("edit, needle, message", [
-    (("samples = 100", "samples = = 100"), "samples = = 100", "malformed TOML"),
-    (("samples = 100", "samplez = 100"), "samplez", "unknown key in [evaluation] 'samplez'; did you mean 'samples'"),
-    (("samples = 100", 'samples = "many"'), "samples =", "[evaluation] samples must be an integer"),
-    (('name = "shapes"', 'name = "shapez"'), "shapez", "unknown suite 'shapez'; did you mean 'shapes'?"),
-    (('["fd", "kid"]', '["fd", "kdi"]'), "kdi", "unknown metric 'kdi'; did you mean 'kid'?"),
-    (("samples = 100", 'samples = 100\nextractor = "shapes-v2"'), "shapes-v2",
-     "unknown extractor 'shapes-v2'; did you mean 'shapes-v1'?"),
-    (('calibration = "noise"', 'calibration = "nosie"'), "nosie",
-     "unknown calibration generator 'nosie'; did you mean 'noise'?"),
-    (('calibration = "noise"', 'baseline = "dfgn"'), "dfgn", "unknown baseline 'dfgn'; did you mean 'dfgan'?"),
-    (('calibration = "noise"', 'checkpoint = "missing/model.safetensors"'), "missing/model",
-     "checkpoint missing/model.safetensors of model 'noise' does not exist"),
-    (("samples = 100", "samples = 99999"), "samples = 99999", "99999 samples asked of split 'test', which holds 5000"),
-    (('name = "noise"', 'name = "noise"\nbaseline = "dfgan"'), 'baseline = "dfgan"', "needs exactly one of"),
-])
+@pytest.mark.parametrize(
+    "edit, needle, message",
+    [
+        (("samples = 100", "samples = = 100"), "samples = = 100", "malformed TOML"),
+        (
+            ("samples = 100", "samplez = 100"),
+            "samplez",
+            "unknown key in [evaluation] 'samplez'; did you mean 'samples'",
+        ),
+        (("samples = 100", 'samples = "many"'), "samples =", "[evaluation] samples must be an integer"),
+        (('name = "shapes"', 'name = "shapez"'), "shapez", "unknown suite 'shapez'; did you mean 'shapes'?"),
+        (('["fd", "kid"]', '["fd", "kdi"]'), "kdi", "unknown metric 'kdi'; did you mean 'kid'?"),
+        (
+            ("samples = 100", 'samples = 100\nextractor = "shapes-v2"'),
+            "shapes-v2",
+            "unknown extractor 'shapes-v2'; did you mean 'shapes-v1'?",
+        ),
+        (
+            ('calibration = "noise"', 'calibration = "nosie"'),
+            "nosie",
+            "unknown calibration generator 'nosie'; did you mean 'noise'?",
+        ),
+        (('calibration = "noise"', 'baseline = "dfgn"'), "dfgn", "unknown baseline 'dfgn'; did you mean 'dfgan'?"),
+        (
+            ('calibration = "noise"', 'checkpoint = "missing/model.safetensors"'),
+            "missing/model",
+            "checkpoint missing/model.safetensors of model 'noise' does not exist",
+        ),
+        (
+            ("samples = 100", "samples = 99999"),
+            "samples = 99999",
+            "99999 samples asked of split 'test', which holds 5000",
+        ),
+        (('name = "noise"', 'name = "noise"\nbaseline = "dfgan"'), 'baseline = "dfgan"', "needs exactly one of"),
+    ],
+)
 def test_config_errors_name_file_and_line(tmp_path, capsys, edit, needle, message):
     text = BASE.replace(*edit)
     err = _run_error(tmp_path, capsys, text)
@@ -94,18 +114,23 @@ def test_mixed_suites_in_one_leaderboard(tmp_path, capsys):
     assert "refusing to mix suites" in capsys.readouterr().err and not (tmp_path / "r.html").exists()
 
 
-@pytest.mark.parametrize("content, message", [
-    ('{"schema": "xmbench.result", "metrics": {', "not valid JSON at line 1 column"),
-    ('{"name": "something else"}', "is not an xmbench result record"),
-    ("", "not valid JSON at line 1 column 1"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ('{"schema": "xmbench.result", "metrics": {', "not valid JSON at line 1 column"),
+        ('{"name": "something else"}', "is not an xmbench result record"),
+        ("", "not valid JSON at line 1 column 1"),
+    ],
+)
 def test_corrupt_or_foreign_result_json(tmp_path, capsys, content, message):
     good = _write(tmp_path, make_record("a"))
     bad = tmp_path / "bad.json"
     bad.write_text(content)
-    for argv in (["leaderboard", str(good), str(bad), "--out", str(tmp_path / "b.md")],
-                 ["check", str(bad), "--baseline", str(good)],
-                 ["report", str(bad), "--out", str(tmp_path / "r.html")]):
+    for argv in (
+        ["leaderboard", str(good), str(bad), "--out", str(tmp_path / "b.md")],
+        ["check", str(bad), "--baseline", str(good)],
+        ["report", str(bad), "--out", str(tmp_path / "r.html")],
+    ):
         assert main(argv) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and message in err and str(bad) in err, err
@@ -125,6 +150,7 @@ def test_check_bad_tolerance_and_unknown_metric(tmp_path, capsys):
 def test_concurrent_leaderboard_writers_lose_nothing(tmp_path, monkeypatch):
     """Writer A reads the results folder and stalls; B adds its record and updates the same
     leaderboard. With the lock, A's late write cannot drop B's row; without it (control), it does."""
+
     def race(lock):
         out, results = tmp_path / lock.__name__ / "board.md", tmp_path / lock.__name__ / "results"
         monkeypatch.setattr(publish, "file_lock", lock)
@@ -139,14 +165,18 @@ def test_concurrent_leaderboard_writers_lose_nothing(tmp_path, monkeypatch):
                 read_done.set()
                 time.sleep(0.5)
             return frame
+
         monkeypatch.setattr(publish, "leaderboard_frame", slow_frame)
 
         def writer_b():
             read_done.wait()
             write_record(results / record_filename(b), b)
             update_leaderboard(out, results, b)
-        threads = [threading.Thread(target=update_leaderboard, args=(out, results, a), name="A"),
-                   threading.Thread(target=writer_b, name="B")]
+
+        threads = [
+            threading.Thread(target=update_leaderboard, args=(out, results, a), name="A"),
+            threading.Thread(target=writer_b, name="B"),
+        ]
         for t in threads:
             t.start()
         for t in threads:
@@ -158,6 +188,7 @@ def test_concurrent_leaderboard_writers_lose_nothing(tmp_path, monkeypatch):
 
     def no_lock(path):
         return contextlib.nullcontext()
+
     md, _ = race(no_lock)
     assert "model-b" not in md  # the control shows the lost write the lock prevents
 

@@ -31,5 +31,5 @@ def test_comments_docstrings_and_layout_do_not_change_the_digest(tmp_path):
 def test_code_changes_change_the_digest(tmp_path):
     base = _digest(tmp_path, "a", CODE)
     assert _digest(tmp_path, "b", CODE.replace("2 * x", "3 * x")) != base
-    assert _digest(tmp_path, "c", CODE.replace('return 2 * x', 'return "2 * x"')) != base
+    assert _digest(tmp_path, "c", CODE.replace("return 2 * x", 'return "2 * x"')) != base
     assert _digest(tmp_path, "d", CODE + "\n\ndef g():\n    return 1\n") != base

@@ -7,6 +7,7 @@ from conftest import records_by_model as _records
 
 from xmbench.cli import main
 
+
 def test_run_writes_records_leaderboard_and_report(first_run, capsys):
     cfg, out = first_run
     records = _records(out)
@@ -34,6 +35,7 @@ def test_second_run_reuses_every_cache(first_run, capsys, monkeypatch):
 
     def forbidden(*a, **k):
         raise AssertionError("the second run must not train, generate or evaluate")
+
     monkeypatch.setattr(baselines.training, "train_baseline", forbidden)
     monkeypatch.setattr(pipeline, "_evaluate", forbidden)
     assert main(["run", str(cfg), "--out", str(out)]) == 0
@@ -48,7 +50,7 @@ def test_check_passes_on_rerun_and_fails_on_degraded(first_run, tmp_path, capsys
     # a fresh evaluation of the same model in another folder (no shared cache)
     only_real = tmp_path / "real.toml"
     text = cfg.read_text()
-    only_real.write_text(text[:text.index("[[models]]")] + '[[models]]\nname = "real"\ncalibration = "real"\n')
+    only_real.write_text(text[: text.index("[[models]]")] + '[[models]]\nname = "real"\ncalibration = "real"\n')
     assert main(["run", str(only_real), "--out", str(tmp_path / "again"), "--quiet"]) == 0
     rerun = _records(tmp_path / "again")
     capsys.readouterr()
@@ -58,8 +60,9 @@ def test_check_passes_on_rerun_and_fails_on_degraded(first_run, tmp_path, capsys
     report = capsys.readouterr().out
     assert "FAIL" in report and "fd_shapes" in report.splitlines()[-1]
     # with a tolerance wide enough for FD and KID, only the remaining metrics can fail
-    assert main(["check", str(records["degraded"]), "--baseline", str(records["real"]),
-                 "--tolerance", "fd_shapes=100000%"]) in (0, 1)
+    assert main(
+        ["check", str(records["degraded"]), "--baseline", str(records["real"]), "--tolerance", "fd_shapes=100000%"]
+    ) in (0, 1)
     assert "fd_shapes ↓" in capsys.readouterr().out
 
 

@@ -19,7 +19,7 @@ SAME_FIELDS = ("metrics", "samples", "per_attribute", "worst_captions", "protoco
 def _config_without_baseline(cfg: Path, dest: Path) -> Path:
     """The first run's config with its calibration and imported models only (no training: fast)."""
     text = cfg.read_text()
-    head, models = text[:text.index("[[models]]")], text[text.index("[[models]]"):]
+    head, models = text[: text.index("[[models]]")], text[text.index("[[models]]") :]
     blocks = ["[[models]]" + b for b in models.split("[[models]]")[1:] if "baseline" not in b]
     dest.write_text(head + "".join(blocks))
     return dest
@@ -38,10 +38,17 @@ def test_sigkill_then_rerun_matches_uninterrupted(first_run, tmp_path):
     cfg, reference = first_run
     small = _config_without_baseline(cfg, tmp_path / "small.toml")
     out = tmp_path / "out"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")]),
-           "OMP_NUM_THREADS": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "xmbench", "run", str(small), "--out", str(out), "--quiet"],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")]),
+        "OMP_NUM_THREADS": "1",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "xmbench", "run", str(small), "--out", str(out), "--quiet"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 900
     while not list((out / "results").glob("*.json")) and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.05)
@@ -67,6 +74,7 @@ def test_ctrl_c_mid_generation_then_rerun(first_run, tmp_path, monkeypatch, caps
             if len(calls) == 2:  # the second model's first chunk: Ctrl-C while it is being stored
                 raise KeyboardInterrupt
         return real_put(self, kind, key, tensors)
+
     monkeypatch.setattr(TensorCache, "put", interrupted_put)
     assert main(["run", str(small), "--out", str(out), "--quiet"]) == 130
     assert "interrupted; nothing partial was written" in capsys.readouterr().err

@@ -20,9 +20,11 @@ def test_level_zero_is_identity():
 
 def test_blur_removes_high_frequencies_more_with_sigma():
     x = _images()
+
     def roughness(y):
         y = y.float()
         return float((y[..., 1:] - y[..., :-1]).abs().mean())
+
     r = [roughness(d.blur(x, s)) for s in (0.0, 0.5, 1.0, 2.0)]
     assert r[0] > r[1] > r[2] > r[3]
 

@@ -56,8 +56,23 @@ def test_fd_ignores_captions(small_ladder):
 def test_cli_writes_table_and_plot(tmp_path, capsys):
     threads = torch.get_num_threads()
     try:
-        status = main(["sanity", "--n", "120", "--n-ref", "200", "--bootstrap", "10", "--axes", "blur,caption_shuffle",
-                       "--threads", "1", "--out", str(tmp_path)])
+        status = main(
+            [
+                "sanity",
+                "--n",
+                "120",
+                "--n-ref",
+                "200",
+                "--bootstrap",
+                "10",
+                "--axes",
+                "blur,caption_shuffle",
+                "--threads",
+                "1",
+                "--out",
+                str(tmp_path),
+            ]
+        )
     finally:
         torch.set_num_threads(threads)
     assert status == 0

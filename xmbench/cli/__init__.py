@@ -14,8 +14,7 @@ COMMAND_MODULES = [suites, run, train, evaluator, sanity, results]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="xmbench", description="Evaluate and benchmark text-to-image generators.")
+    parser = argparse.ArgumentParser(prog="xmbench", description="Evaluate and benchmark text-to-image generators.")
     parser.add_argument("--version", action="version", version=f"xmbench {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in COMMAND_MODULES:

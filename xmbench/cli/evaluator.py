@@ -33,22 +33,35 @@ def _train_evaluator(args: argparse.Namespace) -> int:
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    config = TrainConfig(seed=args.seed, epochs=args.epochs, limit=args.limit,
-                         **({} if args.colour_aug is None else {"colour_aug": args.colour_aug}))
+    config = TrainConfig(
+        seed=args.seed,
+        epochs=args.epochs,
+        limit=args.limit,
+        **({} if args.colour_aug is None else {"colour_aug": args.colour_aug}),
+    )
     start = time.perf_counter()
     model, tokenizer, history = train(config, log=print)
     sha = save_weights(model, tokenizer, args.out)
     extractor = ShapesV1Extractor(args.out, sha256=sha)
     suite = get_suite("shapes", resolution=config.resolution, seed=config.suite_seed)
-    targets = {split: measure_targets(extractor, suite, split, limit=args.eval_limit, seed=args.seed)
-               for split in ("test", "compositional")}
-    record = {"id": "shapes-v1", "sha256": sha, "seed": args.seed, "training": history["config"],
-              "train_seconds": round(history["seconds"], 1), "epochs": history["epochs"],
-              "targets": targets, "torch": torch.__version__, "threads": torch.get_num_threads(),
-              "machine": platform.machine()}
+    targets = {
+        split: measure_targets(extractor, suite, split, limit=args.eval_limit, seed=args.seed)
+        for split in ("test", "compositional")
+    }
+    record = {
+        "id": "shapes-v1",
+        "sha256": sha,
+        "seed": args.seed,
+        "training": history["config"],
+        "train_seconds": round(history["seconds"], 1),
+        "epochs": history["epochs"],
+        "targets": targets,
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "machine": platform.machine(),
+    }
     atomic_write_json(sidecar(args.out), record)
-    print(f"wrote {args.out} (sha256 {sha[:12]}...) and {sidecar(args.out)}; "
-          f"total {time.perf_counter() - start:.0f}s")
+    print(f"wrote {args.out} (sha256 {sha[:12]}...) and {sidecar(args.out)}; total {time.perf_counter() - start:.0f}s")
     for split, t in targets.items():
         acc = ", ".join(f"{k} {v:.4f}" for k, v in t["attribute_accuracy"].items())
         print(f"{split}: {acc}; R-precision {t['r_precision']['mean']:.4f} ± {t['r_precision']['std']:.4f}")
@@ -60,14 +73,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_extractors)
 
     p = sub.add_parser("train-evaluator", help="train the shapes-v1 evaluator and measure its targets")
-    p.add_argument("--out", default="xmbench-out/shapes-v1.safetensors",
-                   help="weights file to write; the JSON with hash, config and targets goes beside it")
+    p.add_argument(
+        "--out",
+        default="xmbench-out/shapes-v1.safetensors",
+        help="weights file to write; the JSON with hash, config and targets goes beside it",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--epochs", type=int, default=TRAIN_EPOCHS)
     p.add_argument("--limit", type=int, default=None, help="train on the first N train images (quick runs)")
     p.add_argument("--eval-limit", type=int, default=None, help="measure targets on the first N images per split")
-    p.add_argument("--colour-aug", type=float, default=None,
-                   help="share of training images with permuted RGB channels (default: TrainConfig's)")
+    p.add_argument(
+        "--colour-aug",
+        type=float,
+        default=None,
+        help="share of training images with permuted RGB channels (default: TrainConfig's)",
+    )
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
     p.set_defaults(func=_train_evaluator)
-

@@ -13,8 +13,13 @@ def _leaderboard(args: argparse.Namespace) -> int:
 
     paths = expand_record_paths(args.results)
     records = [read_record(p) for p in paths]
-    md, csv = write_leaderboard(records, args.out, title=args.title or f"{records[0]['suite']['suite']} leaderboard",
-                                rank_by=args.rank_by, sources=[str(p) for p in paths])
+    md, csv = write_leaderboard(
+        records,
+        args.out,
+        title=args.title or f"{records[0]['suite']['suite']} leaderboard",
+        rank_by=args.rank_by,
+        sources=[str(p) for p in paths],
+    )
     print(f"wrote {md} and {csv} ({len(records)} rows)")
     return 0
 
@@ -63,12 +68,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--title", default=None)
     p.set_defaults(func=_report)
 
-    p = sub.add_parser("check", help="regression gate: exit 1 if NEW is significantly worse than the baseline",
-                       description="Compare NEW with a baseline record metric by metric; exit 1 when a metric is "
-                                   "worse beyond its tolerance and the difference is significant, else 0.")
+    p = sub.add_parser(
+        "check",
+        help="regression gate: exit 1 if NEW is significantly worse than the baseline",
+        description="Compare NEW with a baseline record metric by metric; exit 1 when a metric is "
+        "worse beyond its tolerance and the difference is significant, else 0.",
+    )
     p.add_argument("new", metavar="NEW.json")
     p.add_argument("--baseline", required=True, metavar="OLD.json")
-    p.add_argument("--tolerance", action="append", default=[], metavar="METRIC=5%",
-                   help="allowed worsening, relative (fd_shapes=5%%) or absolute (attribute_accuracy=0.01); repeatable")
+    p.add_argument(
+        "--tolerance",
+        action="append",
+        default=[],
+        metavar="METRIC=5%",
+        help="allowed worsening, relative (fd_shapes=5%%) or absolute (attribute_accuracy=0.01); repeatable",
+    )
     p.add_argument("--alpha", type=float, default=0.05, help="significance level of the one-sided test (default 0.05)")
     p.set_defaults(func=_check)

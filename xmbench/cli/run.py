@@ -6,12 +6,13 @@ import argparse
 
 
 def _run(args: argparse.Namespace) -> int:
-    from xmbench.runner.config import load_config
     from xmbench import distributed as dist
+    from xmbench.runner.config import load_config
     from xmbench.runner.pipeline import RunPaths, run
 
     if args.threads is not None:
         import torch
+
         torch.set_num_threads(max(1, args.threads))
     config = load_config(args.config).limited(args.limit)
     paths = RunPaths.under(args.out, config.suite, results=args.results, leaderboard=args.leaderboard)
@@ -30,19 +31,32 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("run", help="run the main job: train or reuse, generate, evaluate, leaderboard, report",
-                       description="Run a TOML config (default: the embedded shapes benchmark of the three reference "
-                                   "GANs and the calibration generators). Every step is cached; rerunning after "
-                                   "an interruption resumes where it stopped. Under torchrun (torchrun --nproc-per-node K "
-                                   "-m xmbench run ...) the caption chunks are shared among the processes and "
-                                   "rank 0 computes the metrics and writes every output.")
+    p = sub.add_parser(
+        "run",
+        help="run the main job: train or reuse, generate, evaluate, leaderboard, report",
+        description="Run a TOML config (default: the embedded shapes benchmark of the three reference "
+        "GANs and the calibration generators). Every step is cached; rerunning after "
+        "an interruption resumes where it stopped. Under torchrun (torchrun --nproc-per-node K "
+        "-m xmbench run ...) the caption chunks are shared among the processes and "
+        "rank 0 computes the metrics and writes every output.",
+    )
     p.add_argument("config", nargs="?", default=None, help="TOML config (default: the embedded default)")
-    p.add_argument("--limit", type=int, default=None, metavar="N",
-                   help="evaluate at most N captions (and N reference images): a quick look, recorded as its own protocol")
+    p.add_argument(
+        "--limit",
+        type=int,
+        default=None,
+        metavar="N",
+        help="evaluate at most N captions (and N reference images): a quick look, recorded as its own protocol",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bars or per-model lines")
-    p.add_argument("--threads", type=int, default=None, metavar="N",
-                   help="torch CPU threads (default: torch's, which honours OMP_NUM_THREADS); on a busy machine 1 "
-                        "is often several times faster")
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        metavar="N",
+        help="torch CPU threads (default: torch's, which honours OMP_NUM_THREADS); on a busy machine 1 "
+        "is often several times faster",
+    )
     p.add_argument("--out", default="xmbench-out", help="output folder (default xmbench-out)")
     p.add_argument("--results", default=None, help="folder for result records (default OUT/results)")
     p.add_argument("--leaderboard", default=None, help="leaderboard Markdown file (default OUT/leaderboards/SUITE.md)")

@@ -21,6 +21,7 @@ def _sanity(args: argparse.Namespace) -> int:
         raise unknown_name("sanity axis", unknown[0], AXES)
     if args.threads:
         import torch
+
         torch.set_num_threads(args.threads)
     options = {"weights": args.weights} if args.weights else {}
     extractor = get_extractor(args.extractor, **options)
@@ -32,11 +33,20 @@ def _sanity(args: argparse.Namespace) -> int:
     atomic_write_text(out / "sanity-levels.csv", table.to_csv(index=False))
     atomic_write_text(out / "sanity-summary.csv", summary.to_csv(index=False))
     atomic_write_bytes(out / "sanity.png", plot_png(table))
-    atomic_write_json(out / "sanity.json", {"extractor": extractor.info.id, "weights_hash": extractor.info.weights_hash,
-                                            "config": asdict(config),
-                                            "fd_clean_ci": fd_clean, "summary": summary.to_dict("records")})
+    atomic_write_json(
+        out / "sanity.json",
+        {
+            "extractor": extractor.info.id,
+            "weights_hash": extractor.info.weights_hash,
+            "config": asdict(config),
+            "fd_clean_ci": fd_clean,
+            "summary": summary.to_dict("records"),
+        },
+    )
     print(summary.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
-    print(f"wrote {out / 'sanity-summary.csv'}, {out / 'sanity-levels.csv'}, {out / 'sanity.png'}, {out / 'sanity.json'}")
+    print(
+        f"wrote {out / 'sanity-summary.csv'}, {out / 'sanity-levels.csv'}, {out / 'sanity.png'}, {out / 'sanity.json'}"
+    )
     failed = summary["ok"].eq(False).sum()
     return 1 if args.strict and failed else 0
 

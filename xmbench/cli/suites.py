@@ -29,7 +29,7 @@ def _suites(args: argparse.Namespace) -> int:
             continue
         sizes = ", ".join(f"{k} {v}" for k, v in suite.splits.items())
         print(f"{name:10s} {summary}\n{'':10s} {suite.describe()}\n{'':10s} splits: {sizes}")
-    print(f"{'folder:PATH':10s} a folder of images with captions.jsonl ({{\"image\": ..., \"caption\": ...}} per line)")
+    print(f'{"folder:PATH":10s} a folder of images with captions.jsonl ({{"image": ..., "caption": ...}} per line)')
     return 0
 
 

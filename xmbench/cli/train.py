@@ -45,12 +45,24 @@ def _train(args: argparse.Namespace) -> int:
         get_loss(args.loss)
     suite = as_suite(args.suite, **suite_options(args))
     out = args.out or f"xmbench-out/train/{args.baseline}-{suite.name}-{suite.resolution}"
-    options = {**_parse_options(args.option),
-               **{k: v for k, v in (("batch_size", args.batch_size), ("ema", args.ema)) if v is not None}}
+    options = {
+        **_parse_options(args.option),
+        **{k: v for k, v in (("batch_size", args.batch_size), ("ema", args.ema)) if v is not None},
+    }
     try:  # under torchrun every rank trains a DDP replica; rank 0 writes the run folder and prints
-        path = train_baseline(args.baseline, suite, out, steps=args.steps, seed=args.seed, device=args.device,
-                              loss=args.loss, quiet=args.quiet, checkpoint_every=args.checkpoint_every,
-                              train_limit=args.train_limit, **options)
+        path = train_baseline(
+            args.baseline,
+            suite,
+            out,
+            steps=args.steps,
+            seed=args.seed,
+            device=args.device,
+            loss=args.loss,
+            quiet=args.quiet,
+            checkpoint_every=args.checkpoint_every,
+            train_limit=args.train_limit,
+            **options,
+        )
         if dist.is_main():
             world = f" ({dist.world_size()} processes)" if dist.is_distributed() else ""
             print(f"trained {args.baseline} on {suite.name}{world}: checkpoint {path}")
@@ -63,10 +75,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("baselines", help="list the reference generators")
     p.set_defaults(func=_baselines)
 
-    p = sub.add_parser("train", help="train a reference baseline (resumes from the last checkpoint in --out)",
-                       description="Train a reference baseline; rerun to resume. Under torchrun "
-                                   "(torchrun --nproc-per-node K -m xmbench train ...) it trains with "
-                                   "DistributedDataParallel: --batch-size per process, rank 0 writes.")
+    p = sub.add_parser(
+        "train",
+        help="train a reference baseline (resumes from the last checkpoint in --out)",
+        description="Train a reference baseline; rerun to resume. Under torchrun "
+        "(torchrun --nproc-per-node K -m xmbench train ...) it trains with "
+        "DistributedDataParallel: --batch-size per process, rank 0 writes.",
+    )
     p.add_argument("baseline", help="gan-int-cls, stackgan or dfgan (see `xmbench baselines`)")
     p.add_argument("--suite", default="shapes", help="suite name or folder:PATH (default shapes)")
     p.add_argument("--steps", type=int, default=None, help="training steps (default: the baseline's budget)")
@@ -74,14 +89,28 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", default=None, help="run folder (default xmbench-out/train/BASELINE-SUITE-RES)")
     p.add_argument("--loss", default=None, help="objective: hinge, bce, lsgan, wgan or wgan-gp")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--batch-size", type=int, default=None,
-                   help="images per step and per process (under torchrun the global batch is nproc x this)")
+    p.add_argument(
+        "--batch-size",
+        type=int,
+        default=None,
+        help="images per step and per process (under torchrun the global batch is nproc x this)",
+    )
     p.add_argument("--ema", type=float, default=None, help="EMA decay of generator weights (0 = off)")
     p.add_argument("--checkpoint-every", type=int, default=250, help="steps between checkpoints (default 250)")
-    p.add_argument("--train-limit", type=int, default=None, metavar="N",
-                   help="train on the first N training images only (quick checks)")
-    p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
-                   help="any baseline option, e.g. --option ngf=64 --option text_encoder=joint (repeatable)")
+    p.add_argument(
+        "--train-limit",
+        type=int,
+        default=None,
+        metavar="N",
+        help="train on the first N training images only (quick checks)",
+    )
+    p.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="any baseline option, e.g. --option ngf=64 --option text_encoder=joint (repeatable)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     add_suite_options(p)
     p.set_defaults(func=_train)

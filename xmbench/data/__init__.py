@@ -34,6 +34,7 @@ def get_suite(name: str, **options: Any) -> Suite:
     try:
         if name.startswith("folder:"):
             from xmbench.data.folder import FolderSuite
+
             return _construct(FolderSuite, Path(name.split(":", 1)[1]), **options)
         if name not in _REGISTRY:
             raise unknown_name("suite", name, [*_REGISTRY, "folder:PATH"])
@@ -48,7 +49,7 @@ class _UnknownOption(InputError):
 
 def _construct(cls: type[Suite], *args: Any, **options: Any) -> Suite:
     """cls(*args, **options), refusing options that cls does not take."""
-    takes = list(inspect.signature(cls).parameters)[len(args):]
+    takes = list(inspect.signature(cls).parameters)[len(args) :]
     extra = sorted(set(options) - set(takes))
     if extra:
         raise _UnknownOption(f"does not take option(s) {', '.join(extra)}; it takes: {', '.join(takes) or 'none'}")
@@ -57,23 +58,37 @@ def _construct(cls: type[Suite], *args: Any, **options: Any) -> Suite:
 
 def _lazy(module: str, cls: str, **fixed: Any) -> SuiteFactory:
     """A factory importing `module` only when the suite is opened."""
+
     def factory(**options: Any) -> Suite:
         import importlib
+
         return _construct(getattr(importlib.import_module(module), cls), **fixed, **options)
+
     return factory
 
 
-register_suite("shapes", _lazy("xmbench.data.shapes", "ShapesSuite"),
-               "procedural shapes with exact attributes (embedded default, offline)")
+register_suite(
+    "shapes",
+    _lazy("xmbench.data.shapes", "ShapesSuite"),
+    "procedural shapes with exact attributes (embedded default, offline)",
+)
 
 # real suites: read from a local folder (root=..., default $XMBENCH_HOME/data/<name>); nothing is downloaded
-register_suite("cub", _lazy("xmbench.data.cub", "CubSuite"),
-               "CUB-200-2011 birds, 10 Reed et al. captions per image, 150/50 class split (local folder)")
-register_suite("oxford", _lazy("xmbench.data.oxford", "OxfordSuite"),
-               "Oxford-102 flowers, 10 Reed et al. captions per image, 82/20 class split (local folder)")
-register_suite("coco2014", _lazy("xmbench.data.coco", "CocoSuite", year=2014),
-               "MS-COCO 2014 captions, train/val (local folder)")
-register_suite("coco2017", _lazy("xmbench.data.coco", "CocoSuite", year=2017),
-               "MS-COCO 2017 captions, train/val (local folder)")
+register_suite(
+    "cub",
+    _lazy("xmbench.data.cub", "CubSuite"),
+    "CUB-200-2011 birds, 10 Reed et al. captions per image, 150/50 class split (local folder)",
+)
+register_suite(
+    "oxford",
+    _lazy("xmbench.data.oxford", "OxfordSuite"),
+    "Oxford-102 flowers, 10 Reed et al. captions per image, 82/20 class split (local folder)",
+)
+register_suite(
+    "coco2014", _lazy("xmbench.data.coco", "CocoSuite", year=2014), "MS-COCO 2014 captions, train/val (local folder)"
+)
+register_suite(
+    "coco2017", _lazy("xmbench.data.coco", "CocoSuite", year=2017), "MS-COCO 2017 captions, train/val (local folder)"
+)
 
 __all__ = ["Batch", "Sample", "Suite", "get_suite", "list_suites", "register_suite"]

@@ -82,10 +82,14 @@ class Suite(ABC):
     def batch(self, split: str, indices: Sequence[int]) -> Batch:
         """Samples `indices` of `split` stacked into a Batch."""
         samples = [self.get(split, int(i)) for i in indices]
-        images = torch.from_numpy(np.stack([s.image for s in samples])) if samples else torch.empty(
-            (0, 3, self.resolution, self.resolution), dtype=torch.uint8)
-        return Batch(split, [int(i) for i in indices], images, [s.caption for s in samples],
-                     [s.attributes for s in samples])
+        images = (
+            torch.from_numpy(np.stack([s.image for s in samples]))
+            if samples
+            else torch.empty((0, 3, self.resolution, self.resolution), dtype=torch.uint8)
+        )
+        return Batch(
+            split, [int(i) for i in indices], images, [s.caption for s in samples], [s.attributes for s in samples]
+        )
 
     def captions(self, split: str, indices: Sequence[int]) -> list[str]:
         """Captions of `indices` of `split` (may be cheaper than loading images)."""

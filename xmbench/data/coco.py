@@ -36,8 +36,10 @@ def read_coco_captions(path: Path) -> tuple[list[tuple[int, str]], dict[int, lis
     except json.JSONDecodeError as e:
         raise InputError(f"{path}: not valid JSON ({e.msg}); re-extract the annotations archive") from None
     except (KeyError, TypeError, ValueError) as e:
-        raise InputError(f"{path}: not a COCO captions file (needs 'images' with id/file_name and "
-                         f"'annotations' with id/image_id/caption; problem: {e!r})") from None
+        raise InputError(
+            f"{path}: not a COCO captions file (needs 'images' with id/file_name and "
+            f"'annotations' with id/image_id/caption; problem: {e!r})"
+        ) from None
     known = {i for i, _ in images}
     captions: dict[int, list[str]] = {}
     for ann_id, image_id, caption in annotations:

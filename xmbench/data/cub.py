@@ -61,8 +61,10 @@ class CubSuite(ReedSuite):
         bbox = None
         if self.crop == "bbox":
             if stem not in self._boxes:
-                raise InputError(f"suite 'cub': image {stem!r} has no line in CUB_200_2011/bounding_boxes.txt; "
-                                 "restore the file or pass crop='none'")
+                raise InputError(
+                    f"suite 'cub': image {stem!r} has no line in CUB_200_2011/bounding_boxes.txt; "
+                    "restore the file or pass crop='none'"
+                )
             bbox = self._boxes[stem]
         return Photo(stem, self._images / class_name / f"{stem}.jpg", class_name, CAPTIONS_PER_IMAGE, bbox)
 

@@ -30,8 +30,10 @@ class _Entry:
 def _read_entries(root: Path) -> dict[str, list[_Entry]]:
     path = root / CAPTIONS_FILE
     if not path.is_file():
-        raise InputError(f"{path}: not found; a folder suite needs {CAPTIONS_FILE} with one "
-                         '{"image": ..., "caption": ...} object per line')
+        raise InputError(
+            f"{path}: not found; a folder suite needs {CAPTIONS_FILE} with one "
+            '{"image": ..., "caption": ...} object per line'
+        )
     splits: dict[str, list[_Entry]] = {}
     with path.open(encoding="utf-8") as f:
         for lineno, line in enumerate(f, start=1):
@@ -43,14 +45,20 @@ def _read_entries(root: Path) -> dict[str, list[_Entry]]:
             except json.JSONDecodeError as e:
                 raise InputError(f"{where}: not valid JSON ({e.msg}); write one JSON object per line") from None
             if not isinstance(obj, dict):
-                raise InputError(f"{where}: expected a JSON object with 'image' and 'caption', got {type(obj).__name__}")
+                raise InputError(
+                    f"{where}: expected a JSON object with 'image' and 'caption', got {type(obj).__name__}"
+                )
             for field in ("image", "caption"):
                 if not isinstance(obj.get(field), str) or not obj[field]:
-                    raise InputError(f"{where}: missing or empty string field {field!r}; "
-                                     'each line needs {"image": "file.png", "caption": "text"}')
+                    raise InputError(
+                        f"{where}: missing or empty string field {field!r}; "
+                        'each line needs {"image": "file.png", "caption": "text"}'
+                    )
             image = root / obj["image"]
             if not image.is_file():
-                raise InputError(f"{where}: image {obj['image']!r} not found under {root}; fix the path or add the file")
+                raise InputError(
+                    f"{where}: image {obj['image']!r} not found under {root}; fix the path or add the file"
+                )
             attributes = obj.get("attributes")
             if attributes is not None and not isinstance(attributes, dict):
                 raise InputError(f"{where}: 'attributes' must be a JSON object")
@@ -94,15 +102,19 @@ class FolderSuite(Suite):
         except (UnidentifiedImageError, OSError, SyntaxError) as e:
             raise InputError(f"{path}: cannot read image ({e.__class__.__name__}); replace the corrupt file") from None
         if array.shape[0] != array.shape[1]:
-            raise InputError(f"{path}: image is {array.shape[1]}x{array.shape[0]}, not square; pass --resolution to resize")
+            raise InputError(
+                f"{path}: image is {array.shape[1]}x{array.shape[0]}, not square; pass --resolution to resize"
+            )
         return np.ascontiguousarray(array.transpose(2, 0, 1))
 
     def _get(self, split: str, index: int) -> Sample:
         entry = self._entries[split][index]
         image = self._load(entry.image)
         if image.shape[-1] != self.resolution:
-            raise InputError(f"{entry.image}: image is {image.shape[-1]}px but the suite's first image is "
-                             f"{self.resolution}px; pass --resolution to resize all images")
+            raise InputError(
+                f"{entry.image}: image is {image.shape[-1]}px but the suite's first image is "
+                f"{self.resolution}px; pass --resolution to resize all images"
+            )
         return Sample(split, index, image, entry.caption, entry.attributes)
 
     def captions(self, split: str, indices) -> list[str]:

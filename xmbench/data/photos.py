@@ -35,8 +35,10 @@ def data_root(name: str, root: str | os.PathLike | None) -> Path:
         root = xmbench_home() / "data" / name
     path = Path(root)
     if not path.is_dir():
-        raise InputError(f"suite {name!r}: folder {str(path)!r} not found; pass root=FOLDER (--root) holding "
-                         f"the dataset, or put it at $XMBENCH_HOME/data/{name}")
+        raise InputError(
+            f"suite {name!r}: folder {str(path)!r} not found; pass root=FOLDER (--root) holding "
+            f"the dataset, or put it at $XMBENCH_HOME/data/{name}"
+        )
     return path
 
 
@@ -117,8 +119,9 @@ class PhotoSuite(Suite):
                 raise InputError(f"suite {self.name!r}: split {split!r} has no images; check the folder's index files")
         self.resolution = resolution
         self._photos = photos
-        self._offsets = {s: np.concatenate([[0], np.cumsum([p.n_captions for p in v])]).astype(np.int64)
-                         for s, v in photos.items()}
+        self._offsets = {
+            s: np.concatenate([[0], np.cumsum([p.n_captions for p in v])]).astype(np.int64) for s, v in photos.items()
+        }
         self._load = functools.lru_cache(maxsize=32)(self._load_photo)
 
     @abstractmethod
@@ -155,11 +158,19 @@ class PhotoSuite(Suite):
 
     def protocol(self) -> dict[str, Any]:
         """Identity for result records; `index_sha256` digests the image keys and caption counts (no paths)."""
-        digest = hashlib.sha256(json.dumps(
-            {s: [[p.key, p.group, p.n_captions] for p in v] for s, v in sorted(self._photos.items())},
-            separators=(",", ":")).encode()).hexdigest()
-        return {**super().protocol(), "images": {s: len(v) for s, v in self._photos.items()},
-                "image_resize": SQUARE_RESIZE, "index_sha256": digest, **self._extra_protocol()}
+        digest = hashlib.sha256(
+            json.dumps(
+                {s: [[p.key, p.group, p.n_captions] for p in v] for s, v in sorted(self._photos.items())},
+                separators=(",", ":"),
+            ).encode()
+        ).hexdigest()
+        return {
+            **super().protocol(),
+            "images": {s: len(v) for s, v in self._photos.items()},
+            "image_resize": SQUARE_RESIZE,
+            "index_sha256": digest,
+            **self._extra_protocol(),
+        }
 
     def _load_photo(self, split: str, k: int) -> np.ndarray:
         photo = self._photos[split][k]

@@ -28,7 +28,9 @@ def read_captions(path: Path) -> tuple[str, ...]:
     try:
         lines = [line.strip() for line in path.read_text(encoding="utf-8", errors="replace").splitlines()]
     except OSError:
-        raise InputError(f"{path}: caption file not found or unreadable; restore it from Reed et al.'s release") from None
+        raise InputError(
+            f"{path}: caption file not found or unreadable; restore it from Reed et al.'s release"
+        ) from None
     captions = tuple(line for line in lines if line)
     if len(captions) < CAPTIONS_PER_IMAGE:
         raise InputError(f"{path}: expected {CAPTIONS_PER_IMAGE} captions (one a line), found {len(captions)}")
@@ -46,8 +48,9 @@ class ReedSuite(PhotoSuite):
 
     def __init__(self, root: str | os.PathLike | None = None, resolution: int = 256) -> None:
         self.root = data_root(self.name, root)
-        self._text_dir = expect_dir(self.root / TEXT_DIR, self.name,
-                                    f"the caption folder {TEXT_DIR} from {self.captions_source}")
+        self._text_dir = expect_dir(
+            self.root / TEXT_DIR, self.name, f"the caption folder {TEXT_DIR} from {self.captions_source}"
+        )
         self._prepare()
         super().__init__({split: self._split(split, file) for split, file in SPLIT_FILES.items()}, resolution)
 
@@ -59,13 +62,17 @@ class ReedSuite(PhotoSuite):
         """The Photo for image `stem` of class folder `class_name` (with CAPTIONS_PER_IMAGE captions)."""
 
     def _split(self, split: str, file_name: str) -> list[Photo]:
-        path = expect_file(self.root / file_name, self.name,
-                           f"the {split} class list {file_name} from {self.captions_source}")
+        path = expect_file(
+            self.root / file_name, self.name, f"the {split} class list {file_name} from {self.captions_source}"
+        )
         classes = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
         photos = []
         for class_name in classes:
-            folder = expect_dir(self._text_dir / class_name, self.name,
-                                f"the caption folder of class {class_name!r} (listed in {file_name})")
+            folder = expect_dir(
+                self._text_dir / class_name,
+                self.name,
+                f"the caption folder of class {class_name!r} (listed in {file_name})",
+            )
             photos.extend(self._photo(class_name, txt.stem) for txt in sorted(folder.glob("*.txt")))
         return photos
 
@@ -76,6 +83,8 @@ class ReedSuite(PhotoSuite):
         return {"captions": f"reed2016 {TEXT_DIR}", "class_split": dict(SPLIT_FILES)}
 
     def describe(self) -> str:
-        return (f"{self.name}: {CAPTIONS_PER_IMAGE} Reed et al. captions per image, class split "
-                f"{len(self._photos['train'])} train / {len(self._photos['test'])} test images, "
-                f"{self.resolution}x{self.resolution}")
+        return (
+            f"{self.name}: {CAPTIONS_PER_IMAGE} Reed et al. captions per image, class split "
+            f"{len(self._photos['train'])} train / {len(self._photos['test'])} test images, "
+            f"{self.resolution}x{self.resolution}"
+        )

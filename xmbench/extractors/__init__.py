@@ -40,6 +40,10 @@ def _load_builtins() -> None:
 
 
 #: modules that call register_extractor on import (added as extractors land)
-_BUILTIN_MODULES: list[str] = ["xmbench.extractors.shapes_v1", "xmbench.extractors.inception", "xmbench.extractors.clip"]
+_BUILTIN_MODULES: list[str] = [
+    "xmbench.extractors.shapes_v1",
+    "xmbench.extractors.inception",
+    "xmbench.extractors.clip",
+]
 
 __all__ = ["Extractor", "ExtractorInfo", "get_extractor", "list_extractors", "register_extractor"]

@@ -16,11 +16,11 @@ import torch
 class ExtractorInfo:
     """What results record about an extractor."""
 
-    id: str                       # registry name, e.g. "shapes-v1", "inception-v3-fid"
-    weights_hash: str             # sha256 of the weights file (hex)
-    input_size: int | None        # pixels the network sees; None: any size
-    resize: str                   # resize mode applied to other sizes, e.g. "tf1-bilinear", "none"
-    feature_dim: int              # dimension of "features"
+    id: str  # registry name, e.g. "shapes-v1", "inception-v3-fid"
+    weights_hash: str  # sha256 of the weights file (hex)
+    input_size: int | None  # pixels the network sees; None: any size
+    resize: str  # resize mode applied to other sizes, e.g. "tf1-bilinear", "none"
+    feature_dim: int  # dimension of "features"
     yields: frozenset[str] = field(default_factory=frozenset)  # keys of images() / "text"
 
 

@@ -20,22 +20,33 @@ from torchvision.transforms.v2 import functional as TF
 from xmbench.errors import InputError
 from xmbench.extractors import register_extractor
 from xmbench.extractors.base import Extractor, ExtractorInfo
-from xmbench.filehash import sha256_file
 from xmbench.extractors.local_weights import (
-    UNREADABLE, check_signature, fit_error, resolve_weights, state_shapes, unreadable_error,
+    UNREADABLE,
+    check_signature,
+    fit_error,
+    resolve_weights,
+    state_shapes,
+    unreadable_error,
 )
+from xmbench.filehash import sha256_file
 from xmbench.images import check_images
 
 EXTRACTOR_ID = "clip-vit-b-32"
 MODEL = "ViT-B-32-quickgelu"  # open_clip's ViT-B-32 with QuickGELU, the activation OpenAI's weights were trained with
 FILE_NAME = "open_clip_vit_b_32_openai.safetensors"
-SOURCE = ("open_clip's ViT-B-32 'openai' weights: open_clip_model.safetensors of the Hugging Face repo "
-          "timm/vit_base_patch32_clip_224.openai, saved under this name")
+SOURCE = (
+    "open_clip's ViT-B-32 'openai' weights: open_clip_model.safetensors of the Hugging Face repo "
+    "timm/vit_base_patch32_clip_224.openai, saved under this name"
+)
 EMBED_DIM = 512
 ARCHITECTURE = "open_clip ViT-B-32"
 #: tensors whose shapes tell ViT-B/32 CLIP apart, checked before the (slow) model construction
-SIGNATURE = {"visual.class_embedding": (768,), "visual.conv1.weight": (768, 3, 32, 32),
-             "text_projection": (512, EMBED_DIM), "visual.proj": (768, EMBED_DIM)}
+SIGNATURE = {
+    "visual.class_embedding": (768,),
+    "visual.conv1.weight": (768, 3, 32, 32),
+    "text_projection": (512, EMBED_DIM),
+    "visual.proj": (768, EMBED_DIM),
+}
 
 
 class ClipExtractor(Extractor):
@@ -50,8 +61,9 @@ class ClipExtractor(Extractor):
         path = resolve_weights(weights, extractor=EXTRACTOR_ID, file_name=FILE_NAME, source=SOURCE)
         check_signature(state_shapes(path, EXTRACTOR_ID), SIGNATURE, path, EXTRACTOR_ID, ARCHITECTURE)
         try:  # an absolute path can never be mistaken for one of open_clip's download tags
-            model = open_clip.create_model(MODEL, pretrained=str(path.resolve()), weights_only=True,
-                                           require_pretrained=True)
+            model = open_clip.create_model(
+                MODEL, pretrained=str(path.resolve()), weights_only=True, require_pretrained=True
+            )
         except (pickle.UnpicklingError, EOFError, *UNREADABLE) as e:
             if isinstance(e, RuntimeError) and "state_dict" in str(e):
                 raise fit_error(e, path, EXTRACTOR_ID, ARCHITECTURE) from None
@@ -61,14 +73,23 @@ class ClipExtractor(Extractor):
         self._tokenizer = open_clip.get_tokenizer(MODEL)
         cfg = open_clip.get_model_preprocess_cfg(model)
         self.size = int(cfg["size"][0])
-        self.preprocess = {"size": self.size, "resize": "shortest side, bicubic, antialias (torchvision)",
-                           "crop": "centre", "mean": list(cfg["mean"]), "std": list(cfg["std"])}
+        self.preprocess = {
+            "size": self.size,
+            "resize": "shortest side, bicubic, antialias (torchvision)",
+            "crop": "centre",
+            "mean": list(cfg["mean"]),
+            "std": list(cfg["std"]),
+        }
         self._mean = torch.tensor(cfg["mean"], device=self._device).view(1, 3, 1, 1)
         self._std = torch.tensor(cfg["std"], device=self._device).view(1, 3, 1, 1)
         self.info = ExtractorInfo(
-            id=EXTRACTOR_ID, weights_hash=sha256_file(path), input_size=self.size,
+            id=EXTRACTOR_ID,
+            weights_hash=sha256_file(path),
+            input_size=self.size,
             resize=f"bicubic-antialias-shortest-{self.size}+centre-crop; openai-mean-std",
-            feature_dim=EMBED_DIM, yields=frozenset({"features", "image_embed", "text"}))
+            feature_dim=EMBED_DIM,
+            yields=frozenset({"features", "image_embed", "text"}),
+        )
 
     @property
     def device(self) -> torch.device:
@@ -94,5 +115,8 @@ class ClipExtractor(Extractor):
         return F.normalize(self._model.encode_text(tokens).float(), dim=-1)
 
 
-register_extractor(EXTRACTOR_ID, ClipExtractor,
-                   "open_clip ViT-B/32 with OpenAI weights: L2-normalised image and text embeddings (CLIP score, CLIP-R-precision)")
+register_extractor(
+    EXTRACTOR_ID,
+    ClipExtractor,
+    "open_clip ViT-B/32 with OpenAI weights: L2-normalised image and text embeddings (CLIP score, CLIP-R-precision)",
+)

@@ -27,17 +27,20 @@ from xmbench.filehash import sha256_file
 from xmbench.images import check_images
 
 FILE_NAME = URL_INCEPTION_V3.rsplit("/", 1)[1]  # weights-inception-2015-12-05-6726825d.pth
-IMAGENET_CLASSES = 1008                          # the TF 2015-12-05 graph's softmax width
+IMAGENET_CLASSES = 1008  # the TF 2015-12-05 graph's softmax width
 INPUT_SIZE = FeatureExtractorInceptionV3.INPUT_IMAGE_SIZE
-RESIZE = "tf1-bilinear"                          # torch-fidelity's interpolate_bilinear_2d_like_tensorflow1x
+RESIZE = "tf1-bilinear"  # torch-fidelity's interpolate_bilinear_2d_like_tensorflow1x
 FEATURE_DIM = 2048
 SOURCE = f"torch-fidelity's release {URL_INCEPTION_V3}"
-FINETUNED_SOURCE = ("your Inception-v3 fine-tuned on the dataset (as StackGAN's inception_finetuned_models), "
-                    "converted to torch-fidelity's InceptionV3 state-dict layout with an fc of the dataset's classes")
+FINETUNED_SOURCE = (
+    "your Inception-v3 fine-tuned on the dataset (as StackGAN's inception_finetuned_models), "
+    "converted to torch-fidelity's InceptionV3 state-dict layout with an fc of the dataset's classes"
+)
 
 
-def build_network(state: dict[str, torch.Tensor], *, biased_logits: bool, path: os.PathLike,
-                  extractor: str) -> FeatureExtractorInceptionV3:
+def build_network(
+    state: dict[str, torch.Tensor], *, biased_logits: bool, path: os.PathLike, extractor: str
+) -> FeatureExtractorInceptionV3:
     """torch-fidelity's InceptionV3 holding `state` (fc may have any number of classes), eval mode, frozen.
 
     Outputs of the network: (pool3 features (N,2048), logits (N,C)); logits without the fc bias
@@ -45,18 +48,28 @@ def build_network(state: dict[str, torch.Tensor], *, biased_logits: bool, path: 
     """
     fc_weight, fc_bias = state.get("fc.weight"), state.get("fc.bias")
     if fc_weight is None or fc_bias is None or fc_weight.ndim != 2 or fc_weight.shape[1] != FEATURE_DIM:
-        raise fit_error(RuntimeError(f"\nfc.weight must be (classes, {FEATURE_DIM}) with fc.bias"), path, extractor,
-                        "torch-fidelity's InceptionV3")
+        raise fit_error(
+            RuntimeError(f"\nfc.weight must be (classes, {FEATURE_DIM}) with fc.bias"),
+            path,
+            extractor,
+            "torch-fidelity's InceptionV3",
+        )
     n_classes = fc_weight.shape[0]
     if n_classes != IMAGENET_CLASSES:  # torch-fidelity builds a 1008-way fc: load a placeholder, swap the head after
-        state = {**state, "fc.weight": torch.zeros(IMAGENET_CLASSES, FEATURE_DIM),
-                 "fc.bias": torch.zeros(IMAGENET_CLASSES)}
+        state = {
+            **state,
+            "fc.weight": torch.zeros(IMAGENET_CLASSES, FEATURE_DIM),
+            "fc.bias": torch.zeros(IMAGENET_CLASSES),
+        }
     buffer = io.BytesIO()
     torch.save(state, buffer)  # tensors we loaded safely; torch-fidelity unpickles only these bytes
     buffer.seek(0)
     try:
-        net = FeatureExtractorInceptionV3("inception-v3-compat", ["2048", "logits" if biased_logits else "logits_unbiased"],
-                                          feature_extractor_weights_path=buffer)
+        net = FeatureExtractorInceptionV3(
+            "inception-v3-compat",
+            ["2048", "logits" if biased_logits else "logits_unbiased"],
+            feature_extractor_weights_path=buffer,
+        )
     except RuntimeError as e:
         raise fit_error(e, path, extractor, "torch-fidelity's InceptionV3") from None
     if n_classes != IMAGENET_CLASSES:
@@ -96,7 +109,7 @@ def random_weights(seed: int = 0) -> dict[str, torch.Tensor]:
             if isinstance(module, nn.Conv2d):
                 nn.init.kaiming_normal_(module.weight, mode="fan_in", nonlinearity="relu")
             elif isinstance(module, nn.Linear):
-                nn.init.normal_(module.weight, std=FEATURE_DIM ** -0.5)
+                nn.init.normal_(module.weight, std=FEATURE_DIM**-0.5)
                 nn.init.zeros_(module.bias)
     return {k: v.detach().clone() for k, v in net.state_dict().items()}
 
@@ -110,17 +123,30 @@ class InceptionExtractor(Extractor):
     Inception Score code and torch-fidelity do; StackGAN's fine-tuned-network IS kept it.
     """
 
-    def __init__(self, weights: str | os.PathLike | None = None, device: str | torch.device = "cpu", *,
-                 extractor_id: str = "inception-v3-fid", file_name: str = FILE_NAME, source: str = SOURCE,
-                 biased_logits: bool = False) -> None:
+    def __init__(
+        self,
+        weights: str | os.PathLike | None = None,
+        device: str | torch.device = "cpu",
+        *,
+        extractor_id: str = "inception-v3-fid",
+        file_name: str = FILE_NAME,
+        source: str = SOURCE,
+        biased_logits: bool = False,
+    ) -> None:
         path = resolve_weights(weights, extractor=extractor_id, file_name=file_name, source=source)
         state = load_state_dict(path, extractor_id)
         self._net = build_network(state, biased_logits=biased_logits, path=path, extractor=extractor_id)
         self._device = torch.device(device)
         self._net.to(self._device)
         self.n_classes = self._net.fc.out_features
-        self.info = ExtractorInfo(id=extractor_id, weights_hash=sha256_file(path), input_size=INPUT_SIZE,
-                                  resize=RESIZE, feature_dim=FEATURE_DIM, yields=frozenset({"features", "logits"}))
+        self.info = ExtractorInfo(
+            id=extractor_id,
+            weights_hash=sha256_file(path),
+            input_size=INPUT_SIZE,
+            resize=RESIZE,
+            feature_dim=FEATURE_DIM,
+            yields=frozenset({"features", "logits"}),
+        )
 
     @property
     def device(self) -> torch.device:
@@ -133,16 +159,28 @@ class InceptionExtractor(Extractor):
         return {"features": features, "logits": logits}
 
 
-def _finetuned(weights: str | os.PathLike | None = None, device: str | torch.device = "cpu",
-               suite: str = "cub") -> InceptionExtractor:
+def _finetuned(
+    weights: str | os.PathLike | None = None, device: str | torch.device = "cpu", suite: str = "cub"
+) -> InceptionExtractor:
     if not suite.isidentifier():
         raise InputError(f"inception-v3-finetuned: suite must be a plain name such as 'cub', got {suite!r}")
-    return InceptionExtractor(weights, device, extractor_id="inception-v3-finetuned",
-                              file_name=f"inception-v3-finetuned-{suite}.safetensors", source=FINETUNED_SOURCE,
-                              biased_logits=True)
+    return InceptionExtractor(
+        weights,
+        device,
+        extractor_id="inception-v3-finetuned",
+        file_name=f"inception-v3-finetuned-{suite}.safetensors",
+        source=FINETUNED_SOURCE,
+        biased_logits=True,
+    )
 
 
-register_extractor("inception-v3-fid", InceptionExtractor,
-                   "torch-fidelity's TF-compatible InceptionV3: pool3 2048-d features (FID, KID), 1008 logits (IS)")
-register_extractor("inception-v3-finetuned", _finetuned,
-                   "InceptionV3 fine-tuned on a dataset (user-supplied), for the StackGAN-era CUB/Oxford IS")
+register_extractor(
+    "inception-v3-fid",
+    InceptionExtractor,
+    "torch-fidelity's TF-compatible InceptionV3: pool3 2048-d features (FID, KID), 1008 logits (IS)",
+)
+register_extractor(
+    "inception-v3-finetuned",
+    _finetuned,
+    "InceptionV3 fine-tuned on a dataset (user-supplied), for the StackGAN-era CUB/Oxford IS",
+)

@@ -27,13 +27,17 @@ def resolve_weights(weights: str | os.PathLike | None, *, extractor: str, file_n
     if weights is not None:
         path = Path(weights)
         if not path.is_file():
-            raise WeightsError(f"extractor {extractor!r}: weights file {str(path)!r} not found; pass the path of "
-                               f"{file_name} (from {source})")
+            raise WeightsError(
+                f"extractor {extractor!r}: weights file {str(path)!r} not found; pass the path of "
+                f"{file_name} (from {source})"
+            )
         return path
     path = xmbench_home() / "weights" / file_name
     if not path.is_file():
-        raise WeightsError(f"extractor {extractor!r} needs {file_name}: put it at {path} (or pass --weights PATH); "
-                           f"it comes from {source}")
+        raise WeightsError(
+            f"extractor {extractor!r} needs {file_name}: put it at {path} (or pass --weights PATH); "
+            f"it comes from {source}"
+        )
     return path
 
 
@@ -46,8 +50,9 @@ def unreadable_error(error: BaseException, path: Path, extractor: str) -> Weight
     text = str(error).strip()
     first = text.splitlines()[0][:160] if text else error.__class__.__name__
     kind = "a TorchScript archive (code is not loaded)" if "TorchScript" in text else f"unreadable ({first})"
-    return WeightsError(f"extractor {extractor!r}: {path} is {kind}; give a state dict as .safetensors "
-                        "or a torch file of tensors only")
+    return WeightsError(
+        f"extractor {extractor!r}: {path} is {kind}; give a state dict as .safetensors or a torch file of tensors only"
+    )
 
 
 def load_state_dict(path: Path, extractor: str) -> dict[str, torch.Tensor]:
@@ -75,7 +80,7 @@ def state_shapes(path: Path, extractor: str) -> dict[str, tuple[int, ...]]:
     try:
         if path.suffix == ".safetensors":
             with safe_open(str(path), framework="pt") as f:
-                return {k: tuple(f.get_slice(k).get_shape()) for k in f.keys()}
+                return {k: tuple(f.get_slice(k).get_shape()) for k in f.keys()}  # noqa: SIM118 - safe_open is not iterable
         try:
             state = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
         except RuntimeError as e:  # files in torch's legacy (non-zip) format cannot be memory-mapped
@@ -91,14 +96,21 @@ def state_shapes(path: Path, extractor: str) -> dict[str, tuple[int, ...]]:
     return {str(k): tuple(v.shape) for k, v in state.items()}
 
 
-def check_signature(shapes: dict[str, tuple[int, ...]], signature: dict[str, tuple[int, ...]], path: Path,
-                    extractor: str, architecture: str) -> None:
+def check_signature(
+    shapes: dict[str, tuple[int, ...]],
+    signature: dict[str, tuple[int, ...]],
+    path: Path,
+    extractor: str,
+    architecture: str,
+) -> None:
     """WeightsError unless every tensor named in `signature` is in `shapes` with that shape."""
     for name, shape in signature.items():
         if shapes.get(name) != shape:
             found = "missing" if name not in shapes else f"shape {shapes[name]}"
-            raise WeightsError(f"extractor {extractor!r}: {path} does not fit {architecture} ({name!r} is {found}, "
-                               f"expected {shape}); wrong file?")
+            raise WeightsError(
+                f"extractor {extractor!r}: {path} does not fit {architecture} ({name!r} is {found}, "
+                f"expected {shape}); wrong file?"
+            )
 
 
 def fit_error(error: RuntimeError, path: Path, extractor: str, architecture: str) -> WeightsError:

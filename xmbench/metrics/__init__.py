@@ -15,5 +15,13 @@ from xmbench.metrics.registry import (
 )
 from xmbench.metrics.value import MetricValue
 
-__all__ = ["KNOWN_NEEDS", "EvalMetric", "MetricContext", "MetricSpec", "MetricValue", "get_metric_spec",
-           "list_metrics", "register_metric"]
+__all__ = [
+    "KNOWN_NEEDS",
+    "EvalMetric",
+    "MetricContext",
+    "MetricSpec",
+    "MetricValue",
+    "get_metric_spec",
+    "list_metrics",
+    "register_metric",
+]

@@ -33,12 +33,15 @@ from xmbench.metrics.value import MetricValue
 
 ATTRIBUTES: tuple[str, ...] = ("count", "shape", "colour", "size", "position", "relation")
 _SLOT_KEYS = ("shape", "colour", "size")
-_SLOT_NAMES = {None: ("the object",), "horizontal": ("left object", "right object"),
-               "vertical": ("top object", "bottom object")}
+_SLOT_NAMES = {
+    None: ("the object",),
+    "horizontal": ("left object", "right object"),
+    "vertical": ("top object", "bottom object"),
+}
 
 
 def _slot_matches(expected: list[dict], seen: list[dict]) -> list[dict[str, bool]]:
-    return [{k: e[k] == s[k] for k in _SLOT_KEYS} for e, s in zip(expected, seen)]
+    return [{k: e[k] == s[k] for k in _SLOT_KEYS} for e, s in zip(expected, seen, strict=False)]
 
 
 def judge(seen: dict[str, Any], expected: dict[str, Any]) -> dict[str, Any]:
@@ -73,7 +76,7 @@ def judge(seen: dict[str, Any], expected: dict[str, Any]) -> dict[str, Any]:
             reasons.append(f"relation: expected {expected['axis']} arrangement in caption order, objects are {order}")
     for k in _SLOT_KEYS:
         out[k] = [m[k] for m in matches]
-    for name, m, e, s in zip(names, matches, slots, shown):
+    for name, m, e, s in zip(names, matches, slots, shown, strict=False):
         reasons += [f"{name} {k}: expected {e[k]}, saw {s[k]}" for k in _SLOT_KEYS if not m[k]]
     return _verdict(out, reasons)
 
@@ -94,14 +97,15 @@ def expected_scenes(captions: list[str], records: list[dict[str, Any] | None] | 
     return out
 
 
-def judge_batch(attributes: torch.Tensor, captions: list[str],
-                records: list[dict[str, Any] | None] | None = None) -> list[dict[str, Any]]:
+def judge_batch(
+    attributes: torch.Tensor, captions: list[str], records: list[dict[str, Any] | None] | None = None
+) -> list[dict[str, Any]]:
     """Per-image judgements of shapes-v1 "attributes" (N,9) against the captions (or their records)."""
     expected = expected_scenes(captions, records)
     seen = decode(attributes.cpu())
     if len(seen) != len(expected):
         raise InputError(f"got {len(seen)} images but {len(expected)} captions")
-    return [{"caption": c, **judge(s, e)} for c, s, e in zip(captions, seen, expected)]
+    return [{"caption": c, **judge(s, e)} for c, s, e in zip(captions, seen, expected, strict=False)]
 
 
 def accuracies(judgements: list[dict[str, Any]]) -> dict[str, float]:
@@ -126,8 +130,9 @@ def _per_image_scores(judgements: list[dict[str, Any]]) -> dict[str, tuple[np.nd
     return out
 
 
-def ratio_ci(right: np.ndarray, judged: np.ndarray, resamples: int, confidence: float,
-             seed: int) -> tuple[float | None, float | None]:
+def ratio_ci(
+    right: np.ndarray, judged: np.ndarray, resamples: int, confidence: float, seed: int
+) -> tuple[float | None, float | None]:
     """Percentile bootstrap CI of sum(right)/sum(judged), images resampled with replacement."""
     check_bootstrap(resamples, confidence)
     if resamples == 0 or judged.sum() == 0:
@@ -143,14 +148,17 @@ class AttributeAccuracy(EvalMetric):
 
     def __init__(self, ctx: MetricContext) -> None:
         if ctx.extractor.id != SHAPES_ID:
-            raise InputError(f"attribute accuracy needs the {SHAPES_ID} extractor (shapes suite), "
-                             f"not {ctx.extractor.id}; drop attribute_accuracy or use --extractor {SHAPES_ID}")
+            raise InputError(
+                f"attribute accuracy needs the {SHAPES_ID} extractor (shapes suite), "
+                f"not {ctx.extractor.id}; drop attribute_accuracy or use --extractor {SHAPES_ID}"
+            )
         self.ctx = ctx
         self.judgements: list[dict[str, Any]] = []
 
     def update(self, outputs: Mapping[str, Any]) -> None:
-        self.judgements += judge_batch(outputs["attributes"], list(outputs["captions"]),
-                                       outputs.get("attribute_records"))
+        self.judgements += judge_batch(
+            outputs["attributes"], list(outputs["captions"]), outputs.get("attribute_records")
+        )
 
     def compute(self) -> list[MetricValue]:
         if not self.judgements:
@@ -162,11 +170,23 @@ class AttributeAccuracy(EvalMetric):
             right, judged = scores[key]
             lo, hi = ratio_ci(right, judged, self.ctx.bootstrap, self.ctx.confidence, self.ctx.seed)
             name = "attribute_accuracy" if key == "caption" else f"attribute_accuracy_{key}"
-            out.append(MetricValue(name=name, value=values[key], ci_low=lo, ci_high=hi, std=None,
-                                   n=len(self.judgements), higher_is_better=True,
-                                   details={"extractor": self.ctx.extractor.id, "judged": int(judged.sum()),
-                                            "scope": "whole caption" if key == "caption" else key,
-                                            "bootstrap": "images resampled with replacement, percentile"}))
+            out.append(
+                MetricValue(
+                    name=name,
+                    value=values[key],
+                    ci_low=lo,
+                    ci_high=hi,
+                    std=None,
+                    n=len(self.judgements),
+                    higher_is_better=True,
+                    details={
+                        "extractor": self.ctx.extractor.id,
+                        "judged": int(judged.sum()),
+                        "scope": "whole caption" if key == "caption" else key,
+                        "bootstrap": "images resampled with replacement, percentile",
+                    },
+                )
+            )
         return out
 
 

@@ -43,8 +43,9 @@ def percentile_interval(values: np.ndarray | torch.Tensor, confidence: float = 0
     return float(lo), float(hi)
 
 
-def centre_replicates(replicates: np.ndarray, estimate: float, lower: float | None = None,
-                      upper: float | None = None) -> np.ndarray:
+def centre_replicates(
+    replicates: np.ndarray, estimate: float, lower: float | None = None, upper: float | None = None
+) -> np.ndarray:
     """Replicates shifted so that their mean is the point estimate (bias-corrected percentile bootstrap),
     then clipped to the metric's range [lower, upper] (None: unbounded on that side).
 
@@ -59,8 +60,9 @@ def centre_replicates(replicates: np.ndarray, estimate: float, lower: float | No
     return np.clip(v - (float(v.mean()) - estimate), lower, upper)
 
 
-def bootstrap_values(statistic: Callable[[np.ndarray], float], n: int, resamples: int = 1000,
-                     seed: int = 0) -> np.ndarray:
+def bootstrap_values(
+    statistic: Callable[[np.ndarray], float], n: int, resamples: int = 1000, seed: int = 0
+) -> np.ndarray:
     """(resamples,) replicates of statistic(indices) over resamples of range(n)."""
     check_bootstrap(resamples, 0.5)
     return np.array([statistic(idx) for idx in resample_indices(n, resamples, seed)], dtype=np.float64)
@@ -74,8 +76,9 @@ def bootstrap_mean_values(per_sample: torch.Tensor, resamples: int = 1000, seed:
     return (counts @ x / x.shape[0]).cpu().numpy()
 
 
-def bootstrap_ci(statistic: Callable[[np.ndarray], float], n: int, resamples: int = 1000,
-                 confidence: float = 0.95, seed: int = 0) -> tuple[float, float]:
+def bootstrap_ci(
+    statistic: Callable[[np.ndarray], float], n: int, resamples: int = 1000, confidence: float = 0.95, seed: int = 0
+) -> tuple[float, float]:
     """Percentile CI of statistic(indices) over `resamples` resamples of range(n)."""
     check_bootstrap(resamples, confidence)
     if resamples == 0:
@@ -83,8 +86,9 @@ def bootstrap_ci(statistic: Callable[[np.ndarray], float], n: int, resamples: in
     return percentile_interval(bootstrap_values(statistic, n, resamples, seed), confidence)
 
 
-def bootstrap_mean_ci(per_sample: torch.Tensor, resamples: int = 1000, confidence: float = 0.95,
-                      seed: int = 0) -> tuple[float, float]:
+def bootstrap_mean_ci(
+    per_sample: torch.Tensor, resamples: int = 1000, confidence: float = 0.95, seed: int = 0
+) -> tuple[float, float]:
     """Percentile CI of the mean of per-sample values (N,), via multinomial counts."""
     check_bootstrap(resamples, confidence)
     return percentile_interval(bootstrap_mean_values(per_sample, resamples, seed), confidence)

@@ -20,8 +20,10 @@ HESSEL_W = 2.5
 def per_image_clip_cos(image_embed: torch.Tensor, text_embed: torch.Tensor) -> torch.Tensor:
     """max(cos, 0) per pair, float64 (N,), from embeddings (N,E) (renormalised here)."""
     if image_embed.shape != text_embed.shape or image_embed.ndim != 2:
-        raise InputError(f"CLIP score needs image and text embeddings of the same shape (N,E), got "
-                         f"{tuple(image_embed.shape)} and {tuple(text_embed.shape)}")
+        raise InputError(
+            f"CLIP score needs image and text embeddings of the same shape (N,E), got "
+            f"{tuple(image_embed.shape)} and {tuple(text_embed.shape)}"
+        )
     a = torch.nn.functional.normalize(image_embed.double(), dim=1)
     b = torch.nn.functional.normalize(text_embed.double(), dim=1)
     return (a * b).sum(1).clamp_min(0)

@@ -29,8 +29,13 @@ from xmbench.metrics.value import MetricValue
 _EXTRACTOR_KEYS = ("features", "logits", "image_embed", "attributes")
 
 
-def extract_images(extractor: Extractor, images: torch.Tensor, name: str = "images", float_input: bool = False,
-                   needs: frozenset[str] | set[str] = frozenset()) -> dict[str, torch.Tensor]:
+def extract_images(
+    extractor: Extractor,
+    images: torch.Tensor,
+    name: str = "images",
+    float_input: bool = False,
+    needs: frozenset[str] | set[str] = frozenset(),
+) -> dict[str, torch.Tensor]:
     """The extractor's outputs (on its device) for images uint8 (N,3,H,W) (float in [0,1] with
     float_input), validated first; InputError when an output in `needs` is missing."""
     images = check_images(images, float_input=float_input, name=name)
@@ -54,9 +59,17 @@ class Evaluator:
     float_input: accept float images in [0,1] (converted to uint8 by rounding).
     """
 
-    def __init__(self, extractor: Extractor, metrics: list[str], reference: ReferenceStats | None = None,
-                 seed: int = 0, bootstrap: int = 1000, confidence: float = 0.95,
-                 options: dict[str, dict[str, Any]] | None = None, float_input: bool = False) -> None:
+    def __init__(
+        self,
+        extractor: Extractor,
+        metrics: list[str],
+        reference: ReferenceStats | None = None,
+        seed: int = 0,
+        bootstrap: int = 1000,
+        confidence: float = 0.95,
+        options: dict[str, dict[str, Any]] | None = None,
+        float_input: bool = False,
+    ) -> None:
         check_bootstrap(bootstrap, confidence)
         if not metrics:
             raise InputError("no metrics requested; name at least one (see xmbench.metrics.list_metrics())")
@@ -73,11 +86,15 @@ class Evaluator:
         for name in dict.fromkeys(metrics):
             key = self._resolve(name)
             spec = get_metric_spec(key)
-            wanted = {k for k in spec.needs if k in _EXTRACTOR_KEYS} | ({"text"} if "text_embed" in spec.needs else set())
+            wanted = {k for k in spec.needs if k in _EXTRACTOR_KEYS} | (
+                {"text"} if "text_embed" in spec.needs else set()
+            )
             missing = wanted - set(info.yields) if info.yields else set()
             if missing:
-                raise InputError(f"metric {name!r} needs {sorted(missing)}, which extractor {info.id!r} does not "
-                                 f"yield (it yields {sorted(info.yields)}); choose another extractor")
+                raise InputError(
+                    f"metric {name!r} needs {sorted(missing)}, which extractor {info.id!r} does not "
+                    f"yield (it yields {sorted(info.yields)}); choose another extractor"
+                )
             opts = dict(options.get(key, {}))
             ctx = MetricContext(info, reference, seed, int(opts.pop("bootstrap", bootstrap)), confidence, opts)
             check_bootstrap(ctx.bootstrap, confidence)
@@ -91,16 +108,19 @@ class Evaluator:
         info = self.extractor.info
         if name == "fid":
             if info.id != INCEPTION_FID_ID:
-                raise InputError(f"'fid' means Inception-v3 pool3 features; with extractor {info.id!r} ask for "
-                                 f"'fd' (reported as {fd_name(info)!r})")
+                raise InputError(
+                    f"'fid' means Inception-v3 pool3 features; with extractor {info.id!r} ask for "
+                    f"'fd' (reported as {fd_name(info)!r})"
+                )
             return "fd"
         return name
 
     def _extract(self, images: torch.Tensor, name: str) -> dict[str, Any]:
         return extract_images(self.extractor, images, name, self.float_input, self.needs)
 
-    def update(self, images: torch.Tensor, captions: list[str] | None = None,
-               attributes: list[dict] | None = None) -> None:
+    def update(
+        self, images: torch.Tensor, captions: list[str] | None = None, attributes: list[dict] | None = None
+    ) -> None:
         """Feed generated images uint8 (N,3,H,W), their captions and (optionally) attribute records."""
         n = images.shape[0] if isinstance(images, torch.Tensor) and images.ndim == 4 else None
         self._check_inputs(n, captions, attributes)
@@ -116,8 +136,9 @@ class Evaluator:
                 outputs["text_embed"] = self.extractor.text(list(captions))
         return outputs
 
-    def update_extracted(self, outputs: dict[str, torch.Tensor], captions: list[str] | None = None,
-                         attributes: list[dict] | None = None) -> None:
+    def update_extracted(
+        self, outputs: dict[str, torch.Tensor], captions: list[str] | None = None, attributes: list[dict] | None = None
+    ) -> None:
         """Feed the outputs of `extract` (computed here or in another process), with the same
         captions and attribute records as `update` takes; the metrics see exactly what update feeds."""
         n = next(iter(outputs.values())).shape[0]
@@ -136,15 +157,21 @@ class Evaluator:
     def _check_inputs(self, n: int | None, captions: list[str] | None, attributes: list[dict] | None) -> None:
         text_needed = bool(self.needs & {"text_embed", "captions"})
         if captions is None and text_needed:
-            raise InputError("the metrics " + ", ".join(self._needing({"text_embed", "captions"}))
-                             + " need the captions: pass update(images, captions)")
+            raise InputError(
+                "the metrics "
+                + ", ".join(self._needing({"text_embed", "captions"}))
+                + " need the captions: pass update(images, captions)"
+            )
         if captions is not None and n is not None and len(captions) != n:
             raise InputError(f"{len(captions)} captions for {n} images; pass one caption per image")
         if attributes is not None and n is not None and len(attributes) != n:
             raise InputError(f"{len(attributes)} attribute records for {n} images; pass one record per image")
         if attributes is None and "attribute_records" in self.needs:
-            raise InputError("the metrics " + ", ".join(self._needing({"attribute_records"}))
-                             + " need attribute records: pass update(images, captions, attributes)")
+            raise InputError(
+                "the metrics "
+                + ", ".join(self._needing({"attribute_records"}))
+                + " need attribute records: pass update(images, captions, attributes)"
+            )
 
     def update_reference(self, images: torch.Tensor) -> None:
         """Feed real images: reference statistics (unless fixed) and reference features for KID / PRDC."""

@@ -86,8 +86,10 @@ class ReferenceStats:
         self.sigma = torch.as_tensor(self.sigma, dtype=torch.float64)
         d = self.mu.shape[0] if self.mu.ndim == 1 else -1
         if self.mu.ndim != 1 or self.sigma.shape != (d, d):
-            raise InputError(f"reference statistics need mu (d,) and sigma (d,d), got {tuple(self.mu.shape)} "
-                             f"and {tuple(self.sigma.shape)}")
+            raise InputError(
+                f"reference statistics need mu (d,) and sigma (d,d), got {tuple(self.mu.shape)} "
+                f"and {tuple(self.sigma.shape)}"
+            )
         if not (torch.isfinite(self.mu).all() and torch.isfinite(self.sigma).all()):
             raise InputError("reference statistics contain NaN or Inf; recompute them from the real images")
 
@@ -112,35 +114,55 @@ class ReferenceStats:
 
     @property
     def factor_kind(self) -> str:
-        """"cholesky" or "sqrt" (computes the factor if needed)."""
+        """ "cholesky" or "sqrt" (computes the factor if needed)."""
         self.factor()
         return self._factor_kind
 
     def to(self, device: torch.device | str) -> ReferenceStats:
         f = None if self._factor is None else self._factor.to(device)
-        return ReferenceStats(self.mu.to(device), self.sigma.to(device), self.count, self.extractor_id,
-                              self.weights_hash, f, self._factor_kind)
+        return ReferenceStats(
+            self.mu.to(device),
+            self.sigma.to(device),
+            self.count,
+            self.extractor_id,
+            self.weights_hash,
+            f,
+            self._factor_kind,
+        )
 
     def check_compatible(self, info: ExtractorInfo) -> None:
         """InputError unless these statistics come from the extractor `info` (id, weights hash, dim)."""
         if self.extractor_id != UNKNOWN and self.extractor_id != info.id:
-            raise InputError(f"reference statistics come from extractor {self.extractor_id!r}, not {info.id!r}; "
-                             "recompute them with the same extractor")
+            raise InputError(
+                f"reference statistics come from extractor {self.extractor_id!r}, not {info.id!r}; "
+                "recompute them with the same extractor"
+            )
         if self.weights_hash != UNKNOWN and info.weights_hash and self.weights_hash != info.weights_hash:
-            raise InputError(f"reference statistics were made with weights {self.weights_hash[:12]}, the extractor "
-                             f"has {info.weights_hash[:12]}; recompute them with the same weights")
+            raise InputError(
+                f"reference statistics were made with weights {self.weights_hash[:12]}, the extractor "
+                f"has {info.weights_hash[:12]}; recompute them with the same weights"
+            )
         if self.dim != info.feature_dim:
-            raise InputError(f"reference statistics have dimension {self.dim}, extractor {info.id!r} gives "
-                             f"{info.feature_dim}; recompute them with the same extractor")
+            raise InputError(
+                f"reference statistics have dimension {self.dim}, extractor {info.id!r} gives "
+                f"{info.feature_dim}; recompute them with the same extractor"
+            )
 
     # -- disk ---------------------------------------------------------------------------------------
     def save(self, path: str | Path) -> Path:
         """Write an npz (mu, sigma, factor, factor_kind, count, extractor_id, weights_hash, format), atomically."""
         buf = io.BytesIO()
-        np.savez(buf, mu=self.mu.cpu().numpy(), sigma=self.sigma.cpu().numpy(),
-                 factor=self.factor().cpu().numpy(), factor_kind=np.str_(self.factor_kind), count=np.int64(self.count),
-                 extractor_id=np.str_(self.extractor_id), weights_hash=np.str_(self.weights_hash),
-                 format=np.str_(STATS_FORMAT))
+        np.savez(
+            buf,
+            mu=self.mu.cpu().numpy(),
+            sigma=self.sigma.cpu().numpy(),
+            factor=self.factor().cpu().numpy(),
+            factor_kind=np.str_(self.factor_kind),
+            count=np.int64(self.count),
+            extractor_id=np.str_(self.extractor_id),
+            weights_hash=np.str_(self.weights_hash),
+            format=np.str_(STATS_FORMAT),
+        )
         return atomic_write_bytes(path, buf.getvalue())
 
     @classmethod
@@ -148,18 +170,27 @@ class ReferenceStats:
         """Read statistics written by `save` (no pickle); a pytorch-fid npz needs `from_pytorch_fid`."""
         arrays = _read_npz(path)
         if "format" not in arrays:
-            raise InputError(f"{path}: not xmbench reference statistics (no 'format'); for a pytorch-fid "
-                             "mu/sigma file use ReferenceStats.from_pytorch_fid")
+            raise InputError(
+                f"{path}: not xmbench reference statistics (no 'format'); for a pytorch-fid "
+                "mu/sigma file use ReferenceStats.from_pytorch_fid"
+            )
         if str(arrays["format"]) != STATS_FORMAT:
             raise InputError(f"{path}: statistics format {str(arrays['format'])!r}, expected {STATS_FORMAT!r}")
         f = torch.from_numpy(arrays["factor"]).double() if "factor" in arrays else None
-        return cls(torch.from_numpy(arrays["mu"]), torch.from_numpy(arrays["sigma"]), int(arrays["count"]),
-                   str(arrays["extractor_id"]), str(arrays["weights_hash"]), f,
-                   str(arrays["factor_kind"]) if f is not None else "")
+        return cls(
+            torch.from_numpy(arrays["mu"]),
+            torch.from_numpy(arrays["sigma"]),
+            int(arrays["count"]),
+            str(arrays["extractor_id"]),
+            str(arrays["weights_hash"]),
+            f,
+            str(arrays["factor_kind"]) if f is not None else "",
+        )
 
     @classmethod
-    def from_pytorch_fid(cls, path: str | Path, extractor_id: str = "inception-v3-fid",
-                         weights_hash: str = UNKNOWN) -> ReferenceStats:
+    def from_pytorch_fid(
+        cls, path: str | Path, extractor_id: str = "inception-v3-fid", weights_hash: str = UNKNOWN
+    ) -> ReferenceStats:
         """Import a pytorch-fid / clean-fid style npz holding `mu` and `sigma` (count unknown)."""
         arrays = _read_npz(path)
         missing = {"mu", "sigma"} - set(arrays)
@@ -196,7 +227,7 @@ def add_gram(acc: torch.Tensor, x: torch.Tensor, blocks: int = 8) -> torch.Tenso
     """
     acc = acc.contiguous()
     bounds = [x.shape[1] * i // blocks for i in range(blocks + 1)]
-    for lo, hi in zip(bounds, bounds[1:]):
+    for lo, hi in zip(bounds, bounds[1:], strict=False):
         acc[lo:hi, :hi].addmm_(x[:, lo:hi].mT, x[:, :hi])
     return acc
 
@@ -223,14 +254,15 @@ def congruence_eigvals(sigma: torch.Tensor, f: torch.Tensor, kind: str) -> torch
     pools' threads contend: 1.2-2.8 s against 0.7-0.9 s, 2-core CPU, load 2.8, medians of 5).
     Elsewhere (GPU, or the √Σ_ref factor): two matmuls and torch's `eigvalsh`.
     """
-    if f.shape[0] == 0:                        # a reference without any variance
+    if f.shape[0] == 0:  # a reference without any variance
         return torch.zeros(0, dtype=torch.float64, device=sigma.device)
     if kind == "cholesky" and sigma.device.type == "cpu":
         # U = Lᵀ is f.mT, Fortran-ordered without a copy; U Σ Uᵀ = Lᵀ Σ L (sigma is symmetric)
         a, info = dsygst(sigma.mT.numpy(), f.mT.numpy(), itype=2, lower=0)
         if info == 0:
-            return torch.from_numpy(eigh(a, lower=False, eigvals_only=True, overwrite_a=True, check_finite=False,
-                                         driver="evd"))
+            return torch.from_numpy(
+                eigh(a, lower=False, eigvals_only=True, overwrite_a=True, check_finite=False, driver="evd")
+            )
     a = f.mT @ sigma @ f
     return torch.linalg.eigvalsh((a + a.mT) / 2)
 
@@ -266,8 +298,12 @@ def frechet_distance_features(features: torch.Tensor, reference: torch.Tensor | 
 def warn_if_rank_deficient(n: int, dim: int, what: str = "generated") -> None:
     """Warn when n < dim: the covariance is singular (rank ≤ n−1) and FD is biased upwards."""
     if 0 < n < dim:
-        warnings.warn(f"{n} {what} samples < feature dimension {dim}: the covariance is rank-deficient and "
-                      f"FD is biased upwards; use at least {dim} samples", RankDeficientWarning, stacklevel=3)
+        warnings.warn(
+            f"{n} {what} samples < feature dimension {dim}: the covariance is rank-deficient and "
+            f"FD is biased upwards; use at least {dim} samples",
+            RankDeficientWarning,
+            stacklevel=3,
+        )
 
 
 # -- streaming metric -----------------------------------------------------------------------------------

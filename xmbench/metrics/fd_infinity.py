@@ -20,17 +20,23 @@ from xmbench.metrics.fd import ReferenceStats, fd_to_reference, stats_from_featu
 
 @dataclass(frozen=True)
 class FDInfinityResult:
-    value: float                  # extrapolated FD∞
-    stderr: float                 # standard error of the intercept
-    ci: tuple[float, float]       # intercept ± t_{points−2} · stderr at the given confidence
+    value: float  # extrapolated FD∞
+    stderr: float  # standard error of the intercept
+    ci: tuple[float, float]  # intercept ± t_{points−2} · stderr at the given confidence
     slope: float
     r2: float
     ns: list[int]
     fds: list[float]
 
 
-def fd_infinity(features: torch.Tensor, reference: ReferenceStats, points: int = 15, n_min: int | None = None,
-                seed: int = 0, confidence: float = 0.95) -> FDInfinityResult:
+def fd_infinity(
+    features: torch.Tensor,
+    reference: ReferenceStats,
+    points: int = 15,
+    n_min: int | None = None,
+    seed: int = 0,
+    confidence: float = 0.95,
+) -> FDInfinityResult:
     """FD∞ of generated features (N,D) against the reference; see the module docstring."""
     n = features.shape[0]
     n_min = n_min if n_min is not None else max(2, n // 10)
@@ -50,5 +56,12 @@ def fd_infinity(features: torch.Tensor, reference: ReferenceStats, points: int =
     fit = sps.linregress(x, np.asarray(fds))
     t = sps.t.ppf(0.5 + confidence / 2, len(ns) - 2)
     se = float(fit.intercept_stderr)
-    return FDInfinityResult(float(fit.intercept), se, (float(fit.intercept - t * se), float(fit.intercept + t * se)),
-                            float(fit.slope), float(fit.rvalue ** 2), ns, [float(f) for f in fds])
+    return FDInfinityResult(
+        float(fit.intercept),
+        se,
+        (float(fit.intercept - t * se), float(fit.intercept + t * se)),
+        float(fit.slope),
+        float(fit.rvalue**2),
+        ns,
+        [float(f) for f in fds],
+    )

@@ -26,7 +26,7 @@ class ISResult:
     std: float
     splits: int
     std_convention: str
-    values: np.ndarray   # (splits,) per-split scores
+    values: np.ndarray  # (splits,) per-split scores
 
 
 def split_scores(logits: torch.Tensor, splits: int) -> np.ndarray:
@@ -42,8 +42,9 @@ def split_scores(logits: torch.Tensor, splits: int) -> np.ndarray:
     return out
 
 
-def inception_score(logits: torch.Tensor, splits: int = 10, seed: int | None = 2020,
-                    std: str = "population") -> ISResult:
+def inception_score(
+    logits: torch.Tensor, splits: int = 10, seed: int | None = 2020, std: str = "population"
+) -> ISResult:
     """IS of logits (N,C); seed=None keeps the input order. std: "population" (default) or "bessel"."""
     if logits.ndim != 2:
         raise InputError(f"IS needs logits (N,C), got shape {tuple(logits.shape)}")
@@ -74,7 +75,7 @@ class InceptionScore(Metric):
         self.logits.append(logits.detach())
 
     def compute(self) -> tuple[torch.Tensor, torch.Tensor]:
-        if len(self.logits) == 0:   # a list before sync, one gathered tensor after
+        if len(self.logits) == 0:  # a list before sync, one gathered tensor after
             raise InputError("IS needs logits; call update first")
         r = inception_score(dim_zero_cat(self.logits), self.splits, self.seed, self.std)
         return torch.tensor(r.mean, dtype=torch.float64), torch.tensor(r.std, dtype=torch.float64)

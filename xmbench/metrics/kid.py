@@ -24,10 +24,10 @@ from xmbench.errors import InputError
 @dataclass(frozen=True)
 class KIDResult:
     mean: float
-    std: float            # population std over subsets
+    std: float  # population std over subsets
     subsets: int
-    subset_size: int      # may be below the requested size when a side has fewer samples
-    values: np.ndarray    # (subsets,) per-subset MMD²
+    subset_size: int  # may be below the requested size when a side has fewer samples
+    values: np.ndarray  # (subsets,) per-subset MMD²
 
 
 def poly_kernel(x: torch.Tensor, y: torch.Tensor, degree: int = 3, coef0: float = 1.0) -> torch.Tensor:
@@ -54,34 +54,48 @@ def offdiag_kernel_sum(x: torch.Tensor, degree: int = 3, coef0: float = 1.0, blo
     """
     bounds = [len(x) * i // blocks for i in range(blocks + 1)]
     total = torch.zeros((), dtype=torch.float64, device=x.device)
-    for lo, hi in zip(bounds, bounds[1:]):
+    for lo, hi in zip(bounds, bounds[1:], strict=False):
         k = poly_kernel(x[lo:hi], x[:hi], degree, coef0)
         diagonal_block = k[:, lo:]
         total += 2 * k[:, :lo].sum() + diagonal_block.sum() - diagonal_block.diagonal().sum()
     return total
 
 
-def subset_indices(n_gen: int, n_ref: int, subsets: int, subset_size: int, seed: int
-                   ) -> list[tuple[np.ndarray, np.ndarray]]:
+def subset_indices(
+    n_gen: int, n_ref: int, subsets: int, subset_size: int, seed: int
+) -> list[tuple[np.ndarray, np.ndarray]]:
     """torch-fidelity's subset draws: per subset, generated indices then reference indices."""
     rng = np.random.RandomState(seed % 2**32)
-    return [(rng.choice(n_gen, subset_size, replace=False), rng.choice(n_ref, subset_size, replace=False))
-            for _ in range(subsets)]
+    return [
+        (rng.choice(n_gen, subset_size, replace=False), rng.choice(n_ref, subset_size, replace=False))
+        for _ in range(subsets)
+    ]
 
 
-def kernel_inception_distance(generated: torch.Tensor, reference: torch.Tensor, subsets: int = 100,
-                              subset_size: int = 1000, seed: int = 2020, degree: int = 3,
-                              coef0: float = 1.0) -> KIDResult:
+def kernel_inception_distance(
+    generated: torch.Tensor,
+    reference: torch.Tensor,
+    subsets: int = 100,
+    subset_size: int = 1000,
+    seed: int = 2020,
+    degree: int = 3,
+    coef0: float = 1.0,
+) -> KIDResult:
     """KID between generated (N,D) and reference (M,D) features; see the module docstring."""
     if generated.ndim != 2 or reference.ndim != 2 or generated.shape[1] != reference.shape[1]:
-        raise InputError(f"KID needs features (N,D) and (M,D), got {tuple(generated.shape)} and "
-                         f"{tuple(reference.shape)}")
+        raise InputError(
+            f"KID needs features (N,D) and (M,D), got {tuple(generated.shape)} and {tuple(reference.shape)}"
+        )
     size = min(subset_size, generated.shape[0], reference.shape[0])
     if size < 2:
         raise InputError(f"KID needs at least 2 samples per side, got {generated.shape[0]} and {reference.shape[0]}")
     if size < subset_size:
-        warnings.warn(f"KID subset size reduced from {subset_size} to {size} (fewer samples); values from "
-                      "different subset sizes have different variance", UserWarning, stacklevel=2)
+        warnings.warn(
+            f"KID subset size reduced from {subset_size} to {size} (fewer samples); values from "
+            "different subset sizes have different variance",
+            UserWarning,
+            stacklevel=2,
+        )
     x, y = _common_float(generated, reference)
     values = np.empty(subsets)
     for i, (gi, ri) in enumerate(subset_indices(x.shape[0], y.shape[0], subsets, size, seed)):
@@ -102,8 +116,15 @@ class KernelInceptionDistance(Metric):
     higher_is_better = False
     full_state_update = False
 
-    def __init__(self, subsets: int = 100, subset_size: int = 1000, seed: int = 2020, degree: int = 3,
-                 coef0: float = 1.0, **kwargs) -> None:
+    def __init__(
+        self,
+        subsets: int = 100,
+        subset_size: int = 1000,
+        seed: int = 2020,
+        degree: int = 3,
+        coef0: float = 1.0,
+        **kwargs,
+    ) -> None:
         super().__init__(**kwargs)
         if subsets < 1 or subset_size < 2:
             raise InputError(f"KID needs subsets ≥ 1 and subset_size ≥ 2, got {subsets} and {subset_size}")
@@ -116,15 +137,29 @@ class KernelInceptionDistance(Metric):
         (self.real_features if real else self.gen_features).append(features.detach())
 
     def compute(self) -> tuple[torch.Tensor, torch.Tensor]:
-        if len(self.gen_features) == 0 or len(self.real_features) == 0:   # list, or gathered tensor after sync
+        if len(self.gen_features) == 0 or len(self.real_features) == 0:  # list, or gathered tensor after sync
             raise InputError("KID needs both generated and real features; feed real ones with real=True")
-        r = kernel_inception_distance(dim_zero_cat(self.gen_features), dim_zero_cat(self.real_features),
-                                      self.subsets, self.subset_size, self.seed, self.degree, self.coef0)
+        r = kernel_inception_distance(
+            dim_zero_cat(self.gen_features),
+            dim_zero_cat(self.real_features),
+            self.subsets,
+            self.subset_size,
+            self.seed,
+            self.degree,
+            self.coef0,
+        )
         return torch.tensor(r.mean, dtype=torch.float64), torch.tensor(r.std, dtype=torch.float64)
 
 
-def kid_bootstrap(generated: torch.Tensor, reference: torch.Tensor, resamples: int, seed: int,
-                  degree: int = 3, coef0: float = 1.0, block: int = 1024) -> tuple[float, np.ndarray]:
+def kid_bootstrap(
+    generated: torch.Tensor,
+    reference: torch.Tensor,
+    resamples: int,
+    seed: int,
+    degree: int = 3,
+    coef0: float = 1.0,
+    block: int = 1024,
+) -> tuple[float, np.ndarray]:
     """Full-sample unbiased MMD² and its values over `resamples` bootstrap resamples of the generated side.
 
     With multinomial counts w (Σw = n) a resample's generated–generated term is
@@ -136,14 +171,15 @@ def kid_bootstrap(generated: torch.Tensor, reference: torch.Tensor, resamples: i
     x, y = _common_float(generated, reference)
     n, m = x.shape[0], y.shape[0]
     yy = offdiag_kernel_sum(y, degree, coef0, blocks=-(-m // block)) / (m * (m - 1))
-    w = torch.cat([torch.ones(1, n, dtype=torch.float64, device=x.device),
-                   resample_counts(n, resamples, seed, x.device)])                 # row 0: the full sample
+    w = torch.cat(
+        [torch.ones(1, n, dtype=torch.float64, device=x.device), resample_counts(n, resamples, seed, x.device)]
+    )  # row 0: the full sample
     xx = torch.zeros(w.shape[0], dtype=torch.float64, device=x.device)
     cross = torch.zeros(w.shape[0], dtype=torch.float64, device=x.device)
     for lo in range(0, n, block):
-        k = poly_kernel(x[lo:lo + block], x, degree, coef0)                        # (b, n)
-        wb = w[:, lo:lo + block]                                                   # (B, b)
+        k = poly_kernel(x[lo : lo + block], x, degree, coef0)  # (b, n)
+        wb = w[:, lo : lo + block]  # (B, b)
         xx += ((k @ w.mT) * wb.mT).sum(0) - wb @ k.diagonal(offset=lo)
-        cross += wb @ poly_kernel(x[lo:lo + block], y, degree, coef0).sum(1)
+        cross += wb @ poly_kernel(x[lo : lo + block], y, degree, coef0).sum(1)
     values = (xx / (n * (n - 1)) + yy - 2 * cross / (n * m)).cpu().numpy()
     return float(values[0]), values[1:]

@@ -29,10 +29,10 @@ class PRDCResult:
     k_pr: int
     k_dc: int
     # per-sample parts (their means are the four values), for bootstrap CIs
-    gen_in_real: torch.Tensor      # (M,) bool: generated sample inside a real k_pr ball
-    gen_density: torch.Tensor      # (M,) float64: number of real k_dc balls holding it / k_dc
-    real_in_gen: torch.Tensor      # (N,) bool: real sample inside a generated k_pr ball
-    real_covered: torch.Tensor     # (N,) bool: real sample's k_dc ball holds a generated sample
+    gen_in_real: torch.Tensor  # (M,) bool: generated sample inside a real k_pr ball
+    gen_density: torch.Tensor  # (M,) float64: number of real k_dc balls holding it / k_dc
+    real_in_gen: torch.Tensor  # (N,) bool: real sample inside a generated k_pr ball
+    real_covered: torch.Tensor  # (N,) bool: real sample's k_dc ball holds a generated sample
 
 
 def kth_nn_radius(x: torch.Tensor, k: int) -> torch.Tensor:
@@ -41,8 +41,8 @@ def kth_nn_radius(x: torch.Tensor, k: int) -> torch.Tensor:
         raise InputError(f"PRDC with k={k} needs more than {k} samples per side, got {x.shape[0]}")
     out = torch.empty(x.shape[0], dtype=x.dtype, device=x.device)
     for lo in range(0, x.shape[0], BLOCK):
-        d = torch.cdist(x[lo:lo + BLOCK], x)
-        out[lo:lo + BLOCK] = d.topk(k + 1, dim=1, largest=False).values[:, k]  # index 0 is the point itself
+        d = torch.cdist(x[lo : lo + BLOCK], x)
+        out[lo : lo + BLOCK] = d.topk(k + 1, dim=1, largest=False).values[:, k]  # index 0 is the point itself
     return out
 
 
@@ -58,17 +58,24 @@ def prdc(real: torch.Tensor, generated: torch.Tensor, k_pr: int = 3, k_dc: int =
     real_in_gen = torch.zeros(r.shape[0], dtype=torch.bool, device=g.device)
     real_covered = torch.zeros(r.shape[0], dtype=torch.bool, device=g.device)
     for lo in range(0, m, BLOCK):
-        d = torch.cdist(g[lo:lo + BLOCK], r)                      # (b, N)
-        gen_in_real[lo:lo + BLOCK] = (d <= r_pr).any(1)
+        d = torch.cdist(g[lo : lo + BLOCK], r)  # (b, N)
+        gen_in_real[lo : lo + BLOCK] = (d <= r_pr).any(1)
         inside_dc = d <= r_dc
-        gen_density[lo:lo + BLOCK] = inside_dc.sum(1).double() / k_dc
+        gen_density[lo : lo + BLOCK] = inside_dc.sum(1).double() / k_dc
         real_covered |= inside_dc.any(0)
-        real_in_gen |= (d <= g_pr[lo:lo + BLOCK, None]).any(0)
+        real_in_gen |= (d <= g_pr[lo : lo + BLOCK, None]).any(0)
     return PRDCResult(
-        precision=float(gen_in_real.double().mean()), recall=float(real_in_gen.double().mean()),
-        density=float(gen_density.mean()), coverage=float(real_covered.double().mean()),
-        k_pr=k_pr, k_dc=k_dc, gen_in_real=gen_in_real, gen_density=gen_density,
-        real_in_gen=real_in_gen, real_covered=real_covered)
+        precision=float(gen_in_real.double().mean()),
+        recall=float(real_in_gen.double().mean()),
+        density=float(gen_density.mean()),
+        coverage=float(real_covered.double().mean()),
+        k_pr=k_pr,
+        k_dc=k_dc,
+        gen_in_real=gen_in_real,
+        gen_density=gen_density,
+        real_in_gen=real_in_gen,
+        real_covered=real_covered,
+    )
 
 
 class PRDC(Metric):
@@ -87,8 +94,10 @@ class PRDC(Metric):
         (self.real_features if real else self.gen_features).append(features.detach())
 
     def compute(self) -> dict[str, torch.Tensor]:
-        if len(self.gen_features) == 0 or len(self.real_features) == 0:   # list, or gathered tensor after sync
+        if len(self.gen_features) == 0 or len(self.real_features) == 0:  # list, or gathered tensor after sync
             raise InputError("PRDC needs both generated and real features; feed real ones with real=True")
         res = prdc(dim_zero_cat(self.real_features), dim_zero_cat(self.gen_features), self.k_pr, self.k_dc)
-        return {k: torch.tensor(getattr(res, k), dtype=torch.float64)
-                for k in ("precision", "recall", "density", "coverage")}
+        return {
+            k: torch.tensor(getattr(res, k), dtype=torch.float64)
+            for k in ("precision", "recall", "density", "coverage")
+        }

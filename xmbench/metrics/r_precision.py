@@ -29,8 +29,8 @@ class RPrecisionResult:
     std: float
     folds: int
     candidates: int
-    hits: np.ndarray          # (N,) per-image hit in [0,1] (fractional on ties)
-    fold_values: np.ndarray   # (folds,)
+    hits: np.ndarray  # (N,) per-image hit in [0,1] (fractional on ties)
+    fold_values: np.ndarray  # (folds,)
 
 
 #: a relation and its mirror: "A right of B" is the scene "B left of A"
@@ -67,28 +67,38 @@ def draw_candidates(groups: torch.Tensor, candidates: int, seed: int) -> np.ndar
     n = len(g)
     order = np.argsort(g, kind="stable")
     sorted_g = g[order]
-    first = np.searchsorted(sorted_g, g, side="left")      # where sample i's group starts in sorted order
+    first = np.searchsorted(sorted_g, g, side="left")  # where sample i's group starts in sorted order
     size = np.searchsorted(sorted_g, g, side="right") - first
     if n and (n - size).min() < candidates - 1:
         i = int(np.argmin(n - size))
-        raise InputError(f"R-precision needs {candidates - 1} mismatched captions per image, sample {i} has "
-                         f"{n - size[i]}; evaluate more samples or lower candidates")
+        raise InputError(
+            f"R-precision needs {candidates - 1} mismatched captions per image, sample {i} has "
+            f"{n - size[i]}; evaluate more samples or lower candidates"
+        )
     rng = np.random.default_rng(seed % 2**63)
     out = np.empty((n, candidates), dtype=np.int64)
     out[:, 0] = np.arange(n)
     for i in range(n):
         pos = rng.choice(n - size[i], candidates - 1, replace=False)
-        out[i, 1:] = order[np.where(pos < first[i], pos, pos + size[i])]   # skip over i's own group
+        out[i, 1:] = order[np.where(pos < first[i], pos, pos + size[i])]  # skip over i's own group
     return out
 
 
-def r_precision(image_embed: torch.Tensor, text_embed: torch.Tensor, groups: torch.Tensor,
-                candidates: int = 100, folds: int = 10, seed: int = 0) -> RPrecisionResult:
+def r_precision(
+    image_embed: torch.Tensor,
+    text_embed: torch.Tensor,
+    groups: torch.Tensor,
+    candidates: int = 100,
+    folds: int = 10,
+    seed: int = 0,
+) -> RPrecisionResult:
     """R-precision of images (N,E) against their captions' embeddings (N,E); groups (N,) int64."""
     n = image_embed.shape[0]
     if text_embed.shape != image_embed.shape or groups.shape != (n,):
-        raise InputError(f"R-precision needs image/text embeddings (N,E) and groups (N,), got "
-                         f"{tuple(image_embed.shape)}, {tuple(text_embed.shape)}, {tuple(groups.shape)}")
+        raise InputError(
+            f"R-precision needs image/text embeddings (N,E) and groups (N,), got "
+            f"{tuple(image_embed.shape)}, {tuple(text_embed.shape)}, {tuple(groups.shape)}"
+        )
     if n < folds:
         raise InputError(f"R-precision with {folds} folds needs at least {folds} samples, got {n}")
     idx = torch.as_tensor(draw_candidates(groups, candidates, seed), device=image_embed.device)
@@ -96,15 +106,15 @@ def r_precision(image_embed: torch.Tensor, text_embed: torch.Tensor, groups: tor
     txt = torch.nn.functional.normalize(text_embed.double(), dim=1)
     hits = torch.empty(n, dtype=torch.float64, device=img.device)
     for lo in range(0, n, 4096):
-        block = idx[lo:lo + 4096]
-        sims = torch.einsum("be,bke->bk", img[lo:lo + 4096], txt[block])
+        block = idx[lo : lo + 4096]
+        sims = torch.einsum("be,bke->bk", img[lo : lo + 4096], txt[block])
         true = sims[:, :1]
         beaten = (sims[:, 1:] > true).any(1)
         ties = (sims[:, 1:] == true).sum(1)
-        hits[lo:lo + 4096] = torch.where(beaten, 0.0, 1.0 / (1 + ties.double()))
+        hits[lo : lo + 4096] = torch.where(beaten, 0.0, 1.0 / (1 + ties.double()))
     h = hits.cpu().numpy()
     order = np.random.RandomState((seed + 1) % 2**32).permutation(n)
-    fold_values = np.array([h[order[f * n // folds:(f + 1) * n // folds]].mean() for f in range(folds)])
+    fold_values = np.array([h[order[f * n // folds : (f + 1) * n // folds]].mean() for f in range(folds)])
     return RPrecisionResult(float(fold_values.mean()), float(fold_values.std()), folds, candidates, h, fold_values)
 
 
@@ -127,10 +137,16 @@ class RPrecision(Metric):
         self.groups.append(groups.to(torch.int64))
 
     def result(self) -> RPrecisionResult:
-        if len(self.image_embed) == 0:   # a list before sync, one gathered tensor after
+        if len(self.image_embed) == 0:  # a list before sync, one gathered tensor after
             raise InputError("R-precision needs samples; call update first")
-        return r_precision(dim_zero_cat(self.image_embed), dim_zero_cat(self.text_embed),
-                           dim_zero_cat(self.groups), self.candidates, self.folds, self.seed)
+        return r_precision(
+            dim_zero_cat(self.image_embed),
+            dim_zero_cat(self.text_embed),
+            dim_zero_cat(self.groups),
+            self.candidates,
+            self.folds,
+            self.seed,
+        )
 
     def compute(self) -> tuple[torch.Tensor, torch.Tensor]:
         r = self.result()

@@ -25,8 +25,9 @@ if TYPE_CHECKING:
     from xmbench.metrics.value import MetricValue
 
 #: the keys a metric may name in `needs`
-KNOWN_NEEDS = frozenset({"features", "logits", "image_embed", "text_embed", "attributes", "captions",
-                         "attribute_records"})
+KNOWN_NEEDS = frozenset(
+    {"features", "logits", "image_embed", "text_embed", "attributes", "captions", "attribute_records"}
+)
 
 
 @dataclass
@@ -36,9 +37,9 @@ class MetricContext:
     extractor: ExtractorInfo
     reference: ReferenceStats | None = None
     seed: int = 0
-    bootstrap: int = 1000          # resamples for CIs; 0 disables CIs (and per-sample storage they need)
+    bootstrap: int = 1000  # resamples for CIs; 0 disables CIs (and per-sample storage they need)
     confidence: float = 0.95
-    options: dict[str, Any] = field(default_factory=dict)   # per-metric options, e.g. {"subsets": 50}
+    options: dict[str, Any] = field(default_factory=dict)  # per-metric options, e.g. {"subsets": 50}
 
 
 class EvalMetric(ABC):

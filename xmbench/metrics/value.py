@@ -46,11 +46,17 @@ class MetricValue:
     def from_dict(cls, data: dict[str, Any]) -> MetricValue:
         """Inverse of to_dict (a None value reads back as NaN)."""
         value = data.get("value")
-        return cls(name=str(data["name"]), value=float("nan") if value is None else float(value),
-                   ci_low=_opt(data.get("ci_low")), ci_high=_opt(data.get("ci_high")), std=_opt(data.get("std")),
-                   n=int(data["n"]), higher_is_better=bool(data["higher_is_better"]),
-                   details=dict(data.get("details") or {}),
-                   bootstrap=None if data.get("bootstrap") is None else [float(v) for v in data["bootstrap"]])
+        return cls(
+            name=str(data["name"]),
+            value=float("nan") if value is None else float(value),
+            ci_low=_opt(data.get("ci_low")),
+            ci_high=_opt(data.get("ci_high")),
+            std=_opt(data.get("std")),
+            n=int(data["n"]),
+            higher_is_better=bool(data["higher_is_better"]),
+            details=dict(data.get("details") or {}),
+            bootstrap=None if data.get("bootstrap") is None else [float(v) for v in data["bootstrap"]],
+        )
 
 
 def _opt(v: Any) -> float | None:

@@ -34,19 +34,28 @@ from xmbench.seeding import derive_seed
 REFERENCE_METRICS = frozenset({"fid", "fd", "kid", "prdc", "fd_infinity"})
 
 
-def reference_features(suite: PhotoSuite, split: str, indices: Sequence[int], extractor: Extractor,
-                       cache_dir: str | os.PathLike | None = None, batch_size: int = 50) -> torch.Tensor:
+def reference_features(
+    suite: PhotoSuite,
+    split: str,
+    indices: Sequence[int],
+    extractor: Extractor,
+    cache_dir: str | os.PathLike | None = None,
+    batch_size: int = 50,
+) -> torch.Tensor:
     """float32 (len(indices), D) features of the real images `indices` of `split`, computed once and
     cached as safetensors under cache_dir/reference (default: xmbench.home.cache_home())."""
     info = extractor.info
-    key = hashlib.sha256(json.dumps([suite.protocol(), split, list(map(int, indices)), info.id, info.weights_hash],
-                                    sort_keys=True).encode()).hexdigest()[:32]
+    key = hashlib.sha256(
+        json.dumps(
+            [suite.protocol(), split, list(map(int, indices)), info.id, info.weights_hash], sort_keys=True
+        ).encode()
+    ).hexdigest()[:32]
     path = Path(cache_dir or cache_home()) / "reference" / f"{info.id}-{key}.safetensors"
     if path.is_file():
         return load_file(str(path))["features"]
     chunks = []
     for start in range(0, len(indices), batch_size):
-        images = suite.batch(split, indices[start:start + batch_size]).images.to(extractor.device)
+        images = suite.batch(split, indices[start : start + batch_size]).images.to(extractor.device)
         with torch.no_grad():
             chunks.append(extractor.images(images)["features"].float().cpu())
     features = torch.cat(chunks)
@@ -66,10 +75,18 @@ def _build_extractors(stages: Sequence[Stage], weights: dict[str, Any], device: 
     return out
 
 
-def evaluate_protocol(protocol: Protocol, suite: PhotoSuite, generator: Generator, *,
-                      weights: dict[str, str | os.PathLike] | None = None, device: str = "cpu",
-                      batch_size: int = 50, bootstrap: int = 0, cache_dir: str | os.PathLike | None = None,
-                      pytorch_fid_stats: str | os.PathLike | None = None) -> dict[str, Any]:
+def evaluate_protocol(
+    protocol: Protocol,
+    suite: PhotoSuite,
+    generator: Generator,
+    *,
+    weights: dict[str, str | os.PathLike] | None = None,
+    device: str = "cpu",
+    batch_size: int = 50,
+    bootstrap: int = 0,
+    cache_dir: str | os.PathLike | None = None,
+    pytorch_fid_stats: str | os.PathLike | None = None,
+) -> dict[str, Any]:
     """Evaluate `generator` under `protocol` on `suite`.
 
     weights: weights files by stage key ("inception", "finetuned", "clip", "encoder"); missing ones
@@ -82,38 +99,48 @@ def evaluate_protocol(protocol: Protocol, suite: PhotoSuite, generator: Generato
     indices = protocol.caption_indices(suite)
     extractors = _build_extractors(protocol.stages, weights, device)
     evaluators = []
-    for stage, extractor in zip(protocol.stages, extractors):
+    for stage, extractor in zip(protocol.stages, extractors, strict=False):
         reference, features = None, None
         if REFERENCE_METRICS & set(stage.metrics):
             imported = pytorch_fid_stats is not None and stage.extractor == "inception-v3-fid"
             if not imported or set(stage.metrics) - {"fid"}:  # KID and PRDC need the real features themselves
-                features = reference_features(suite, protocol.split, protocol.reference_indices(suite), extractor,
-                                              cache_dir, batch_size)
+                features = reference_features(
+                    suite, protocol.split, protocol.reference_indices(suite), extractor, cache_dir, batch_size
+                )
             if imported:
                 reference = ReferenceStats.from_pytorch_fid(pytorch_fid_stats)
             else:
                 mu, sigma = stats_from_features(features)
                 reference = ReferenceStats(mu, sigma, features.shape[0], extractor.info.id, extractor.info.weights_hash)
-        ev = Evaluator(extractor, list(stage.metrics), reference=reference, seed=derive_seed(protocol.name, protocol.seed),
-                       bootstrap=bootstrap, options=stage.metric_options)
+        ev = Evaluator(
+            extractor,
+            list(stage.metrics),
+            reference=reference,
+            seed=derive_seed(protocol.name, protocol.seed),
+            bootstrap=bootstrap,
+            options=stage.metric_options,
+        )
         if features is not None:
             for metric in ev.metrics.values():  # KID / PRDC keep the reference features themselves
                 metric.update_reference({"features": features.to(extractor.device)})
         evaluators.append(ev)
     checked = CheckedGenerator(generator, type(generator).__name__)
     for start in range(0, len(indices), batch_size):
-        batch = indices[start:start + batch_size]
+        batch = indices[start : start + batch_size]
         captions = suite.captions(protocol.split, batch)
         records = [{"group": g} for g in suite.groups(protocol.split, batch)]
         images = checked.generate(captions, derive_seed(protocol.name, protocol.seed, "generate", start))
-        for ev, extractor in zip(evaluators, extractors):
+        for ev, extractor in zip(evaluators, extractors, strict=False):
             ev.update(images.to(extractor.device), captions, records)
     values: dict[str, MetricValue] = {}
-    for stage, ev in zip(protocol.stages, evaluators):
+    for stage, ev in zip(protocol.stages, evaluators, strict=False):
         for name, value in ev.compute().items():
             value.name = stage.prefix + name
             value.details = {**value.details, "stage": stage.note}
             values[value.name] = value
     infos = {e.info.id: {"weights_hash": e.info.weights_hash, "resize": e.info.resize} for e in extractors}
-    return {"protocol": {**protocol.record(), "suite_identity": suite.protocol(), "batch_size": batch_size},
-            "values": values, "extractors": infos}
+    return {
+        "protocol": {**protocol.record(), "suite_identity": suite.protocol(), "batch_size": batch_size},
+        "values": values,
+        "extractors": infos,
+    }

@@ -70,7 +70,7 @@ class Protocol:
         n, out = suite.size(self.split), []
         while len(out) < self.samples:
             out.extend(int(i) for i in rng.permutation(n))
-        return out[:self.samples]
+        return out[: self.samples]
 
     def reference_indices(self, suite: PhotoSuite) -> list[int]:
         """Sample indices whose images are the reference (real) set: each image once."""
@@ -83,15 +83,19 @@ class Protocol:
     def _selected_images(self, suite: PhotoSuite) -> list[int]:
         n = suite.n_images(self.split)
         if n < self.samples:
-            raise InputError(f"protocol {self.name!r} draws {self.samples} distinct images from {self.suite}/"
-                             f"{self.split}, which has {n}; use the full split or protocol.with_samples(n)")
+            raise InputError(
+                f"protocol {self.name!r} draws {self.samples} distinct images from {self.suite}/"
+                f"{self.split}, which has {n}; use the full split or protocol.with_samples(n)"
+            )
         rng = np.random.default_rng(derive_seed("protocol", self.name, self.seed, "images"))
         return sorted(int(k) for k in rng.choice(n, self.samples, replace=False))
 
     def _check(self, suite: PhotoSuite) -> None:
         if not isinstance(suite, PhotoSuite) or suite.name != self.suite:
-            raise InputError(f"protocol {self.name!r} runs on suite {self.suite!r}, got "
-                             f"{getattr(suite, 'name', type(suite).__name__)!r}")
+            raise InputError(
+                f"protocol {self.name!r} runs on suite {self.suite!r}, got "
+                f"{getattr(suite, 'name', type(suite).__name__)!r}"
+            )
 
     def with_samples(self, samples: int) -> Protocol:
         """The same recipe on fewer (or more) samples; the record says so (name gets '@<samples>')."""
@@ -108,17 +112,29 @@ class Protocol:
         clip = [s for s in self.stages if s.prefix == "clip_" and "r_precision" in s.metrics]
         if not clip:
             raise InputError(f"protocol {self.name!r} has no R-precision; with_encoder applies to cub and oxford")
-        stage = Stage(extractor, ("r_precision",), weights_key="encoder", metric_options=clip[0].metric_options,
-                      note=f"{ATTNGAN_RP}: true + 99 captions of other classes, 10 folds of 3,000, mean ± population "
-                           f"std; encoder: {extractor}")
+        stage = Stage(
+            extractor,
+            ("r_precision",),
+            weights_key="encoder",
+            metric_options=clip[0].metric_options,
+            note=f"{ATTNGAN_RP}: true + 99 captions of other classes, 10 folds of 3,000, mean ± population "
+            f"std; encoder: {extractor}",
+        )
         kept = tuple(s for s in self.stages if not s.note.startswith(ATTNGAN_RP))
         return replace(self, stages=(*kept, stage))
 
     def record(self) -> dict[str, Any]:
         """JSON-able description for result records."""
-        return {"protocol": self.name, "suite": self.suite, "split": self.split, "samples": self.samples,
-                "selection": self.selection, "seed": self.seed, "summary": self.summary,
-                "stages": [asdict(s) for s in self.stages]}
+        return {
+            "protocol": self.name,
+            "suite": self.suite,
+            "split": self.split,
+            "samples": self.samples,
+            "selection": self.selection,
+            "seed": self.seed,
+            "summary": self.summary,
+            "stages": [asdict(s) for s in self.stages],
+        }
 
 
 ATTNGAN_RP = "R-precision, AttnGAN/DM-GAN protocol"
@@ -127,32 +143,67 @@ _RP_OPTIONS = {"r_precision": {"candidates": 100, "folds": 10}}
 
 def _reed(name: str, suite: str) -> Protocol:
     return Protocol(
-        name=name, suite=suite, split="test", samples=30_000, selection="cycle-captions", seed=0,
+        name=name,
+        suite=suite,
+        split="test",
+        samples=30_000,
+        selection="cycle-captions",
+        seed=0,
         summary=f"{suite} test classes, 30,000 captions; FID, IS (fine-tuned Inception), CLIP-R-precision "
-                "(AttnGAN/DM-GAN R-precision with a named encoder: with_encoder)",
+        "(AttnGAN/DM-GAN R-precision with a named encoder: with_encoder)",
         stages=(
-            Stage("inception-v3-fid", ("fid",), weights_key="inception",
-                  note="FID: torch-fidelity's Inception, TF1-bilinear resize to 299, every test image once as reference"),
-            Stage("inception-v3-finetuned", ("is",), weights_key="finetuned", extractor_options={"suite": suite},
-                  metric_options={"is": {"splits": 10, "std": "population"}},
-                  note=f"IS: Inception fine-tuned on {suite} (user-supplied, as StackGAN), 10 splits, population std"),
-            Stage("clip-vit-b-32", ("r_precision",), prefix="clip_", weights_key="clip", metric_options=_RP_OPTIONS,
-                  note="CLIP-R-precision (Park et al. 2021): true + 99 captions of other classes, 10 folds of 3,000, "
-                       "mean ± population std; encoder: CLIP ViT-B/32 (AttnGAN/DM-GAN's DAMSM: with_encoder)"),
-        ))
+            Stage(
+                "inception-v3-fid",
+                ("fid",),
+                weights_key="inception",
+                note="FID: torch-fidelity's Inception, TF1-bilinear resize to 299, every test image once as reference",
+            ),
+            Stage(
+                "inception-v3-finetuned",
+                ("is",),
+                weights_key="finetuned",
+                extractor_options={"suite": suite},
+                metric_options={"is": {"splits": 10, "std": "population"}},
+                note=f"IS: Inception fine-tuned on {suite} (user-supplied, as StackGAN), 10 splits, population std",
+            ),
+            Stage(
+                "clip-vit-b-32",
+                ("r_precision",),
+                prefix="clip_",
+                weights_key="clip",
+                metric_options=_RP_OPTIONS,
+                note="CLIP-R-precision (Park et al. 2021): true + 99 captions of other classes, 10 folds of 3,000, "
+                "mean ± population std; encoder: CLIP ViT-B/32 (AttnGAN/DM-GAN's DAMSM: with_encoder)",
+            ),
+        ),
+    )
 
 
 PRESETS: dict[str, Protocol] = {
     "coco-fid30k": Protocol(
-        name="coco-fid30k", suite="coco2014", split="val", samples=30_000, selection="one-caption-per-image",
-        seed=0, summary="MS-COCO 2014 val, 30,000 seeded images with one seeded caption each; FID, KID, CLIP score",
+        name="coco-fid30k",
+        suite="coco2014",
+        split="val",
+        samples=30_000,
+        selection="one-caption-per-image",
+        seed=0,
+        summary="MS-COCO 2014 val, 30,000 seeded images with one seeded caption each; FID, KID, CLIP score",
         stages=(
-            Stage("inception-v3-fid", ("fid", "kid"), weights_key="inception",
-                  metric_options={"kid": {"subsets": 100, "subset_size": 1000}},
-                  note="FID and KID: torch-fidelity's Inception, TF1-bilinear resize to 299; KID 100 subsets of 1,000"),
-            Stage("clip-vit-b-32", ("clip_score",), weights_key="clip",
-                  note="CLIP score: open_clip ViT-B/32 (OpenAI weights), captions as given (no prefix)"),
-        )),
+            Stage(
+                "inception-v3-fid",
+                ("fid", "kid"),
+                weights_key="inception",
+                metric_options={"kid": {"subsets": 100, "subset_size": 1000}},
+                note="FID and KID: torch-fidelity's Inception, TF1-bilinear resize to 299; KID 100 subsets of 1,000",
+            ),
+            Stage(
+                "clip-vit-b-32",
+                ("clip_score",),
+                weights_key="clip",
+                note="CLIP score: open_clip ViT-B/32 (OpenAI weights), captions as given (no prefix)",
+            ),
+        ),
+    ),
     "cub": _reed("cub", "cub"),
     "oxford": _reed("oxford", "oxford"),
 }

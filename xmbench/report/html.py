@@ -35,7 +35,7 @@ def _table(header: list[str], rows: list[list[str]], row_classes: list[str] | No
     body = []
     for k, row in enumerate(rows):
         cls = f' class="{html.escape(row_classes[k])}"' if row_classes else ""
-        cells = "".join(f'<td{" class=num" if j >= 2 else ""}>{html.escape(c)}</td>' for j, c in enumerate(row))
+        cells = "".join(f"<td{' class=num' if j >= 2 else ''}>{html.escape(c)}</td>" for j, c in enumerate(row))
         body.append(f"<tr{cls}>{cells}</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
@@ -43,26 +43,41 @@ def _table(header: list[str], rows: list[list[str]], row_classes: list[str] | No
 def _leaderboard_section(frame: pd.DataFrame) -> str:
     header, rows = metric_cells(frame)
     rows = [[c.strip("*") for c in r] for r in rows]  # Markdown emphasis is for the .md table
-    return (f"<h2>Leaderboard</h2><p class=meta>{html.escape(frame.attrs['protocol'])}; ranked by "
-            f"<code>{html.escape(frame.attrs['rank_by'])}</code>; rank = 1 + models significantly better, "
-            "<code>=</code> marks a statistical tie; ↑/↓ higher/lower is better; intervals are "
-            f"{frame.attrs['confidence']:.0%} bootstrap CIs.</p>" + _table(header, rows, list(frame["role"])))
+    return (
+        f"<h2>Leaderboard</h2><p class=meta>{html.escape(frame.attrs['protocol'])}; ranked by "
+        f"<code>{html.escape(frame.attrs['rank_by'])}</code>; rank = 1 + models significantly better, "
+        "<code>=</code> marks a statistical tie; ↑/↓ higher/lower is better; intervals are "
+        f"{frame.attrs['confidence']:.0%} bootstrap CIs.</p>" + _table(header, rows, list(frame["role"]))
+    )
 
 
 def _bars_section(frame: pd.DataFrame) -> str:
-    panels = [{"metric": m, "higher_is_better": frame.attrs["higher_is_better"][m], "models": list(frame["model"]),
-               "roles": list(frame["role"]), "values": frame[m].to_numpy(float),
-               "lows": frame[f"{m}_ci_low"].to_numpy(float), "highs": frame[f"{m}_ci_high"].to_numpy(float)}
-              for m in headline_metrics(frame.attrs["metrics"])]
+    panels = [
+        {
+            "metric": m,
+            "higher_is_better": frame.attrs["higher_is_better"][m],
+            "models": list(frame["model"]),
+            "roles": list(frame["role"]),
+            "values": frame[m].to_numpy(float),
+            "lows": frame[f"{m}_ci_low"].to_numpy(float),
+            "highs": frame[f"{m}_ci_high"].to_numpy(float),
+        }
+        for m in headline_metrics(frame.attrs["metrics"])
+    ]
     png = plots.metric_bars_png(panels)
-    return ("<h2>Metrics with confidence intervals</h2><p class=meta>Bars: point estimates; whiskers: "
-            "confidence intervals; green ceiling, olive reference, red floor.</p>"
-            + _img(png, "every headline metric per model with confidence intervals"))
+    return (
+        "<h2>Metrics with confidence intervals</h2><p class=meta>Bars: point estimates; whiskers: "
+        "confidence intervals; green ceiling, olive reference, red floor.</p>"
+        + _img(png, "every headline metric per model with confidence intervals")
+    )
 
 
 def _curves_section(records: list[dict[str, Any]]) -> str:
-    curves = {r["model"]["name"]: r["training"]["curves"] for r in records
-              if isinstance(r.get("training"), dict) and r["training"].get("curves")}
+    curves = {
+        r["model"]["name"]: r["training"]["curves"]
+        for r in records
+        if isinstance(r.get("training"), dict) and r["training"].get("curves")
+    }
     if not curves:
         return ""
     return "<h2>Training curves</h2>" + _img(plots.training_curves_png(curves), "training curves")
@@ -73,17 +88,25 @@ def _samples_section(records: list[dict[str, Any]]) -> str:
     if not with_samples:
         return ""
     captions = with_samples[0]["samples"]["captions"]
-    strips = {r["model"]["name"]: decode_strip(r["samples"]["png"], len(r["samples"]["captions"]))
-              for r in with_samples if r["samples"]["captions"] == captions}
+    strips = {
+        r["model"]["name"]: decode_strip(r["samples"]["png"], len(r["samples"]["captions"]))
+        for r in with_samples
+        if r["samples"]["captions"] == captions
+    }
     listing = "".join(f"<li>{html.escape(c)}</li>" for c in captions)
-    return ("<h2>Samples: the same captions across models</h2>"
-            + _img(plots.sample_comparison_png(strips, captions), "generated samples per model")
-            + f"<details><summary>captions, left to right</summary><ol>{listing}</ol></details>")
+    return (
+        "<h2>Samples: the same captions across models</h2>"
+        + _img(plots.sample_comparison_png(strips, captions), "generated samples per model")
+        + f"<details><summary>captions, left to right</summary><ol>{listing}</ol></details>"
+    )
 
 
 def _heatmap_section(records: list[dict[str, Any]]) -> str:
-    rows = [(r["model"]["name"], r["per_attribute"]) for r in records if isinstance(r.get("per_attribute"), dict)
-            and r["per_attribute"]]
+    rows = [
+        (r["model"]["name"], r["per_attribute"])
+        for r in records
+        if isinstance(r.get("per_attribute"), dict) and r["per_attribute"]
+    ]
     if not rows:
         return ""
     attributes = list(dict.fromkeys(a for _, pa in rows for a in pa))
@@ -98,13 +121,19 @@ def _worst_section(records: list[dict[str, Any]]) -> str:
         worst = r.get("worst_captions")
         if not worst:
             continue
-        rows = [[str(k + 1), w["caption"], format_value(float(w["score"])), str(w.get("note", ""))]
-                for k, w in enumerate(worst)]
-        parts.append(f"<h3>{html.escape(r['model']['name'])}</h3>" + _table(["#", "caption", "score", "what went wrong"], rows))
+        rows = [
+            [str(k + 1), w["caption"], format_value(float(w["score"])), str(w.get("note", ""))]
+            for k, w in enumerate(worst)
+        ]
+        parts.append(
+            f"<h3>{html.escape(r['model']['name'])}</h3>" + _table(["#", "caption", "score", "what went wrong"], rows)
+        )
     if not parts:
         return ""
-    return ("<h2>Worst-scoring captions per model</h2><p class=meta>Lowest per-caption scores of the "
-            "evaluator (share of the caption's attributes judged right).</p>" + "".join(parts))
+    return (
+        "<h2>Worst-scoring captions per model</h2><p class=meta>Lowest per-caption scores of the "
+        "evaluator (share of the caption's attributes judged right).</p>" + "".join(parts)
+    )
 
 
 def _environment_section(records: list[dict[str, Any]]) -> str:
@@ -112,24 +141,44 @@ def _environment_section(records: list[dict[str, Any]]) -> str:
     for r in records:
         env, t = r["environment"], r["timings"]
         hw = env.get("hardware", {}) if isinstance(env.get("hardware"), dict) else {}
-        rows.append([r["model"]["name"], str(env.get("xmbench", "")), str(env.get("git_revision") or "—")[:14],
-                     str(hw.get("device", "")), f"{float(t.get('total_s', 0.0)):.1f}"])
+        rows.append(
+            [
+                r["model"]["name"],
+                str(env.get("xmbench", "")),
+                str(env.get("git_revision") or "—")[:14],
+                str(hw.get("device", "")),
+                f"{float(t.get('total_s', 0.0)):.1f}",
+            ]
+        )
     return "<h2>Provenance</h2>" + _table(["model", "xmbench", "git", "device", "seconds"], rows)
 
 
-def render_html(records: list[dict[str, Any]], title: str = "xmbench report", rank_by: str | None = None,
-                sources: list[str] | None = None) -> str:
+def render_html(
+    records: list[dict[str, Any]],
+    title: str = "xmbench report",
+    rank_by: str | None = None,
+    sources: list[str] | None = None,
+) -> str:
     """The whole report as one HTML string (refuses records of mixed suites or protocols)."""
     frame = leaderboard_frame(records, rank_by=rank_by, sources=sources)
     order = {name: k for k, name in enumerate(frame["model"])}
     records = sorted(records, key=lambda r: order[r["model"]["name"]])
     models = [r for r in records if calibration_role(r) is None]
-    stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    body = "".join([
-        f"<h1>{html.escape(title)}</h1><p class=meta>{len(models)} models and {len(records) - len(models)} "
-        f"calibration generators; generated {stamp}.</p>",
-        _leaderboard_section(frame), _bars_section(frame), _samples_section(records), _heatmap_section(records),
-        _worst_section(records), _curves_section(records), _environment_section(records),
-    ])
-    return (f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>{html.escape(title)}</title>"
-            f"<style>{_STYLE}</style></head><body>{body}</body></html>\n")
+    stamp = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    body = "".join(
+        [
+            f"<h1>{html.escape(title)}</h1><p class=meta>{len(models)} models and {len(records) - len(models)} "
+            f"calibration generators; generated {stamp}.</p>",
+            _leaderboard_section(frame),
+            _bars_section(frame),
+            _samples_section(records),
+            _heatmap_section(records),
+            _worst_section(records),
+            _curves_section(records),
+            _environment_section(records),
+        ]
+    )
+    return (
+        f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>{html.escape(title)}</title>"
+        f"<style>{_STYLE}</style></head><body>{body}</body></html>\n"
+    )

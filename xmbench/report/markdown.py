@@ -7,8 +7,12 @@ from typing import Any
 from xmbench.results.leaderboard import format_value, leaderboard_frame, to_markdown
 
 
-def render_markdown(records: list[dict[str, Any]], title: str = "xmbench results", rank_by: str | None = None,
-                    sources: list[str] | None = None) -> str:
+def render_markdown(
+    records: list[dict[str, Any]],
+    title: str = "xmbench results",
+    rank_by: str | None = None,
+    sources: list[str] | None = None,
+) -> str:
     """Headline (the leading models and where they sit between floor and ceiling), then the table."""
     frame = leaderboard_frame(records, rank_by=rank_by, sources=sources)
     metric = frame.attrs["rank_by"]
@@ -27,5 +31,6 @@ def render_markdown(records: list[dict[str, Any]], title: str = "xmbench results
     board = to_markdown(frame)
     lines += [board, ""]
     return "\n".join(lines)
+
 
 __all__ = ["render_markdown"]

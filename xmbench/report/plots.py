@@ -35,9 +35,9 @@ def metric_bars_png(panels: Sequence[dict], columns: int = 3) -> bytes:
     rows = -(-len(panels) // columns)
     height = 0.32 * len(panels[0]["models"]) + 0.9
     fig, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, height * rows), squeeze=False)
-    for ax in axes.flat[len(panels):]:
+    for ax in axes.flat[len(panels) :]:
         ax.axis("off")
-    for ax, p in zip(axes.flat, panels):
+    for ax, p in zip(axes.flat, panels, strict=False):
         y = np.arange(len(p["models"]))
         v = np.asarray(p["values"], dtype=float)
         lo = np.where(np.isnan(p["lows"]), v, p["lows"])
@@ -59,13 +59,13 @@ def training_curves_png(curves: dict[str, list[dict[str, float]]]) -> bytes:
     """One panel per model: every logged series (losses, eval metrics) against the training step."""
     models = list(curves)
     fig, axes = plt.subplots(1, len(models), figsize=(4.2 * len(models), 3.2), squeeze=False)
-    for ax, model in zip(axes[0], models):
+    for ax, model in zip(axes[0], models, strict=False):
         rows = curves[model]
         keys = sorted({k for r in rows for k in r} - {"step", "images_per_s"})
         for key in keys:
             pts = [(r["step"], r[key]) for r in rows if isinstance(r.get(key), (int, float)) and math.isfinite(r[key])]
             if pts:
-                ax.plot(*zip(*pts), label=key, linewidth=1.2)
+                ax.plot(*zip(*pts, strict=False), label=key, linewidth=1.2)
         ax.set_title(model, fontsize=10)
         ax.set_xlabel("step")
         ax.grid(alpha=0.3)
@@ -101,8 +101,15 @@ def heatmap_png(models: Sequence[str], attributes: Sequence[str], values: np.nda
     for i in range(values.shape[0]):
         for j in range(values.shape[1]):
             if not np.isnan(values[i, j]):
-                ax.text(j, i, f"{values[i, j]:.2f}", ha="center", va="center", fontsize=7,
-                        color="black" if values[i, j] > 0.6 else "white")
+                ax.text(
+                    j,
+                    i,
+                    f"{values[i, j]:.2f}",
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="black" if values[i, j] > 0.6 else "white",
+                )
     fig.colorbar(im, ax=ax, fraction=0.04)
     ax.set_title(title, fontsize=10)
     return _png(fig)

@@ -6,6 +6,21 @@ from xmbench.results.leaderboard import leaderboard_frame, to_csv, to_markdown
 from xmbench.results.publish import update_leaderboard, write_leaderboard
 from xmbench.results.schema import SCHEMA, SCHEMA_VERSION, protocol_key, validate_record
 
-__all__ = ["SCHEMA", "SCHEMA_VERSION", "check_records", "format_checks", "leaderboard_frame", "parse_tolerances",
-           "protocol_key", "read_record", "read_records", "record_filename", "to_csv", "to_markdown",
-           "update_leaderboard", "validate_record", "write_leaderboard", "write_record"]
+__all__ = [
+    "SCHEMA",
+    "SCHEMA_VERSION",
+    "check_records",
+    "format_checks",
+    "leaderboard_frame",
+    "parse_tolerances",
+    "protocol_key",
+    "read_record",
+    "read_records",
+    "record_filename",
+    "to_csv",
+    "to_markdown",
+    "update_leaderboard",
+    "validate_record",
+    "write_leaderboard",
+    "write_record",
+]

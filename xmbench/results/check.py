@@ -39,13 +39,13 @@ class MetricCheck:
     name: str
     baseline: float
     new: float
-    delta: float          # new - baseline
-    ci_low: float         # CI of delta
+    delta: float  # new - baseline
+    ci_low: float  # CI of delta
     ci_high: float
     worse_by: float
-    allowed: float        # tolerance in metric units
+    allowed: float  # tolerance in metric units
     tolerance: Tolerance
-    p_within: float       # bootstrap P(worsening <= allowed)
+    p_within: float  # bootstrap P(worsening <= allowed)
     higher_is_better: bool
     method: str
     failed: bool
@@ -63,8 +63,13 @@ def parse_tolerances(specs: list[str]) -> dict[str, Tolerance]:
     return out
 
 
-def check_records(new: dict[str, Any], baseline: dict[str, Any], tolerances: dict[str, Tolerance] | None = None,
-                  alpha: float = 0.05, sources: tuple[str, str] = ("NEW", "BASELINE")) -> list[MetricCheck]:
+def check_records(
+    new: dict[str, Any],
+    baseline: dict[str, Any],
+    tolerances: dict[str, Tolerance] | None = None,
+    alpha: float = 0.05,
+    sources: tuple[str, str] = ("NEW", "BASELINE"),
+) -> list[MetricCheck]:
     """Per-metric verdicts for the metrics both records hold (baseline order)."""
     check_same_protocol([new, baseline], list(sources), what="check")
     tolerances = tolerances or {}
@@ -84,8 +89,23 @@ def check_records(new: dict[str, Any], baseline: dict[str, Any], tolerances: dic
         # P(worsening <= allowed): P(delta <= allowed) if lower is better, P(delta >= -allowed) otherwise
         p_within = d.prob_at_least(-allowed) if hib else d.prob_at_most(allowed)
         failed = worse_by > allowed and p_within < alpha
-        out.append(MetricCheck(name, float(old["value"]), float(cur["value"]), d.delta, d.ci_low, d.ci_high,
-                               worse_by, allowed, tol, p_within, hib, d.method, failed))
+        out.append(
+            MetricCheck(
+                name,
+                float(old["value"]),
+                float(cur["value"]),
+                d.delta,
+                d.ci_low,
+                d.ci_high,
+                worse_by,
+                allowed,
+                tol,
+                p_within,
+                hib,
+                d.method,
+                failed,
+            )
+        )
     return out
 
 
@@ -93,28 +113,37 @@ def format_checks(checks: list[MetricCheck], new: dict[str, Any], baseline: dict
     """A plain-text table of the verdicts and a summary line."""
     methods = sorted({_METHODS[c.method] for c in checks})
     width = max([24, *(len(c.name) + 2 for c in checks)])
-    lines = [f"check {new['model']['name']} against baseline {baseline['model']['name']} ({len(checks)} metrics; "
-             f"fail = worse beyond tolerance and significant; {', '.join(methods)})",
-             f"{'metric':{width}s} {'baseline':>10s} {'new':>10s} {'delta [95% CI]':>30s} {'tolerance':>10s} "
-             f"{'p(within)':>9s}  verdict"]
+    lines = [
+        f"check {new['model']['name']} against baseline {baseline['model']['name']} ({len(checks)} metrics; "
+        f"fail = worse beyond tolerance and significant; {', '.join(methods)})",
+        f"{'metric':{width}s} {'baseline':>10s} {'new':>10s} {'delta [95% CI]':>30s} {'tolerance':>10s} "
+        f"{'p(within)':>9s}  verdict",
+    ]
     for c in checks:
         arrow = "↑" if c.higher_is_better else "↓"
         ci = f"{_signed(c.delta)} [{_signed(c.ci_low)}, {_signed(c.ci_high)}]"
         verdict = "FAIL" if c.failed else ("worse" if c.worse_by > c.allowed else "ok")
-        lines.append(f"{c.name + ' ' + arrow:{width}s} {format_value(c.baseline):>10s} {format_value(c.new):>10s} "
-                     f"{ci:>30s} {str(c.tolerance):>10s} {c.p_within:9.3f}  {verdict}")
+        lines.append(
+            f"{c.name + ' ' + arrow:{width}s} {format_value(c.baseline):>10s} {format_value(c.new):>10s} "
+            f"{ci:>30s} {str(c.tolerance):>10s} {c.p_within:9.3f}  {verdict}"
+        )
     checked = {c.name for c in checks}
     missing = [m for m in baseline["metrics"] if m not in checked]
     if missing:
         lines.append(f"note: not checked (absent or undefined in one record): {', '.join(missing)}")
     failed = [c.name for c in checks if c.failed]
-    lines.append(f"FAILED: {', '.join(failed)} significantly worse than the baseline" if failed
-                 else "passed: no metric is significantly worse than the baseline beyond its tolerance")
+    lines.append(
+        f"FAILED: {', '.join(failed)} significantly worse than the baseline"
+        if failed
+        else "passed: no metric is significantly worse than the baseline beyond its tolerance"
+    )
     return "\n".join(lines)
 
 
-_METHODS = {"bootstrap": "difference from paired bootstrap replicates",
-            "normal": "normal approximation with SEs from the bootstrap CIs"}
+_METHODS = {
+    "bootstrap": "difference from paired bootstrap replicates",
+    "normal": "normal approximation with SEs from the bootstrap CIs",
+}
 
 
 def _signed(v: float) -> str:

@@ -43,8 +43,10 @@ def read_record(path: str | os.PathLike) -> dict[str, Any]:
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as e:
-        raise InputError(f"corrupt result record {path}: not valid JSON at line {e.lineno} column {e.colno} "
-                         f"({e.msg}); re-run `xmbench run` to rewrite it") from None
+        raise InputError(
+            f"corrupt result record {path}: not valid JSON at line {e.lineno} column {e.colno} "
+            f"({e.msg}); re-run `xmbench run` to rewrite it"
+        ) from None
     return validate_record(obj, str(path))
 
 

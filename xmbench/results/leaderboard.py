@@ -27,11 +27,13 @@ def check_same_protocol(records: list[dict[str, Any]], sources: list[str], what:
     if not records:
         raise InputError("no result records to compare")
     key0 = protocol_key(records[0])
-    for record, source in zip(records[1:], sources[1:]):
+    for record, source in zip(records[1:], sources[1:], strict=False):
         if protocol_key(record) != key0:
             kind = "suites" if record["suite"].get("suite") != records[0]["suite"].get("suite") else "protocols"
-            raise InputError(f"refusing to mix {kind}: {sources[0]} is {describe_protocol(records[0])} but {source} "
-                             f"is {describe_protocol(record)}; use one {what} per suite and protocol")
+            raise InputError(
+                f"refusing to mix {kind}: {sources[0]} is {describe_protocol(records[0])} but {source} "
+                f"is {describe_protocol(record)}; use one {what} per suite and protocol"
+            )
 
 
 def check_comparable(records: list[dict[str, Any]], sources: list[str] | None = None) -> None:
@@ -39,7 +41,7 @@ def check_comparable(records: list[dict[str, Any]], sources: list[str] | None = 
     sources = sources or [r["model"]["name"] for r in records]
     check_same_protocol(records, sources)
     seen: dict[str, str] = {}
-    for record, source in zip(records, sources):
+    for record, source in zip(records, sources, strict=False):
         name = record["model"]["name"]
         if name in seen:
             raise InputError(f"two records for model {name!r} ({seen[name]} and {source}); pass one per model")
@@ -47,8 +49,21 @@ def check_comparable(records: list[dict[str, Any]], sources: list[str] | None = 
 
 
 #: column order: names (or name prefixes ending in "*") in this order, then the rest alphabetically
-DISPLAY_ORDER = ("attribute_accuracy", "attribute_accuracy_*", "fid", "fd_*", "kid", "is", "clip_score",
-                 "clip_score_*", "r_precision", "precision", "recall", "density", "coverage")
+DISPLAY_ORDER = (
+    "attribute_accuracy",
+    "attribute_accuracy_*",
+    "fid",
+    "fd_*",
+    "kid",
+    "is",
+    "clip_score",
+    "clip_score_*",
+    "r_precision",
+    "precision",
+    "recall",
+    "density",
+    "coverage",
+)
 
 
 def _display_key(name: str) -> tuple[int, str]:
@@ -80,9 +95,11 @@ def default_rank_metric(records: list[dict[str, Any]]) -> str:
     return next((m for m in RANK_PREFERENCE if m in names), names[0])
 
 
-def leaderboard_frame(records: list[dict[str, Any]], rank_by: str | None = None,
-                      sources: list[str] | None = None) -> pd.DataFrame:
-    """One row per record: model, role (model/ceiling/reference/floor), rank, tie mark, position between floor and ceiling, metrics.
+def leaderboard_frame(
+    records: list[dict[str, Any]], rank_by: str | None = None, sources: list[str] | None = None
+) -> pd.DataFrame:
+    """One row per record: model, role (model/ceiling/reference/floor), rank, tie mark, position between
+    floor and ceiling, metrics.
 
     Metric columns: `<name>`, `<name>_ci_low`, `<name>_ci_high`, `<name>_n`. Rows are sorted ceiling first,
     then models by rank, then reference and floor.
@@ -94,7 +111,11 @@ def leaderboard_frame(records: list[dict[str, Any]], rank_by: str | None = None,
         raise unknown_name("metric to rank by", rank_by, names)
     rows = []
     for r in records:
-        row: dict[str, Any] = {"model": r["model"]["name"], "role": calibration_role(r) or "model", "kind": r["model"]["kind"]}
+        row: dict[str, Any] = {
+            "model": r["model"]["name"],
+            "role": calibration_role(r) or "model",
+            "kind": r["model"]["kind"],
+        }
         for m in names:
             v = r["metrics"].get(m)
             row[m] = v["value"] if v and v["value"] is not None else float("nan")
@@ -112,11 +133,19 @@ def leaderboard_frame(records: list[dict[str, Any]], rank_by: str | None = None,
     frame["_role"] = [_ROLE_ORDER[role] for role in frame["role"]]
     frame["_rank"] = [r if r is not None else 0 for r in ranks]
     frame["_value"] = sign * frame[rank_by].fillna(float("inf") * sign)
-    frame = (frame.sort_values(["_role", "_rank", "_value"], kind="stable")
-             .drop(columns=["_role", "_rank", "_value"]).reset_index(drop=True))
-    frame.attrs.update(rank_by=rank_by, metrics=names, higher_is_better=directions,
-                       confidence=float(records[0]["protocol"].get("confidence", 0.95)),
-                       protocol=describe_protocol(records[0]), protocol_key=protocol_key(records[0]))
+    frame = (
+        frame.sort_values(["_role", "_rank", "_value"], kind="stable")
+        .drop(columns=["_role", "_rank", "_value"])
+        .reset_index(drop=True)
+    )
+    frame.attrs.update(
+        rank_by=rank_by,
+        metrics=names,
+        higher_is_better=directions,
+        confidence=float(records[0]["protocol"].get("confidence", 0.95)),
+        protocol=describe_protocol(records[0]),
+        protocol_key=protocol_key(records[0]),
+    )
     return frame
 
 
@@ -151,8 +180,11 @@ def _ranks(records: list[dict[str, Any]], metric: str) -> tuple[list[int | None]
 
 def _positions(records: list[dict[str, Any]], metric: str) -> list[float]:
     """Where each record sits on `metric` between the floor (0) and the ceiling (1); NaN without both."""
-    ends = {calibration_role(r): r["metrics"].get(metric, {}).get("value") for r in records
-            if calibration_role(r) in ("floor", "ceiling")}
+    ends = {
+        calibration_role(r): r["metrics"].get(metric, {}).get("value")
+        for r in records
+        if calibration_role(r) in ("floor", "ceiling")
+    }
     lo, hi = ends.get("floor"), ends.get("ceiling")
     out = []
     for r in records:
@@ -181,7 +213,8 @@ def metric_cells(frame: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
     arrows = {True: "↑", False: "↓"}
     metrics = headline_metrics(frame.attrs["metrics"])
     header = ["rank", "model", f"position ({frame.attrs['rank_by']})"] + [
-        f"{m} {arrows[frame.attrs['higher_is_better'][m]]}" for m in metrics]
+        f"{m} {arrows[frame.attrs['higher_is_better'][m]]}" for m in metrics
+    ]
     body = []
     for _, row in frame.iterrows():
         if row["role"] != "model":
@@ -211,12 +244,16 @@ def to_markdown(frame: pd.DataFrame, title: str | None = None) -> str:
     lines.append("|" + "|".join(["---"] * 2 + ["---:"] * (len(header) - 2)) + "|")
     lines += ["| " + " | ".join(row) + " |" for row in esc[1:]]
     n = frame[[c for c in frame.columns if c.endswith("_n")]].max(axis=None)
-    lines += ["", f"Values are point estimates with {frame.attrs['confidence']:.0%} bootstrap confidence intervals over "
-              f"{n} evaluation captions; ↑ higher is better, ↓ lower is better. Models are ranked by "
-              f"`{frame.attrs['rank_by']}`: rank = 1 + the number of models significantly better (bootstrap, "
-              "95%); `=` marks a statistical tie. *ceiling*, *reference* and *floor* are the calibration "
-              "generators (real held-out images, nearest-caption retrieval from the training set, noise); "
-              "position places each row between floor (0%) and ceiling (100%) on the ranking metric.", ""]
+    lines += [
+        "",
+        f"Values are point estimates with {frame.attrs['confidence']:.0%} bootstrap confidence intervals over "
+        f"{n} evaluation captions; ↑ higher is better, ↓ lower is better. Models are ranked by "
+        f"`{frame.attrs['rank_by']}`: rank = 1 + the number of models significantly better (bootstrap, "
+        "95%); `=` marks a statistical tie. *ceiling*, *reference* and *floor* are the calibration "
+        "generators (real held-out images, nearest-caption retrieval from the training set, noise); "
+        "position places each row between floor (0%) and ceiling (100%) on the ranking metric.",
+        "",
+    ]
     return "\n".join(lines)
 
 

@@ -30,8 +30,10 @@ def file_lock(path: str | os.PathLike, timeout_s: float = 600.0) -> Iterator[Pat
                 break
             except BlockingIOError:
                 if time.monotonic() > deadline:
-                    raise XmbenchError(f"{lock_path} is held by another xmbench process for over {timeout_s:.0f} s; "
-                                       "wait for it to finish (the lock frees itself when that process ends)") from None
+                    raise XmbenchError(
+                        f"{lock_path} is held by another xmbench process for over {timeout_s:.0f} s; "
+                        "wait for it to finish (the lock frees itself when that process ends)"
+                    ) from None
                 time.sleep(0.05)
         yield lock_path
     finally:

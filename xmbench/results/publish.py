@@ -18,8 +18,13 @@ def csv_path_for(markdown_path: str | os.PathLike) -> Path:
     return Path(markdown_path).with_suffix(".csv")
 
 
-def write_leaderboard(records: list[dict[str, Any]], out: str | os.PathLike, title: str | None = None,
-                      rank_by: str | None = None, sources: list[str] | None = None) -> tuple[Path, Path]:
+def write_leaderboard(
+    records: list[dict[str, Any]],
+    out: str | os.PathLike,
+    title: str | None = None,
+    rank_by: str | None = None,
+    sources: list[str] | None = None,
+) -> tuple[Path, Path]:
     """Write `out` (Markdown) and its CSV twin from `records`, holding the lock of `out`."""
     frame = leaderboard_frame(records, rank_by=rank_by, sources=sources)
     with file_lock(out):
@@ -28,8 +33,13 @@ def write_leaderboard(records: list[dict[str, Any]], out: str | os.PathLike, tit
     return md, csv
 
 
-def update_leaderboard(out: str | os.PathLike, results_dir: str | os.PathLike, like: dict[str, Any],
-                       title: str | None = None, rank_by: str | None = None) -> tuple[Path, Path, int]:
+def update_leaderboard(
+    out: str | os.PathLike,
+    results_dir: str | os.PathLike,
+    like: dict[str, Any],
+    title: str | None = None,
+    rank_by: str | None = None,
+) -> tuple[Path, Path, int]:
     """Rebuild `out` from every record in `results_dir` sharing `like`'s suite and protocol.
 
     Reading the folder and writing the files happen under one lock, so two runs updating the same

@@ -25,13 +25,23 @@ MODEL_KINDS = ("baseline", "checkpoint", "import", "calibration")
 CALIBRATION_ROLES = ("ceiling", "reference", "floor")
 
 _REQUIRED: dict[str, type | tuple[type, ...]] = {
-    "schema": str, "schema_version": int, "model": dict, "suite": dict, "protocol": dict,
-    "metrics": dict, "seeds": dict, "environment": dict, "timings": dict,
+    "schema": str,
+    "schema_version": int,
+    "model": dict,
+    "suite": dict,
+    "protocol": dict,
+    "metrics": dict,
+    "seeds": dict,
+    "environment": dict,
+    "timings": dict,
 }
 _MODEL_REQUIRED = {"name": str, "kind": str}
 _METRIC_REQUIRED: dict[str, type | tuple[type, ...]] = {
-    "value": (int, float, type(None)), "ci_low": (int, float, type(None)), "ci_high": (int, float, type(None)),
-    "n": int, "higher_is_better": bool,
+    "value": (int, float, type(None)),
+    "ci_low": (int, float, type(None)),
+    "ci_high": (int, float, type(None)),
+    "n": int,
+    "higher_is_better": bool,
 }
 
 
@@ -41,16 +51,21 @@ def validate_record(obj: Any, source: str) -> dict[str, Any]:
     Raises InputError with one line naming `source` and the first problem found.
     """
     if not isinstance(obj, dict) or obj.get("schema") != SCHEMA:
-        raise InputError(f"{source} is not an xmbench result record (no \"schema\": \"{SCHEMA}\"); "
-                         "pass records written by `xmbench run`")
+        raise InputError(
+            f'{source} is not an xmbench result record (no "schema": "{SCHEMA}"); pass records written by `xmbench run`'
+        )
     version = obj.get("schema_version")
     if version != SCHEMA_VERSION:
-        raise InputError(f"{source} has result schema version {version!r}; this xmbench reads version "
-                         f"{SCHEMA_VERSION}: re-run `xmbench run` to rewrite it")
+        raise InputError(
+            f"{source} has result schema version {version!r}; this xmbench reads version "
+            f"{SCHEMA_VERSION}: re-run `xmbench run` to rewrite it"
+        )
     for key, kind in _REQUIRED.items():
         if not isinstance(obj.get(key), kind):
-            raise InputError(f"{source}: field {key!r} is missing or not a {_type_name(kind)}; the record is "
-                             "damaged, re-run `xmbench run` to rewrite it")
+            raise InputError(
+                f"{source}: field {key!r} is missing or not a {_type_name(kind)}; the record is "
+                "damaged, re-run `xmbench run` to rewrite it"
+            )
     model = obj["model"]
     for key, kind in _MODEL_REQUIRED.items():
         if not isinstance(model.get(key), kind) or not model.get(key):
@@ -74,11 +89,12 @@ def _validate_metric(name: str, metric: Any, source: str) -> None:
         raise InputError(f"{source}: metric {name!r} is not an object; the record is damaged")
     for key, kind in _METRIC_REQUIRED.items():
         value = metric.get(key)
-        if not isinstance(value, kind) or (kind == int and isinstance(value, bool)):
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
             raise InputError(f"{source}: metric {name!r} field {key!r} is missing or not a {_type_name(kind)}")
     if metric["value"] is not None and not math.isfinite(metric["value"]):
-        raise InputError(f"{source}: metric {name!r} has a non-finite value {metric['value']!r} (write null for "
-                         "an undefined value)")
+        raise InputError(
+            f"{source}: metric {name!r} has a non-finite value {metric['value']!r} (write null for an undefined value)"
+        )
     lo, hi = metric["ci_low"], metric["ci_high"]
     if (lo is None) != (hi is None) or (lo is not None and not lo <= hi):
         raise InputError(f"{source}: metric {name!r} has an invalid confidence interval [{lo}, {hi}]")
@@ -103,8 +119,10 @@ def describe_protocol(record: dict[str, Any]) -> str:
     """A short human description of a record's suite and protocol, for error messages."""
     p = record["protocol"]
     extractor = p.get("extractor", {}).get("id", "?") if isinstance(p.get("extractor"), dict) else "?"
-    return (f"suite {record['suite'].get('suite')!r} at {record['suite'].get('resolution', '?')}px, "
-            f"{p.get('split', '?')} split, {p.get('samples', '?')} samples, extractor {extractor}")
+    return (
+        f"suite {record['suite'].get('suite')!r} at {record['suite'].get('resolution', '?')}px, "
+        f"{p.get('split', '?')} split, {p.get('samples', '?')} samples, extractor {extractor}"
+    )
 
 
 def calibration_role(record: dict[str, Any]) -> str | None:

@@ -43,9 +43,9 @@ class RunConfig:
     path: str
     suite: str
     suite_options: dict[str, Any]
-    split: str | None            # evaluation captions' split; None: the suite's eval split
-    samples: int                 # evaluation captions: indices 0 .. samples-1 of `split`
-    reference_split: str         # real images for the reference statistics
+    split: str | None  # evaluation captions' split; None: the suite's eval split
+    samples: int  # evaluation captions: indices 0 .. samples-1 of `split`
+    reference_split: str  # real images for the reference statistics
     reference_samples: int
     seed: int
     extractor: str
@@ -60,7 +60,7 @@ class RunConfig:
     train_options: dict[str, Any] = field(default_factory=dict)
     metric_options: dict[str, dict[str, Any]] = field(default_factory=dict)  # e.g. {"kid": {"subsets": 50}}
     key_lines: dict[str, int] = field(default_factory=dict)  # "evaluation.metrics" -> line in the file
-    chunk: int = DEFAULT_CHUNK   # captions per generation chunk (part of the protocol)
+    chunk: int = DEFAULT_CHUNK  # captions per generation chunk (part of the protocol)
 
     def limited(self, limit: int | None) -> RunConfig:
         """The same run on at most `limit` evaluation and reference samples (`--limit`)."""
@@ -74,14 +74,31 @@ class RunConfig:
 # schema: table -> key -> (types, required)
 _SCALAR = {
     "suite": {"name": (str,), "resolution": (int,), "seed": (int,)},
-    "evaluation": {"split": (str,), "samples": (int,), "reference_split": (str,), "reference_samples": (int,),
-                   "seed": (int,), "extractor": (str,), "weights": (str,), "metrics": (str, list),
-                   "bootstrap": (int,), "confidence": (float,), "batch_size": (int,), "rank_by": (str,),
-                   "device": (str,), "chunk": (int,)},
+    "evaluation": {
+        "split": (str,),
+        "samples": (int,),
+        "reference_split": (str,),
+        "reference_samples": (int,),
+        "seed": (int,),
+        "extractor": (str,),
+        "weights": (str,),
+        "metrics": (str, list),
+        "bootstrap": (int,),
+        "confidence": (float,),
+        "batch_size": (int,),
+        "rank_by": (str,),
+        "device": (str,),
+        "chunk": (int,),
+    },
     "training": {"device": (str,), "quiet": (bool,), "checkpoint_every": (int,), "train_limit": (int,)},
 }
-_MODEL_KEYS = {"name": (str,), **{k: (str,) for k in MODEL_SOURCES}, "steps": (int,), "seed": (int,),
-               "options": (dict,)}
+_MODEL_KEYS = {
+    "name": (str,),
+    **{k: (str,) for k in MODEL_SOURCES},
+    "steps": (int,),
+    "seed": (int,),
+    "options": (dict,),
+}
 
 
 def default_config_text() -> tuple[str, str]:
@@ -99,7 +116,9 @@ def load_config(path: str | Path | None = None) -> RunConfig:
         try:
             text = Path(path).read_text(encoding="utf-8")
         except FileNotFoundError:
-            raise InputError(f"config file {path} does not exist; pass a TOML file (or no CONFIG for the default)") from None
+            raise InputError(
+                f"config file {path} does not exist; pass a TOML file (or no CONFIG for the default)"
+            ) from None
         except (UnicodeDecodeError, IsADirectoryError) as e:
             raise InputError(f"cannot read config file {path}: {type(e).__name__}") from None
     return parse_config(text, label)
@@ -148,7 +167,9 @@ class _Validator:
         return InputError(f"{self.label}:{self.line_of(table, key, index)}: {message}")
 
     # -- checking -------------------------------------------------------------------------------
-    def check_keys(self, values: dict[str, Any], schema: dict[str, tuple], table: str, index: int | None = None) -> None:
+    def check_keys(
+        self, values: dict[str, Any], schema: dict[str, tuple], table: str, index: int | None = None
+    ) -> None:
         for key, value in values.items():
             if key not in schema:
                 raise self.fail(str(unknown_name(f"key in [{table}]", key, schema)), table, key, index)
@@ -157,8 +178,17 @@ class _Validator:
             if float in types and isinstance(value, int) and not isinstance(value, bool):
                 ok = True
             if not ok:
-                names = " or ".join({str: "a string", int: "an integer", float: "a number", bool: "true/false",
-                                     list: "a list", dict: "a table"}[t] for t in types)
+                names = " or ".join(
+                    {
+                        str: "a string",
+                        int: "an integer",
+                        float: "a number",
+                        bool: "true/false",
+                        list: "a list",
+                        dict: "a table",
+                    }[t]
+                    for t in types
+                )
                 raise self.fail(f"[{table}] {key} must be {names}, not {value!r}", table, key, index)
 
     def positive(self, values: dict[str, Any], key: str, table: str, minimum: int = 1) -> None:
@@ -180,38 +210,68 @@ class _Validator:
             self.positive(ev, key, "evaluation", 2 if "samples" in key else 1)
         self.positive(ev, "bootstrap", "evaluation", 0)
         if "confidence" in ev and not 0.5 <= ev["confidence"] < 1.0:
-            raise self.fail(f"[evaluation] confidence must lie in [0.5, 1), not {ev['confidence']}", "evaluation", "confidence")
+            raise self.fail(
+                f"[evaluation] confidence must lie in [0.5, 1), not {ev['confidence']}", "evaluation", "confidence"
+            )
         metrics = ev.get("metrics", "all")
         if isinstance(metrics, str) and metrics != "all":
-            raise self.fail(f"[evaluation] metrics must be \"all\" or a list of names, not {metrics!r}", "evaluation", "metrics")
+            raise self.fail(
+                f'[evaluation] metrics must be "all" or a list of names, not {metrics!r}', "evaluation", "metrics"
+            )
         if isinstance(metrics, list) and (not metrics or not all(isinstance(m, str) for m in metrics)):
             raise self.fail("[evaluation] metrics must be a non-empty list of metric names", "evaluation", "metrics")
         metric_options = data.get("metric_options", {})
         for name, opts in metric_options.items():
             if not isinstance(opts, dict):
-                raise self.fail(f"metric_options.{name} must be a table of options, e.g. [metric_options.kid] "
-                                "subsets = 50", "metric_options", name)
+                raise self.fail(
+                    f"metric_options.{name} must be a table of options, e.g. [metric_options.kid] subsets = 50",
+                    "metric_options",
+                    name,
+                )
         models = self.models(data.get("models"))
         suite_options = {k: v for k, v in suite.items() if k != "name"}
         return RunConfig(
-            path=self.label, suite=suite.get("name", "shapes"), suite_options=suite_options,
-            split=ev.get("split"), samples=ev.get("samples", 2000),
-            reference_split=ev.get("reference_split", "val"), reference_samples=ev.get("reference_samples", 2000),
-            seed=ev.get("seed", 0), extractor=ev.get("extractor", "shapes-v1"),
+            path=self.label,
+            suite=suite.get("name", "shapes"),
+            suite_options=suite_options,
+            split=ev.get("split"),
+            samples=ev.get("samples", 2000),
+            reference_split=ev.get("reference_split", "val"),
+            reference_samples=ev.get("reference_samples", 2000),
+            seed=ev.get("seed", 0),
+            extractor=ev.get("extractor", "shapes-v1"),
             extractor_options={"weights": ev["weights"]} if "weights" in ev else {},
-            metrics=None if metrics == "all" else tuple(metrics), bootstrap=ev.get("bootstrap", 200),
-            confidence=float(ev.get("confidence", 0.95)), batch_size=ev.get("batch_size", 500),
-            rank_by=ev.get("rank_by"), device=ev.get("device", "auto"), models=models, train_options=dict(tr),
-            metric_options={k: dict(v) for k, v in metric_options.items()}, chunk=ev.get("chunk", DEFAULT_CHUNK),
-            key_lines={**{f"{t}.{k}": self.line_of(t, k) for t, values in (("suite", suite), ("evaluation", ev),
-                                                                         ("training", tr)) for k in values},
-                       **{f"metric_options.{k}": self.line_of(f"metric_options.{k}") if self.line_of(
-                           f"metric_options.{k}") > 1 else self.line_of("metric_options", k) for k in metric_options}})
+            metrics=None if metrics == "all" else tuple(metrics),
+            bootstrap=ev.get("bootstrap", 200),
+            confidence=float(ev.get("confidence", 0.95)),
+            batch_size=ev.get("batch_size", 500),
+            rank_by=ev.get("rank_by"),
+            device=ev.get("device", "auto"),
+            models=models,
+            train_options=dict(tr),
+            metric_options={k: dict(v) for k, v in metric_options.items()},
+            chunk=ev.get("chunk", DEFAULT_CHUNK),
+            key_lines={
+                **{
+                    f"{t}.{k}": self.line_of(t, k)
+                    for t, values in (("suite", suite), ("evaluation", ev), ("training", tr))
+                    for k in values
+                },
+                **{
+                    f"metric_options.{k}": self.line_of(f"metric_options.{k}")
+                    if self.line_of(f"metric_options.{k}") > 1
+                    else self.line_of("metric_options", k)
+                    for k in metric_options
+                },
+            },
+        )
 
     def models(self, models: Any) -> tuple[ModelSpec, ...]:
         if models is None:
-            raise self.fail("no models: add at least one [[models]] table with name and baseline/checkpoint/"
-                            "import/calibration", None)
+            raise self.fail(
+                "no models: add at least one [[models]] table with name and baseline/checkpoint/import/calibration",
+                None,
+            )
         if not isinstance(models, list):
             raise self.fail("models must be an array of tables: write [[models]], not [models]", "models")
         out, names = [], set()
@@ -219,8 +279,13 @@ class _Validator:
             self.check_keys(m, _MODEL_KEYS, "models", i)
             sources = [k for k in MODEL_SOURCES if k in m]
             if len(sources) != 1:
-                raise self.fail(f"model #{i + 1} needs exactly one of {', '.join(MODEL_SOURCES)}"
-                                f"{' (got ' + ', '.join(sources) + ')' if sources else ''}", "models", None, i)
+                raise self.fail(
+                    f"model #{i + 1} needs exactly one of {', '.join(MODEL_SOURCES)}"
+                    f"{' (got ' + ', '.join(sources) + ')' if sources else ''}",
+                    "models",
+                    None,
+                    i,
+                )
             kind = sources[0]
             name = m.get("name", m[kind] if kind in ("baseline", "calibration") else None)
             if not name:
@@ -229,11 +294,22 @@ class _Validator:
                 raise self.fail(f"two models are named {name!r}; give each a distinct name", "models", "name", i)
             names.add(name)
             if "steps" in m and kind != "baseline":
-                raise self.fail(f"model {name!r}: steps applies only to a baseline that xmbench trains", "models", "steps", i)
+                raise self.fail(
+                    f"model {name!r}: steps applies only to a baseline that xmbench trains", "models", "steps", i
+                )
             if "steps" in m and m["steps"] < 1:
                 raise self.fail(f"model {name!r}: steps must be at least 1, not {m['steps']}", "models", "steps", i)
-            out.append(ModelSpec(name=name, kind=kind, source=m[kind], options=dict(m.get("options", {})),
-                                 steps=m.get("steps"), seed=m.get("seed", 0), line=self.line_of("models", kind, i)))
+            out.append(
+                ModelSpec(
+                    name=name,
+                    kind=kind,
+                    source=m[kind],
+                    options=dict(m.get("options", {})),
+                    steps=m.get("steps"),
+                    seed=m.get("seed", 0),
+                    line=self.line_of("models", kind, i),
+                )
+            )
         return tuple(out)
 
 

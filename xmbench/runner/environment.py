@@ -14,8 +14,19 @@ import torch
 
 import xmbench
 
-_PACKAGES = ("torch", "torchvision", "numpy", "scipy", "torchmetrics", "torch-fidelity", "open-clip-torch",
-             "pandas", "matplotlib", "safetensors", "pillow")
+_PACKAGES = (
+    "torch",
+    "torchvision",
+    "numpy",
+    "scipy",
+    "torchmetrics",
+    "torch-fidelity",
+    "open-clip-torch",
+    "pandas",
+    "matplotlib",
+    "safetensors",
+    "pillow",
+)
 
 
 def package_versions() -> dict[str, str | None]:
@@ -33,10 +44,16 @@ def git_revision() -> str | None:
     """The git commit of the xmbench source tree (with "-dirty" for local changes), or None."""
     src = Path(xmbench.__file__).resolve().parent.parent
     try:
-        rev = subprocess.run(["git", "-C", str(src), "rev-parse", "HEAD"], capture_output=True, text=True,
-                             timeout=10, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(src), "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+        rev = subprocess.run(
+            ["git", "-C", str(src), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(src), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
     return f"{rev}-dirty" if dirty else rev
@@ -54,8 +71,13 @@ def _cpu_name() -> str:
 
 def hardware(device: torch.device) -> dict[str, Any]:
     """CPU model and cores, torch threads, and the accelerator when one is used."""
-    out: dict[str, Any] = {"platform": platform.platform(), "cpu": _cpu_name(), "cpu_count": os.cpu_count(),
-                           "torch_threads": torch.get_num_threads(), "device": str(device)}
+    out: dict[str, Any] = {
+        "platform": platform.platform(),
+        "cpu": _cpu_name(),
+        "cpu_count": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "device": str(device),
+    }
     if device.type == "cuda":
         out["gpu"] = torch.cuda.get_device_name(device)
         out["cuda"] = torch.version.cuda
@@ -64,16 +86,22 @@ def hardware(device: torch.device) -> dict[str, Any]:
 
 def environment(device: torch.device) -> dict[str, Any]:
     """The `environment` field of a result record."""
-    return {"xmbench": xmbench.__version__, "python": sys.version.split()[0], "packages": package_versions(),
-            "git_revision": git_revision(), "hardware": hardware(device)}
+    return {
+        "xmbench": xmbench.__version__,
+        "python": sys.version.split()[0],
+        "packages": package_versions(),
+        "git_revision": git_revision(),
+        "hardware": hardware(device),
+    }
 
 
 def resolve_device(name: str) -> torch.device:
-    """"auto" -> cuda when available, else cpu; other names as given (validated by torch)."""
+    """ "auto" -> cuda when available, else cpu; other names as given (validated by torch)."""
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     try:
         return torch.device(name)
     except RuntimeError:
         from xmbench.errors import InputError
+
         raise InputError(f"unknown device {name!r}; use auto, cpu, cuda or cuda:N") from None

@@ -61,12 +61,18 @@ def check_models(config: RunConfig) -> None:
         if spec.kind == "calibration" and spec.source not in CALIBRATION:
             raise located(config, spec, unknown_name("calibration generator", spec.source, CALIBRATION))
         if spec.kind == "checkpoint" and not Path(spec.source).exists():
-            raise located(config, spec, InputError(
-                f"checkpoint {spec.source} of model {spec.name!r} does not exist; train it with `xmbench train` "
-                "or fix the path (relative paths start at the current folder)"))
+            raise located(
+                config,
+                spec,
+                InputError(
+                    f"checkpoint {spec.source} of model {spec.name!r} does not exist; train it with `xmbench train` "
+                    "or fix the path (relative paths start at the current folder)"
+                ),
+            )
         if spec.kind == "import" and ":" not in spec.source and "." in spec.source:
-            raise located(config, spec, InputError(
-                f"import path {spec.source!r} needs a factory: write pkg.module:factory"))
+            raise located(
+                config, spec, InputError(f"import path {spec.source!r} needs a factory: write pkg.module:factory")
+            )
 
 
 def code_digest(module: ModuleType) -> str:
@@ -83,7 +89,11 @@ def _code_only(source: str) -> str:
     for node in ast.walk(tree):
         if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
             first = node.body[0]
-            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+            if (
+                isinstance(first, ast.Expr)
+                and isinstance(first.value, ast.Constant)
+                and isinstance(first.value.value, str)
+            ):
                 node.body = node.body[1:] or [ast.Pass()]
     return ast.dump(tree)
 
@@ -97,6 +107,7 @@ def baselines_code_digest() -> str:
 
 def _training_budget(spec: ModelSpec) -> int:
     from baselines.registry import BASELINES
+
     return int(spec.steps or spec.options.get("steps") or BASELINES[spec.source].DEFAULTS["steps"])
 
 
@@ -114,8 +125,9 @@ def _curves(run_dir: Path) -> list[dict[str, Any]]:
         return []
 
 
-def prepare_baseline(spec: ModelSpec, config: RunConfig, suite: Suite, train_root: Path, device: torch.device,
-                     quiet: bool) -> PreparedModel:
+def prepare_baseline(
+    spec: ModelSpec, config: RunConfig, suite: Suite, train_root: Path, device: torch.device, quiet: bool
+) -> PreparedModel:
     """Train baseline `spec` (or reuse its finished training run) and hash its final checkpoint."""
     from baselines.checkpoint import checkpoint_hash, load_checkpoint
     from baselines.training import train_baseline
@@ -126,8 +138,17 @@ def prepare_baseline(spec: ModelSpec, config: RunConfig, suite: Suite, train_roo
     # the baselines' code joins the key: a changed architecture, default or training loop trains afresh;
     # so does the number of processes (DDP trains on a global batch of world size x batch_size)
     world = [dist.world_size()] if dist.world_size() > 1 else []
-    key = content_key("train", spec.source, baselines_code_digest(), options, steps, spec.seed,
-                      suite.protocol(), extra.get("train_limit"), *world)
+    key = content_key(
+        "train",
+        spec.source,
+        baselines_code_digest(),
+        options,
+        steps,
+        spec.seed,
+        suite.protocol(),
+        extra.get("train_limit"),
+        *world,
+    )
     run_dir = train_root / f"{spec.name}-{key[:12]}"
     t0, trained_now = time.perf_counter(), False
     # another run training the same model: wait for it (rank 0 holds the lock for every rank)
@@ -137,14 +158,36 @@ def prepare_baseline(spec: ModelSpec, config: RunConfig, suite: Suite, train_roo
             trained_now = True
             train_device = config.train_options.get("device", "auto")
             train_device = str(device) if train_device == "auto" else train_device
-            train_baseline(spec.source, suite, out_dir=run_dir, steps=steps, seed=spec.seed, device=train_device,
-                           quiet=quiet or bool(config.train_options.get("quiet", False)), **extra, **options)
+            train_baseline(
+                spec.source,
+                suite,
+                out_dir=run_dir,
+                steps=steps,
+                seed=spec.seed,
+                device=train_device,
+                quiet=quiet or bool(config.train_options.get("quiet", False)),
+                **extra,
+                **options,
+            )
     digest = checkpoint_hash(run_dir)
-    training = {"baseline": spec.source, "steps": steps, "seed": spec.seed, "options": options,
-                "train_limit": extra.get("train_limit"), "curves": _curves(run_dir)}
-    return PreparedModel(spec, digest, None, lambda: load_checkpoint(run_dir, device=device),
-                         checkpoint_sha256=digest, training=training, train_s=time.perf_counter() - t0,
-                         trained_now=trained_now)
+    training = {
+        "baseline": spec.source,
+        "steps": steps,
+        "seed": spec.seed,
+        "options": options,
+        "train_limit": extra.get("train_limit"),
+        "curves": _curves(run_dir),
+    }
+    return PreparedModel(
+        spec,
+        digest,
+        None,
+        lambda: load_checkpoint(run_dir, device=device),
+        checkpoint_sha256=digest,
+        training=training,
+        train_s=time.perf_counter() - t0,
+        trained_now=trained_now,
+    )
 
 
 def _module_digest(import_path: str) -> str | None:
@@ -159,29 +202,38 @@ def _module_digest(import_path: str) -> str | None:
     return content_key(Path(spec.origin).read_bytes().hex())
 
 
-def prepare_model(spec: ModelSpec, config: RunConfig, suite: Suite, train_root: Path, device: torch.device,
-                  quiet: bool) -> PreparedModel:
+def prepare_model(
+    spec: ModelSpec, config: RunConfig, suite: Suite, train_root: Path, device: torch.device, quiet: bool
+) -> PreparedModel:
     """Resolve one model: baseline (train or reuse), checkpoint, import path or calibration generator."""
     try:
         if spec.kind == "baseline":
             return prepare_baseline(spec, config, suite, train_root, device, quiet)
         if spec.kind == "calibration":
             from baselines.registry import get_calibration
+
             digest = content_key("calibration", spec.source, suite.protocol(), spec.options)
-            return PreparedModel(spec, digest, CALIBRATION_ROLES[spec.source],
-                                 lambda: get_calibration(spec.source, suite))
+            return PreparedModel(
+                spec, digest, CALIBRATION_ROLES[spec.source], lambda: get_calibration(spec.source, suite)
+            )
         if spec.kind == "checkpoint":
             from baselines.checkpoint import checkpoint_hash, load_checkpoint
+
             digest = checkpoint_hash(spec.source)
-            return PreparedModel(spec, digest, None, lambda: load_checkpoint(spec.source, device=device),
-                                 checkpoint_sha256=digest)
+            return PreparedModel(
+                spec, digest, None, lambda: load_checkpoint(spec.source, device=device), checkpoint_sha256=digest
+            )
         from xmbench.generator import load_generator
+
         digest = content_key("import", spec.source, spec.options, _module_digest(spec.source))
-        return PreparedModel(spec, digest, None,
-                             lambda: load_generator(spec.source, resolution=suite.resolution, **spec.options),
-                             info={"cache_note": "keyed by import path, options and the module file's hash"})
+        return PreparedModel(
+            spec,
+            digest,
+            None,
+            lambda: load_generator(spec.source, resolution=suite.resolution, **spec.options),
+            info={"cache_note": "keyed by import path, options and the module file's hash"},
+        )
     except XmbenchError as e:
         if str(e).startswith(config.path):
             raise
         raise located(config, spec, e) from None
-

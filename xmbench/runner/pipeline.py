@@ -75,13 +75,18 @@ class RunPaths:
     cache: Path
 
     @classmethod
-    def under(cls, out: str | Path, suite: str, results: str | Path | None = None,
-              leaderboard: str | Path | None = None) -> RunPaths:
+    def under(
+        cls, out: str | Path, suite: str, results: str | Path | None = None, leaderboard: str | Path | None = None
+    ) -> RunPaths:
         out = Path(out)
         name = suite.split(":")[0]
-        return cls(out, Path(results) if results else out / "results",
-                   Path(leaderboard) if leaderboard else out / "leaderboards" / f"{name}.md",
-                   out / "report.html", out / "cache")
+        return cls(
+            out,
+            Path(results) if results else out / "results",
+            Path(leaderboard) if leaderboard else out / "leaderboards" / f"{name}.md",
+            out / "report.html",
+            out / "cache",
+        )
 
 
 @dataclass
@@ -120,22 +125,25 @@ class _Evaluation:
         list on the others). Computed once per run, sharded by chunk; every rank must call it."""
         if self._reference is None:
             m, split, chunk = self.config.reference_samples, self.config.reference_split, self.config.chunk
+
             def work(start: int) -> dict[str, torch.Tensor]:
                 images = self.suite.batch(split, range(start, min(m, start + chunk))).images
                 return extract_images(extractor, images, "reference images", needs={"features"})
 
             with bar(m, f"render+extract {split} reference", self.quiet) as pbar:
                 chunks = []
-                for _, outputs in sharded(range(0, m, chunk), work, f"extracting the {split} reference",
-                                          extractor.device):
+                for _, outputs in sharded(
+                    range(0, m, chunk), work, f"extracting the {split} reference", extractor.device
+                ):
                     chunks.append(outputs)
                     pbar.update(next(iter(outputs.values())).shape[0])
             self._reference = chunks
         return self._reference
 
 
-def sharded(starts: range | list[int], work: Callable[[int], dict[str, torch.Tensor]], what: str,
-            device: torch.device) -> Iterator[tuple[int, dict[str, torch.Tensor]]]:
+def sharded(
+    starts: range | list[int], work: Callable[[int], dict[str, torch.Tensor]], what: str, device: torch.device
+) -> Iterator[tuple[int, dict[str, torch.Tensor]]]:
     """Run `work(start)` for this process's chunks (chunk k on rank k % world size) and yield
     (start, outputs on `device`) for every chunk in order on rank 0; nothing on the other ranks,
     which must still exhaust the iterator (it holds collectives). In one process: work on each
@@ -158,13 +166,20 @@ def _suite_and_split(config: RunConfig) -> tuple[Suite, str]:
     except XmbenchError as e:
         raise located(config, "suite.name", e) from None
     split = config.split or suite.eval_split
-    for key, name, count in (("evaluation.split", split, config.samples),
-                             ("evaluation.reference_split", config.reference_split, config.reference_samples)):
+    for key, name, count in (
+        ("evaluation.split", split, config.samples),
+        ("evaluation.reference_split", config.reference_split, config.reference_samples),
+    ):
         if name not in suite.splits:
             raise located(config, key, unknown_name(f"split of suite {suite.name!r}", name, suite.splits))
         if count > suite.splits[name]:
-            raise located(config, key.replace("split", "samples"), InputError(
-                f"{count} samples asked of split {name!r}, which holds {suite.splits[name]}; lower the count"))
+            raise located(
+                config,
+                key.replace("split", "samples"),
+                InputError(
+                    f"{count} samples asked of split {name!r}, which holds {suite.splits[name]}; lower the count"
+                ),
+            )
     return suite, split
 
 
@@ -195,8 +210,14 @@ def _reference_stats(ev: _Evaluation, extractor: CachingExtractor, cache: Tensor
     """Reference statistics of the real reference images, from the cache or computed and cached
     (on rank 0; None on the other ranks, which help extract the images when they are computed)."""
     info = extractor.info
-    key = content_key("reference", ev.suite.protocol(), ev.config.reference_split, ev.config.reference_samples,
-                      info.id, info.weights_hash)
+    key = content_key(
+        "reference",
+        ev.suite.protocol(),
+        ev.config.reference_split,
+        ev.config.reference_samples,
+        info.id,
+        info.weights_hash,
+    )
     path = cache.root / "reference" / f"{key}.npz"
     stats = None
     if dist.is_main() and path.is_file():
@@ -230,9 +251,10 @@ class _ChunkGenerator:
 
     def __call__(self, start: int) -> torch.Tensor:
         t0, ev, model = time.perf_counter(), self.ev, self.model
-        captions = ev.captions[start:start + ev.config.chunk]
-        key = content_key("samples", model.generator_hash, ev.suite.protocol(), ev.split, start,
-                          strings_digest(captions), self.seed)
+        captions = ev.captions[start : start + ev.config.chunk]
+        key = content_key(
+            "samples", model.generator_hash, ev.suite.protocol(), ev.split, start, strings_digest(captions), self.seed
+        )
         stored = self.cache.get("samples", key)
         if stored is None:
             if self.generator is None:
@@ -266,13 +288,18 @@ def _worst_captions(judgements: list[dict[str, Any]]) -> list[dict[str, Any]]:
         flags = [v for values in j["judgements"].values() for v in values]
         scored.append((sum(flags) / max(len(flags), 1), k, j))
     scored.sort(key=lambda t: (t[0], t[1]))
-    return [{"caption": j["caption"], "score": round(s, 4), "index": k, "note": j["reason"]}
-            for s, k, j in scored[:WORST_CAPTIONS]]
+    return [
+        {"caption": j["caption"], "score": round(s, 4), "index": k, "note": j["reason"]}
+        for s, k, j in scored[:WORST_CAPTIONS]
+    ]
 
 
 def _per_attribute(values: dict[str, dict[str, Any]]) -> dict[str, float]:
-    out = {name.removeprefix("attribute_accuracy_"): v["value"] for name, v in values.items()
-           if name.startswith("attribute_accuracy_") and v["value"] is not None}
+    out = {
+        name.removeprefix("attribute_accuracy_"): v["value"]
+        for name, v in values.items()
+        if name.startswith("attribute_accuracy_") and v["value"] is not None
+    }
     if out and values.get("attribute_accuracy", {}).get("value") is not None:
         out["whole caption"] = values["attribute_accuracy"]["value"]
     return out
@@ -293,14 +320,28 @@ def _no_process_group() -> bool:
     return False
 
 
-def _evaluate(model: PreparedModel, ev: _Evaluation, extractor: CachingExtractor, cache: TensorCache,
-              reference: ReferenceStats | None, metrics: list[str], options: dict,
-              quiet: bool) -> dict[str, Any] | None:
+def _evaluate(
+    model: PreparedModel,
+    ev: _Evaluation,
+    extractor: CachingExtractor,
+    cache: TensorCache,
+    reference: ReferenceStats | None,
+    metrics: list[str],
+    options: dict,
+    quiet: bool,
+) -> dict[str, Any] | None:
     """Generate, extract and evaluate one model; the metric-bearing part of its record (on rank 0;
     None on the other ranks, which generate and extract their share of the chunks)."""
     config, main = ev.config, dist.is_main()
-    evaluator = Evaluator(extractor, metrics, reference=reference, seed=config.seed, bootstrap=config.bootstrap,
-                          confidence=config.confidence, options=options)
+    evaluator = Evaluator(
+        extractor,
+        metrics,
+        reference=reference,
+        seed=config.seed,
+        bootstrap=config.bootstrap,
+        confidence=config.confidence,
+        options=options,
+    )
     for outputs in ev.reference_outputs(extractor):
         evaluator.update_reference_extracted(outputs)
     records = ev.records if main else None  # only rank 0 feeds the metrics
@@ -313,11 +354,15 @@ def _evaluate(model: PreparedModel, ev: _Evaluation, extractor: CachingExtractor
         images = generate(start)
         if start == 0:
             strip = images[:SAMPLE_STRIP].numpy()
-        return evaluator.extract(images, ev.captions[start:start + images.shape[0]])
+        return evaluator.extract(images, ev.captions[start : start + images.shape[0]])
 
     with bar(len(ev.captions), f"{model.spec.name}: generate+extract", quiet or not main) as pbar:
-        for start, outputs in sharded(range(0, len(ev.captions), config.chunk), work,
-                                      f"generating and extracting for model {model.spec.name!r}", extractor.device):
+        for start, outputs in sharded(
+            range(0, len(ev.captions), config.chunk),
+            work,
+            f"generating and extracting for model {model.spec.name!r}",
+            extractor.device,
+        ):
             end = start + next(iter(outputs.values())).shape[0]
             evaluator.update_extracted(outputs, ev.captions[start:end], records[start:end] if records else None)
             pbar.update(end - start)
@@ -333,8 +378,11 @@ def _evaluate(model: PreparedModel, ev: _Evaluation, extractor: CachingExtractor
     gen_s = generate.seconds
     out: dict[str, Any] = {
         "metrics": values,
-        "samples": {"captions": ev.captions[:SAMPLE_STRIP], "indices": list(range(min(SAMPLE_STRIP, len(ev.captions)))),
-                    "png": encode_strip(strip)},
+        "samples": {
+            "captions": ev.captions[:SAMPLE_STRIP],
+            "indices": list(range(min(SAMPLE_STRIP, len(ev.captions)))),
+            "png": encode_strip(strip),
+        },
         "timings": {"generate_s": round(gen_s, 3), "evaluate_s": round(time.perf_counter() - t0 - gen_s, 3)},
     }
     attribute_metric = evaluator.metrics.get("attribute_accuracy")
@@ -346,34 +394,65 @@ def _evaluate(model: PreparedModel, ev: _Evaluation, extractor: CachingExtractor
 
 def _protocol(config: RunConfig, ev: _Evaluation, extractor: CachingExtractor) -> dict[str, Any]:
     info = extractor.info
-    return {"split": ev.split, "samples": config.samples, "captions_sha256": strings_digest(ev.captions),
-            "reference": {"split": config.reference_split, "samples": config.reference_samples},
-            "seed": config.seed, "generation_seed": derive_seed(config.seed, "generation"), "chunk": config.chunk,
-            "bootstrap": config.bootstrap, "confidence": config.confidence,
-            "metric_options": {k: dict(v) for k, v in sorted(config.metric_options.items())},
-            "extractor": {"id": info.id, "weights_hash": info.weights_hash, "resize": info.resize,
-                          "input_size": info.input_size, "feature_dim": info.feature_dim}}
-
-
-def _record(model: PreparedModel, suite: Suite, protocol: dict[str, Any], env: dict[str, Any],
-            cache_key: str, config: RunConfig) -> dict[str, Any]:
-    spec = model.spec
     return {
-        "schema": SCHEMA, "schema_version": SCHEMA_VERSION,
-        "model": {"name": spec.name, "kind": spec.kind, "source": spec.source, "options": dict(spec.options),
-                  "calibration": model.role, "checkpoint_sha256": model.checkpoint_sha256,
-                  "generator_hash": model.generator_hash, **model.info},
-        "suite": suite.protocol(), "protocol": protocol,
-        "seeds": {"evaluation": config.seed, "generation": protocol["generation_seed"],
-                  "training": spec.seed if spec.kind == "baseline" else None},
-        "training": model.training, "environment": env,
-        "run": {"cache_key": cache_key, "config": Path(config.path).name, "record_format": RECORD_FORMAT,
-                "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")},
+        "split": ev.split,
+        "samples": config.samples,
+        "captions_sha256": strings_digest(ev.captions),
+        "reference": {"split": config.reference_split, "samples": config.reference_samples},
+        "seed": config.seed,
+        "generation_seed": derive_seed(config.seed, "generation"),
+        "chunk": config.chunk,
+        "bootstrap": config.bootstrap,
+        "confidence": config.confidence,
+        "metric_options": {k: dict(v) for k, v in sorted(config.metric_options.items())},
+        "extractor": {
+            "id": info.id,
+            "weights_hash": info.weights_hash,
+            "resize": info.resize,
+            "input_size": info.input_size,
+            "feature_dim": info.feature_dim,
+        },
     }
 
 
-def run(config: RunConfig, paths: RunPaths, quiet: bool = False,
-        echo: Callable[[str], None] = print) -> RunSummary | None:
+def _record(
+    model: PreparedModel, suite: Suite, protocol: dict[str, Any], env: dict[str, Any], cache_key: str, config: RunConfig
+) -> dict[str, Any]:
+    spec = model.spec
+    return {
+        "schema": SCHEMA,
+        "schema_version": SCHEMA_VERSION,
+        "model": {
+            "name": spec.name,
+            "kind": spec.kind,
+            "source": spec.source,
+            "options": dict(spec.options),
+            "calibration": model.role,
+            "checkpoint_sha256": model.checkpoint_sha256,
+            "generator_hash": model.generator_hash,
+            **model.info,
+        },
+        "suite": suite.protocol(),
+        "protocol": protocol,
+        "seeds": {
+            "evaluation": config.seed,
+            "generation": protocol["generation_seed"],
+            "training": spec.seed if spec.kind == "baseline" else None,
+        },
+        "training": model.training,
+        "environment": env,
+        "run": {
+            "cache_key": cache_key,
+            "config": Path(config.path).name,
+            "record_format": RECORD_FORMAT,
+            "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        },
+    }
+
+
+def run(
+    config: RunConfig, paths: RunPaths, quiet: bool = False, echo: Callable[[str], None] = print
+) -> RunSummary | None:
     """Run `config`: one result record per model in `paths.results`, then leaderboard and report.
 
     Under torchrun (WORLD_SIZE > 1) this joins the process group and every rank must call it; rank 0
@@ -397,8 +476,10 @@ def run(config: RunConfig, paths: RunPaths, quiet: bool = False,
     if dist.is_distributed():
         env["distributed"] = {"world_size": dist.world_size(), "backend": dist.backend()}
     world = f", {dist.world_size()} processes" if dist.is_distributed() else ""
-    say(f"xmbench run: {len(config.models)} models on {suite.name} ({split}, {config.samples} captions), "
-        f"extractor {extractor.info.id}, {len(metrics)} metrics, device {device}{world}")
+    say(
+        f"xmbench run: {len(config.models)} models on {suite.name} ({split}, {config.samples} captions), "
+        f"extractor {extractor.info.id}, {len(metrics)} metrics, device {device}{world}"
+    )
     reference = _reference_stats(ev, extractor, cache)
     records, record_paths, reused = [], [], []
     metrics_code = code_digest(xmbench.metrics.registry)  # a record is reused only if its metric code is unchanged
@@ -406,8 +487,9 @@ def run(config: RunConfig, paths: RunPaths, quiet: bool = False,
         t0 = time.perf_counter()
         with dist.collective(f"preparing model {spec.name!r}"):
             model = prepare_model(spec, config, suite, paths.cache / "train", device, quiet)
-        cache_key = content_key(RECORD_FORMAT, xmbench.__version__, metrics_code, model.generator_hash,
-                                suite.protocol(), protocol, metrics)
+        cache_key = content_key(
+            RECORD_FORMAT, xmbench.__version__, metrics_code, model.generator_hash, suite.protocol(), protocol, metrics
+        )
         record = _record(model, suite, protocol, env, cache_key, config)
         path = paths.results / record_filename({**record, "metrics": {}})
         previous = _previous(path) if main else None
@@ -421,15 +503,21 @@ def run(config: RunConfig, paths: RunPaths, quiet: bool = False,
         with dist.collective(f"writing the record of model {spec.name!r}"):
             if main:
                 record.update({key: v for key, v in part.items() if key != "timings"})
-                record["timings"] = {"train_s": round(model.train_s, 3), **part["timings"],
-                                     "total_s": round(time.perf_counter() - t0, 3), "trained_now": model.trained_now}
+                record["timings"] = {
+                    "train_s": round(model.train_s, 3),
+                    **part["timings"],
+                    "total_s": round(time.perf_counter() - t0, 3),
+                    "trained_now": model.trained_now,
+                }
                 write_record(path, record)
         records.append(record)
         record_paths.append(path)
         if main:
-            headline = ", ".join(f"{m} {record['metrics'][m]['value']:.4g}"
-                                 for m in headline_metrics(metric_names([record]))[:3]
-                                 if record["metrics"][m]["value"] is not None)
+            headline = ", ".join(
+                f"{m} {record['metrics'][m]['value']:.4g}"
+                for m in headline_metrics(metric_names([record]))[:3]
+                if record["metrics"][m]["value"] is not None
+            )
             say(f"[{k}/{len(config.models)}] {spec.name}: {headline} ({record['timings']['total_s']:.0f} s)")
     summary = None
     with dist.collective("writing the leaderboard and report"):
@@ -438,15 +526,27 @@ def run(config: RunConfig, paths: RunPaths, quiet: bool = False,
     return summary
 
 
-def _publish(config: RunConfig, suite: Suite, paths: RunPaths, records: list[dict[str, Any]],
-             record_paths: list[Path], reused: list[str], t_start: float) -> RunSummary:
+def _publish(
+    config: RunConfig,
+    suite: Suite,
+    paths: RunPaths,
+    records: list[dict[str, Any]],
+    record_paths: list[Path],
+    reused: list[str],
+    t_start: float,
+) -> RunSummary:
     """Write the leaderboard (re-reading the results folder under its lock) and the reports."""
     title = f"{suite.name} leaderboard"
-    md, csv, rows = update_leaderboard(paths.leaderboard, paths.results, records[0], title=title, rank_by=config.rank_by)
-    report = atomic_write_text(paths.report, render_html(records, title=f"xmbench report: {suite.name}",
-                                                         rank_by=config.rank_by))
-    report_md = atomic_write_text(paths.report.with_suffix(".md"),
-                                  render_markdown(records, title=f"xmbench: {suite.name}", rank_by=config.rank_by))
+    md, csv, rows = update_leaderboard(
+        paths.leaderboard, paths.results, records[0], title=title, rank_by=config.rank_by
+    )
+    report = atomic_write_text(
+        paths.report, render_html(records, title=f"xmbench report: {suite.name}", rank_by=config.rank_by)
+    )
+    report_md = atomic_write_text(
+        paths.report.with_suffix(".md"),
+        render_markdown(records, title=f"xmbench: {suite.name}", rank_by=config.rank_by),
+    )
     return RunSummary(records, record_paths, md, csv, report, report_md, time.perf_counter() - t_start, reused)
 
 

@@ -15,5 +15,14 @@ def show_progress(quiet: bool) -> bool:
 
 def bar(total: int, desc: str, quiet: bool, unit: str = "img", **kw: Any) -> tqdm:
     """A tqdm bar on stderr (disabled unless show_progress(quiet))."""
-    return tqdm(total=total, desc=desc, unit=unit, unit_scale=True, dynamic_ncols=True, leave=False,
-                disable=not show_progress(quiet), file=sys.stderr, **kw)
+    return tqdm(
+        total=total,
+        desc=desc,
+        unit=unit,
+        unit_scale=True,
+        dynamic_ncols=True,
+        leave=False,
+        disable=not show_progress(quiet),
+        file=sys.stderr,
+        **kw,
+    )

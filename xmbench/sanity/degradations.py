@@ -49,8 +49,10 @@ def mode_drop(records: Sequence[dict[str, Any]], k: int, n: int, seed: int = 0) 
     colour-shape pairs (the first k of a seeded permutation of the seen pairs: nested in k)."""
     order = np.random.RandomState(seed % 2**32).permutation(len(SEEN_PAIRS))
     kept = {SEEN_PAIRS[i] for i in order[:k]}
-    pool = np.array([i for i, r in enumerate(records)
-                     if all((o["colour"], o["shape"]) in kept for o in r["objects"])], dtype=np.int64)
+    pool = np.array(
+        [i for i, r in enumerate(records) if all((o["colour"], o["shape"]) in kept for o in r["objects"])],
+        dtype=np.int64,
+    )
     if len(pool) == 0:
         raise ValueError(f"no sample has only the {k} kept colour-shape pairs")
     return np.random.RandomState((seed + 1) % 2**32).choice(pool, size=n, replace=True)

@@ -18,8 +18,8 @@ import torch
 from scipy.stats import spearmanr
 
 from xmbench.data.base import Suite
-from xmbench.extractors.base import Extractor
 from xmbench.data.rendered import RenderedSplit, render_split
+from xmbench.extractors.base import Extractor
 from xmbench.metrics.attributes import accuracies, judge_batch
 from xmbench.metrics.bootstrap import bootstrap_ci
 from xmbench.metrics.clip_score import clip_score
@@ -63,7 +63,9 @@ class LadderConfig:
     r_candidates: int = 100
 
 
-def degrade(axis: str, level: float, real: RenderedSplit, n: int, seed: int) -> tuple[torch.Tensor, list[str], list[dict]]:
+def degrade(
+    axis: str, level: float, real: RenderedSplit, n: int, seed: int
+) -> tuple[torch.Tensor, list[str], list[dict]]:
     """(images, captions, records) of `axis` at `level` from the real split."""
     if axis == "mode_drop":
         idx = degradations.mode_drop(real.records, _N_PAIRS - int(level), n, seed)
@@ -75,8 +77,14 @@ def degrade(axis: str, level: float, real: RenderedSplit, n: int, seed: int) -> 
     return _IMAGE_AXES[axis](images, level, seed), list(captions), list(records)
 
 
-def measure(extractor: Extractor, images: torch.Tensor, captions: list[str], records: list[dict],
-            reference: ReferenceStats, config: LadderConfig) -> tuple[dict[str, float], torch.Tensor]:
+def measure(
+    extractor: Extractor,
+    images: torch.Tensor,
+    captions: list[str],
+    records: list[dict],
+    reference: ReferenceStats,
+    config: LadderConfig,
+) -> tuple[dict[str, float], torch.Tensor]:
     """Every metric of METRICS on one set; also returns the features (for the FD CI)."""
     out = extractor.images(images.to(extractor.device))
     text = extractor.text(captions)
@@ -86,8 +94,9 @@ def measure(extractor: Extractor, images: torch.Tensor, captions: list[str], rec
         "fd": fd_to_reference(mu, sigma, reference),
         "is": inception_score(out["logits"], splits=10, seed=config.seed).mean,
         "clip_score": clip_score(out["image_embed"], text),
-        "r_precision": r_precision(out["image_embed"], text, groups, candidates=config.r_candidates,
-                                   folds=10, seed=config.seed).mean,
+        "r_precision": r_precision(
+            out["image_embed"], text, groups, candidates=config.r_candidates, folds=10, seed=config.seed
+        ).mean,
         "attribute_accuracy": accuracies(judge_batch(out["attributes"], captions, records))["caption"],
     }
     return values, out["features"]
@@ -100,8 +109,9 @@ def reference_stats(extractor: Extractor, suite: Suite, n_ref: int) -> Reference
     return ReferenceStats(mu, sigma, len(ref.images), extractor.info.id, extractor.info.weights_hash)
 
 
-def run_ladder(extractor: Extractor, suite: Suite, config: LadderConfig,
-               log: Callable[[str], None] = lambda s: None) -> tuple[pd.DataFrame, dict[str, Any]]:
+def run_ladder(
+    extractor: Extractor, suite: Suite, config: LadderConfig, log: Callable[[str], None] = lambda s: None
+) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Long table (axis, level, metric, value) and the clean FD with its bootstrap CI."""
     reference = reference_stats(extractor, suite, config.n_ref)
     real = render_split(suite, suite.eval_split)
@@ -117,8 +127,10 @@ def run_ladder(extractor: Extractor, suite: Suite, config: LadderConfig,
             log(f"{axis} {level:g}: " + ", ".join(f"{m} {v:.4g}" for m, v in values.items()))
     fd_clean: dict[str, Any] = {}
     if clean_features is not None and config.bootstrap > 0:
+
         def stat(idx: np.ndarray) -> float:
             return fd_to_reference(*stats_from_features(clean_features[torch.as_tensor(idx)]), reference)
+
         lo, hi = bootstrap_ci(stat, len(clean_features), config.bootstrap, 0.95, config.seed)
         fd_clean = {"ci_low": lo, "ci_high": hi}
     return pd.DataFrame(rows), fd_clean
@@ -141,8 +153,17 @@ def summarise(table: pd.DataFrame, fd_clean: dict[str, Any]) -> pd.DataFrame:
             # need not contain the point estimate: "unchanged" = every change within the CI's half-width
             target = "|change| <= CI half-width"
             ok = bool(np.abs(values - values[0]).max() <= (fd_clean["ci_high"] - fd_clean["ci_low"]) / 2)
-        rows.append({"axis": axis, "metric": metric, "rho": rho, "first": values[0], "last": values[-1],
-                     "target": target, "ok": ok})
+        rows.append(
+            {
+                "axis": axis,
+                "metric": metric,
+                "rho": rho,
+                "first": values[0],
+                "last": values[-1],
+                "target": target,
+                "ok": ok,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -151,13 +172,15 @@ def plot_png(table: pd.DataFrame) -> bytes:
     import io
 
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     axes_names = list(dict.fromkeys(table["axis"]))
     metrics = list(dict.fromkeys(table["metric"]))
-    fig, grid = plt.subplots(len(metrics), len(axes_names), figsize=(2.6 * len(axes_names), 1.9 * len(metrics)),
-                             squeeze=False)
+    fig, grid = plt.subplots(
+        len(metrics), len(axes_names), figsize=(2.6 * len(axes_names), 1.9 * len(metrics)), squeeze=False
+    )
     for r, metric in enumerate(metrics):
         for c, axis in enumerate(axes_names):
             g = table[(table["axis"] == axis) & (table["metric"] == metric)]

@@ -7,8 +7,8 @@ from typing import Any
 import torch
 
 from xmbench.data.base import Suite
-from xmbench.extractors.base import Extractor
 from xmbench.data.rendered import render_split
+from xmbench.extractors.base import Extractor
 from xmbench.extractors.shapes_v1.targets import canonical
 from xmbench.metrics.attributes import accuracies, judge_batch
 from xmbench.metrics.r_precision import group_key, r_precision
@@ -16,18 +16,26 @@ from xmbench.metrics.r_precision import group_key, r_precision
 
 def scene_groups(captions: list[str], records: list[dict[str, Any]]) -> torch.Tensor:
     """R-precision groups (N,) int64: the canonical scene, so mirrored captions of one scene share a group."""
-    return torch.tensor([group_key(c, canonical(r)) for c, r in zip(captions, records)], dtype=torch.int64)
+    return torch.tensor(
+        [group_key(c, canonical(r)) for c, r in zip(captions, records, strict=False)], dtype=torch.int64
+    )
 
 
-def measure_targets(extractor: Extractor, suite: Suite, split: str, limit: int | None = None,
-                    seed: int = 0) -> dict[str, Any]:
+def measure_targets(
+    extractor: Extractor, suite: Suite, split: str, limit: int | None = None, seed: int = 0
+) -> dict[str, Any]:
     """Attribute accuracies (fractions) and R-precision (1 true vs 99 captions of other scenes, 10 folds)
     of the split's real images against their own captions."""
     data = render_split(suite, split, limit=limit)
     out = extractor.images(data.images.to(extractor.device))
     text = extractor.text(data.captions)
     acc = accuracies(judge_batch(out["attributes"], data.captions, data.records))
-    rp = r_precision(out["image_embed"], text, scene_groups(data.captions, data.records),
-                     candidates=100, folds=10, seed=seed)
-    return {"split": split, "n": len(data.captions), "attribute_accuracy": acc,
-            "r_precision": {"mean": rp.mean, "std": rp.std, "candidates": 100, "folds": 10}}
+    rp = r_precision(
+        out["image_embed"], text, scene_groups(data.captions, data.records), candidates=100, folds=10, seed=seed
+    )
+    return {
+        "split": split,
+        "n": len(data.captions),
+        "attribute_accuracy": acc,
+        "r_precision": {"mean": rp.mean, "std": rp.std, "candidates": 100, "folds": 10},
+    }

@@ -29,7 +29,6 @@ class CaptionEncoder(nn.Module):
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
         lengths = (ids != PAD).sum(1).clamp(min=1).cpu()
-        packed = nn.utils.rnn.pack_padded_sequence(self.embed(ids), lengths, batch_first=True,
-                                                   enforce_sorted=False)
+        packed = nn.utils.rnn.pack_padded_sequence(self.embed(ids), lengths, batch_first=True, enforce_sorted=False)
         _, h = self.rnn(packed)  # (2, N, hidden)
         return self.proj(torch.cat([h[0], h[1]], dim=1))

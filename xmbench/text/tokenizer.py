@@ -29,7 +29,7 @@ class WordTokenizer:
         self._ids = {w: i + 2 for i, w in enumerate(self.vocab)}
 
     @classmethod
-    def from_captions(cls, captions: Iterable[str], min_count: int = 1) -> "WordTokenizer":
+    def from_captions(cls, captions: Iterable[str], min_count: int = 1) -> WordTokenizer:
         """Vocabulary of every word seen at least `min_count` times, sorted for determinism."""
         counts = Counter(w for c in captions for w in words(c))
         return cls(sorted(w for w, n in counts.items() if n >= min_count))
@@ -50,7 +50,7 @@ class WordTokenizer:
         return {"kind": "word", "vocab": self.vocab}
 
     @classmethod
-    def from_json(cls, obj: dict) -> "WordTokenizer":
+    def from_json(cls, obj: dict) -> WordTokenizer:
         if obj.get("kind") != "word" or not isinstance(obj.get("vocab"), list):
             raise ValueError("not a WordTokenizer vocabulary")
         return cls(obj["vocab"])

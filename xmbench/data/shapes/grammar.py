@@ -14,7 +14,11 @@ from typing import Any
 import numpy as np
 
 from xmbench.data.shapes.vocabulary import (
-    COLOUR_WORDS, POSITION_WORDS, RELATION_WORDS, SHAPE_WORDS, SIZE_WORDS,
+    COLOUR_WORDS,
+    POSITION_WORDS,
+    RELATION_WORDS,
+    SHAPE_WORDS,
+    SIZE_WORDS,
 )
 from xmbench.errors import InputError
 

@@ -78,7 +78,7 @@ def render_scene(
     resolution = background.shape[-1]
     x, y = pixel_grid(resolution)
     image = background.copy()
-    for geo, shape, rgb in zip(geometry, shapes, colours):
+    for geo, shape, rgb in zip(geometry, shapes, colours, strict=False):
         # every shape lies within 1.1 r of its centre: evaluate the distance in that window only
         reach = 1.1 * geo["radius"] + 1.0
         r0, r1 = max(0, int(geo["y"] - reach)), min(resolution, int(np.ceil(geo["y"] + reach)))

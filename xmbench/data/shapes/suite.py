@@ -14,7 +14,13 @@ from xmbench.data.base import Sample, Suite
 from xmbench.data.shapes.grammar import make_caption
 from xmbench.data.shapes.render import render_scene
 from xmbench.data.shapes.vocabulary import (
-    COLOUR_RGB, COLOURS, HELD_OUT_PAIRS, POSITIONS, RELATIONS, SHAPES, SIZES,
+    COLOUR_RGB,
+    COLOURS,
+    HELD_OUT_PAIRS,
+    POSITIONS,
+    RELATIONS,
+    SHAPES,
+    SIZES,
 )
 from xmbench.errors import InputError
 
@@ -47,9 +53,11 @@ class ShapesSuite(Suite):
         return dict(SPLIT_SIZES)
 
     def describe(self) -> str:
-        return (f"procedural shapes ({len(SHAPES)} shapes, {len(COLOURS)} colours, {len(SIZES)} sizes, "
-                f"3x3 positions, {len(RELATIONS)} relations), {self.resolution}x{self.resolution}, "
-                f"compositional hold-out of {len(UNSEEN_PAIRS)} colour-shape pairs")
+        return (
+            f"procedural shapes ({len(SHAPES)} shapes, {len(COLOURS)} colours, {len(SIZES)} sizes, "
+            f"3x3 positions, {len(RELATIONS)} relations), {self.resolution}x{self.resolution}, "
+            f"compositional hold-out of {len(UNSEEN_PAIRS)} colour-shape pairs"
+        )
 
     def protocol(self) -> dict[str, Any]:
         return {**super().protocol(), "seed": self.seed, "generator_version": GENERATOR_VERSION}
@@ -64,8 +72,13 @@ class ShapesSuite(Suite):
     def _scene(self, split: str, rng: np.random.Generator) -> tuple[dict[str, Any], list[dict[str, float]]]:
         compositional = split == "compositional"
         n_objects = 1 + int(rng.integers(2))
-        held = [compositional] if n_objects == 1 else (
-            [True, False] if rng.integers(2) == 0 else [False, True]) if compositional else [False, False]
+        held = (
+            [compositional]
+            if n_objects == 1
+            else ([True, False] if rng.integers(2) == 0 else [False, True])
+            if compositional
+            else [False, False]
+        )
         objects = []
         for h in held:
             colour, shape = self._pair(rng, h)
@@ -75,14 +88,21 @@ class ShapesSuite(Suite):
             cell = int(rng.integers(9))
             objects[0]["position"] = POSITIONS[cell]
             jitter = rng.uniform(-1.0, 1.0, size=2) * self._scale
-            geometry = [{"x": _CELL_CENTRES[cell % 3] * self._scale + jitter[0],
-                         "y": _CELL_CENTRES[cell // 3] * self._scale + jitter[1], "radius": radii[0]}]
+            geometry = [
+                {
+                    "x": _CELL_CENTRES[cell % 3] * self._scale + jitter[0],
+                    "y": _CELL_CENTRES[cell // 3] * self._scale + jitter[1],
+                    "radius": radii[0],
+                }
+            ]
             return {"objects": objects, "relation": None}, geometry
         relation = RELATIONS[int(rng.integers(len(RELATIONS)))]
         geometry = self._two_object_geometry(rng, relation, radii)
         return {"objects": objects, "relation": relation}, geometry
 
-    def _two_object_geometry(self, rng: np.random.Generator, relation: str, radii: list[float]) -> list[dict[str, float]]:
+    def _two_object_geometry(
+        self, rng: np.random.Generator, relation: str, radii: list[float]
+    ) -> list[dict[str, float]]:
         size, s = float(self.resolution), self._scale
         # along the relation's axis, objects[0] comes first for "left of"/"above", second otherwise
         first, second = (0, 1) if relation in ("left of", "above") else (1, 0)
@@ -119,8 +139,10 @@ class ShapesSuite(Suite):
         rng = self._rng(split, index)
         record, geometry = self._scene(split, rng)
         caption = make_caption(record, rng)
-        colours = [np.clip(np.asarray(COLOUR_RGB[o["colour"]]) + rng.uniform(-0.05, 0.05, size=3), 0.0, 1.0)
-                   for o in record["objects"]]
+        colours = [
+            np.clip(np.asarray(COLOUR_RGB[o["colour"]]) + rng.uniform(-0.05, 0.05, size=3), 0.0, 1.0)
+            for o in record["objects"]
+        ]
         image = render_scene(geometry, [o["shape"] for o in record["objects"]], colours, self._background(rng))
         record["geometry"] = [{k: round(float(v), 3) for k, v in g.items()} for g in geometry]
         return Sample(split, index, image, caption, record)

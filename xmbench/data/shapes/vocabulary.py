@@ -7,18 +7,30 @@ COLOURS: tuple[str, ...] = ("red", "orange", "yellow", "green", "blue", "purple"
 SIZES: tuple[str, ...] = ("small", "large")
 #: the 3x3 grid, row-major from the top left
 POSITIONS: tuple[str, ...] = (
-    "top left", "top", "top right",
-    "left", "centre", "right",
-    "bottom left", "bottom", "bottom right",
+    "top left",
+    "top",
+    "top right",
+    "left",
+    "centre",
+    "right",
+    "bottom left",
+    "bottom",
+    "bottom right",
 )
 #: relation of the first-mentioned object to the second
 RELATIONS: tuple[str, ...] = ("left of", "right of", "above", "below")
 
 #: (colour, shape) pairs that never occur in train/val/test; every compositional-split image has one
-HELD_OUT_PAIRS: frozenset[tuple[str, str]] = frozenset({
-    ("red", "triangle"), ("orange", "circle"), ("yellow", "cross"),
-    ("green", "square"), ("blue", "diamond"), ("purple", "circle"),
-})
+HELD_OUT_PAIRS: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("red", "triangle"),
+        ("orange", "circle"),
+        ("yellow", "cross"),
+        ("green", "square"),
+        ("blue", "diamond"),
+        ("purple", "circle"),
+    }
+)
 
 SHAPE_WORDS: dict[str, tuple[str, ...]] = {
     "circle": ("circle", "disk", "round dot"),

@@ -25,22 +25,33 @@ from xmbench.extractors.shapes_v1.weights import SHIPPED, load_weights
 from xmbench.images import check_images
 
 ID = "shapes-v1"
-SUMMARY = "shipped shapes evaluator: 256-d features, 30 shape x colour classes, attributes, small CLIP (32x32, no resize)"
+SUMMARY = (
+    "shipped shapes evaluator: 256-d features, 30 shape x colour classes, attributes, small CLIP (32x32, no resize)"
+)
 
 
 class ShapesV1Extractor(Extractor):
     """Frozen shapes-v1 network. weights: safetensors path (default: the shipped file)."""
 
-    def __init__(self, weights: str | Path | None = None, device: str | torch.device = "cpu",
-                 sha256: str | None = None, batch_size: int = 500) -> None:
+    def __init__(
+        self,
+        weights: str | Path | None = None,
+        device: str | torch.device = "cpu",
+        sha256: str | None = None,
+        batch_size: int = 500,
+    ) -> None:
         model, self.tokenizer, digest = load_weights(weights or SHIPPED, sha256=sha256)
         self._device = torch.device(device)
         self.model = model.to(self._device)
         self.batch_size = batch_size
         self.info = ExtractorInfo(
-            id=ID, weights_hash=digest, input_size=INPUT_SIZE, resize="none",
+            id=ID,
+            weights_hash=digest,
+            input_size=INPUT_SIZE,
+            resize="none",
             feature_dim=model.cfg.feature_dim,
-            yields=frozenset({"features", "logits", "image_embed", "attributes", "text"}))
+            yields=frozenset({"features", "logits", "image_embed", "attributes", "text"}),
+        )
 
     @property
     def device(self) -> torch.device:
@@ -50,11 +61,13 @@ class ShapesV1Extractor(Extractor):
     def images(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
         images = check_images(images)
         if tuple(images.shape[-2:]) != (INPUT_SIZE, INPUT_SIZE):
-            raise InputError(f"{ID} takes {INPUT_SIZE}x{INPUT_SIZE} images and has no resize contract, got "
-                             f"{images.shape[-2]}x{images.shape[-1]}; render or generate at resolution {INPUT_SIZE}")
+            raise InputError(
+                f"{ID} takes {INPUT_SIZE}x{INPUT_SIZE} images and has no resize contract, got "
+                f"{images.shape[-2]}x{images.shape[-1]}; render or generate at resolution {INPUT_SIZE}"
+            )
         parts: dict[str, list[torch.Tensor]] = {"features": [], "logits": [], "image_embed": [], "attributes": []}
         for start in range(0, len(images), self.batch_size):
-            chunk = images[start:start + self.batch_size].to(self._device)
+            chunk = images[start : start + self.batch_size].to(self._device)
             features, heads, embed = self.model.encode_images(chunk)
             shape_lp, colour_lp = F.log_softmax(heads["shape0"], 1), F.log_softmax(heads["colour0"], 1)
             parts["features"].append(features)
@@ -71,7 +84,7 @@ class ShapesV1Extractor(Extractor):
             raise InputError(f"{ID}.text takes a list of caption strings")
         out = []
         for start in range(0, len(captions), self.batch_size):
-            ids = self.tokenizer.encode(list(captions[start:start + self.batch_size]), max_len=self.model.cfg.max_len)
+            ids = self.tokenizer.encode(list(captions[start : start + self.batch_size]), max_len=self.model.cfg.max_len)
             out.append(self.model.encode_text(ids.to(self._device))[1])
         return torch.cat(out) if out else torch.empty((0, self.model.cfg.embed_dim), device=self._device)
 

@@ -35,15 +35,18 @@ class NetConfig:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, obj: dict) -> "NetConfig":
+    def from_json(cls, obj: dict) -> NetConfig:
         obj = dict(obj)
         obj["widths"] = tuple(obj["widths"])
         return cls(**obj)
 
 
 def _conv(cin: int, cout: int, kernel: int = 3, stride: int = 1) -> list[nn.Module]:
-    return [nn.Conv2d(cin, cout, kernel, stride=stride, padding=kernel // 2, bias=False),
-            nn.BatchNorm2d(cout), nn.ReLU(inplace=True)]
+    return [
+        nn.Conv2d(cin, cout, kernel, stride=stride, padding=kernel // 2, bias=False),
+        nn.BatchNorm2d(cout),
+        nn.ReLU(inplace=True),
+    ]
 
 
 class ImageEncoder(nn.Module):
@@ -53,10 +56,15 @@ class ImageEncoder(nn.Module):
         super().__init__()
         w1, w2, w3 = cfg.widths
         self.body = nn.Sequential(
-            *_conv(3, w1, 5, 2),                       # 16x16
-            *_conv(w1, w2), nn.MaxPool2d(2),           # 8x8
-            *_conv(w2, w3), *_conv(w3, w3), nn.MaxPool2d(2),  # 4x4
-            nn.Flatten(), nn.Linear(w3 * (INPUT_SIZE // 8) ** 2, cfg.feature_dim), nn.ReLU(inplace=True),
+            *_conv(3, w1, 5, 2),  # 16x16
+            *_conv(w1, w2),
+            nn.MaxPool2d(2),  # 8x8
+            *_conv(w2, w3),
+            *_conv(w3, w3),
+            nn.MaxPool2d(2),  # 4x4
+            nn.Flatten(),
+            nn.Linear(w3 * (INPUT_SIZE // 8) ** 2, cfg.feature_dim),
+            nn.ReLU(inplace=True),
         )
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
@@ -75,7 +83,7 @@ class TextEncoder(nn.Module):
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
         lengths = (ids != 0).sum(1).clamp(min=1).cpu()
         packed = nn.utils.rnn.pack_padded_sequence(self.embed(ids), lengths, batch_first=True, enforce_sorted=False)
-        _, h = self.gru(packed)                         # (2, N, hidden)
+        _, h = self.gru(packed)  # (2, N, hidden)
         return torch.cat([h[0], h[1]], dim=1)
 
 

@@ -19,9 +19,13 @@ AXES: tuple[str, ...] = ("horizontal", "vertical")
 HEADS: dict[str, tuple[str, ...]] = {
     "count": ("1", "2"),
     "axis": AXES,
-    "shape0": SHAPES, "colour0": COLOURS, "size0": SIZES,
+    "shape0": SHAPES,
+    "colour0": COLOURS,
+    "size0": SIZES,
     "position": POSITIONS,
-    "shape1": SHAPES, "colour1": COLOURS, "size1": SIZES,
+    "shape1": SHAPES,
+    "colour1": COLOURS,
+    "size1": SIZES,
 }
 HEAD_NAMES: tuple[str, ...] = tuple(HEADS)
 #: target value of heads that do not apply (axis/slot1 of one object, position of two)
@@ -64,9 +68,15 @@ def decode(predictions: torch.Tensor) -> list[dict[str, Any]]:
     rows = predictions.tolist()
     out = []
     for row in rows:
-        v = {head: HEADS[head][i] for head, i in zip(HEAD_NAMES, row)}
+        v = {head: HEADS[head][i] for head, i in zip(HEAD_NAMES, row, strict=False)}
         count = int(v["count"])
         slots = [{key: v[f"{key}{k}"] for key in _SLOT_KEYS} for k in range(count)]
-        out.append({"count": count, "axis": v["axis"] if count == 2 else None,
-                    "position": v["position"] if count == 1 else None, "slots": slots})
+        out.append(
+            {
+                "count": count,
+                "axis": v["axis"] if count == 2 else None,
+                "position": v["position"] if count == 1 else None,
+                "slots": slots,
+            }
+        )
     return out

@@ -32,8 +32,8 @@ class TrainConfig:
     weight_decay: float = 1e-4
     suite_seed: int = 0
     resolution: int = 32
-    limit: int | None = None        # train on the first `limit` samples (tests); None: the whole split
-    colour_aug: float = 0.5         # share of images per batch with permuted RGB channels (see permute_colours)
+    limit: int | None = None  # train on the first `limit` samples (tests); None: the whole split
+    colour_aug: float = 0.5  # share of images per batch with permuted RGB channels (see permute_colours)
 
 
 def heads_loss(logits: dict[str, torch.Tensor], targets: torch.Tensor) -> torch.Tensor:
@@ -46,22 +46,25 @@ def heads_loss(logits: dict[str, torch.Tensor], targets: torch.Tensor) -> torch.
     return total
 
 
-def contrastive_loss(image_embed: torch.Tensor, text_embed: torch.Tensor, scale: torch.Tensor,
-                     targets: torch.Tensor) -> torch.Tensor:
+def contrastive_loss(
+    image_embed: torch.Tensor, text_embed: torch.Tensor, scale: torch.Tensor, targets: torch.Tensor
+) -> torch.Tensor:
     """Symmetric InfoNCE; pairs whose canonical targets are equal count as positives."""
     same = (targets[:, None, :] == targets[None, :, :]).all(-1).float()
     soft = same / same.sum(1, keepdim=True)
     logits = scale.exp().clamp(max=100.0) * image_embed @ text_embed.T
-    return 0.5 * (torch.sum(-soft * F.log_softmax(logits, 1), 1).mean()
-                  + torch.sum(-soft * F.log_softmax(logits.T, 1), 1).mean())
+    return 0.5 * (
+        torch.sum(-soft * F.log_softmax(logits, 1), 1).mean() + torch.sum(-soft * F.log_softmax(logits.T, 1), 1).mean()
+    )
 
 
 _PERMUTATIONS = torch.tensor([[0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]])
 _COLOUR_COLS = [HEAD_NAMES.index("colour0"), HEAD_NAMES.index("colour1")]
 
 
-def permute_colours(images: torch.Tensor, targets: torch.Tensor, share: float,
-                    gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def permute_colours(
+    images: torch.Tensor, targets: torch.Tensor, share: float, gen: torch.Generator
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Permute the RGB channels of a random `share` of the images (a random non-identity permutation each).
 
     Their colour targets become IGNORE, so shape, size, position, count and axis are learnt apart from
@@ -96,10 +99,13 @@ def train(config: TrainConfig, log: Callable[[str], None] = lambda s: None) -> t
     steps_per_epoch = (n + config.batch_size - 1) // config.batch_size
     decay = [p for name, p in model.named_parameters() if p.ndim >= 2]
     no_decay = [p for name, p in model.named_parameters() if p.ndim < 2]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": config.weight_decay},
-                             {"params": no_decay, "weight_decay": 0.0}], lr=config.lr)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=config.lr, epochs=config.epochs,
-                                                steps_per_epoch=steps_per_epoch, pct_start=0.2)
+    opt = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=config.lr,
+    )
+    sched = torch.optim.lr_scheduler.OneCycleLR(
+        opt, max_lr=config.lr, epochs=config.epochs, steps_per_epoch=steps_per_epoch, pct_start=0.2
+    )
     gen = torch.Generator().manual_seed(config.seed)
     history: dict = {"epochs": []}
     model.train()
@@ -107,13 +113,18 @@ def train(config: TrainConfig, log: Callable[[str], None] = lambda s: None) -> t
         order = torch.randperm(n, generator=gen)
         sums = torch.zeros(3)
         for b in range(steps_per_epoch):
-            idx = order[b * config.batch_size:(b + 1) * config.batch_size]
+            idx = order[b * config.batch_size : (b + 1) * config.batch_size]
             t = targets[idx]
             x, t_img, clean = permute_colours(images[idx], t, config.colour_aug, gen)
             _, img_logits, img_embed = model.encode_images(x)
             txt_logits, txt_embed = model.encode_text(ids[idx])
-            losses = torch.stack([heads_loss(img_logits, t_img), heads_loss(txt_logits, t),
-                                  contrastive_loss(img_embed[clean], txt_embed[clean], model.logit_scale, t[clean])])
+            losses = torch.stack(
+                [
+                    heads_loss(img_logits, t_img),
+                    heads_loss(txt_logits, t),
+                    contrastive_loss(img_embed[clean], txt_embed[clean], model.logit_scale, t[clean]),
+                ]
+            )
             opt.zero_grad(set_to_none=True)
             losses.sum().backward()
             opt.step()
@@ -121,10 +132,19 @@ def train(config: TrainConfig, log: Callable[[str], None] = lambda s: None) -> t
             sums += losses.detach()
         mean = (sums / steps_per_epoch).tolist()
         elapsed = time.perf_counter() - start
-        history["epochs"].append({"epoch": epoch + 1, "image_heads": mean[0], "text_heads": mean[1],
-                                  "contrastive": mean[2], "seconds": elapsed})
-        log(f"epoch {epoch + 1}/{config.epochs}: image heads {mean[0]:.4f}, text heads {mean[1]:.4f}, "
-            f"contrastive {mean[2]:.4f}, {elapsed:.0f}s")
+        history["epochs"].append(
+            {
+                "epoch": epoch + 1,
+                "image_heads": mean[0],
+                "text_heads": mean[1],
+                "contrastive": mean[2],
+                "seconds": elapsed,
+            }
+        )
+        log(
+            f"epoch {epoch + 1}/{config.epochs}: image heads {mean[0]:.4f}, text heads {mean[1]:.4f}, "
+            f"contrastive {mean[2]:.4f}, {elapsed:.0f}s"
+        )
     history["seconds"] = time.perf_counter() - start
     history["config"] = asdict(config)
     model.eval()
