@@ -8,6 +8,7 @@ import torch
 
 from xmbench.errors import InputError
 from xmbench.images import check_images
+from xmbench.plugins import make_plugin
 
 
 @runtime_checkable
@@ -58,19 +59,6 @@ class CheckedGenerator:
         return check_generated(self.inner.generate(list(captions), seed), len(captions), self.resolution, self.source)
 
 
-def _entry_point(name: str) -> object:
-    from importlib.metadata import entry_points
-
-    from xmbench.errors import unknown_name
-
-    found = {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
-    if name not in found:
-        raise unknown_name(
-            f"generator (import paths look like pkg.module:factory; entry points of {ENTRY_POINT_GROUP!r})", name, found
-        )
-    return found[name].load()
-
-
 def load_generator(spec: str, resolution: int | None = None, **kwargs: object) -> CheckedGenerator:
     """A user's generator from `pkg.module:factory` or an entry-point name in `xmbench.generators`.
 
@@ -78,35 +66,5 @@ def load_generator(spec: str, resolution: int | None = None, **kwargs: object) -
     `generate(captions, seed)` method; its outputs are then checked to be uint8 (N,3,R,R) with
     R = resolution when given. Every failure is a one-line InputError.
     """
-    import importlib
-
-    if ":" in spec:
-        module_name, _, attr = spec.partition(":")
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError as e:
-            raise InputError(
-                f"cannot import module {module_name!r} of generator {spec!r} ({e}); "
-                "install it or add its folder to PYTHONPATH"
-            ) from None
-        factory = module
-        for part in attr.split("."):
-            if not hasattr(factory, part):
-                raise InputError(
-                    f"module {module_name!r} has no attribute {attr!r}; the import path is pkg.module:factory"
-                )
-            factory = getattr(factory, part)
-    else:
-        factory = _entry_point(spec)
-    if not callable(factory):
-        raise InputError(
-            f"generator factory {spec!r} is a {type(factory).__name__}, not callable; "
-            "point it at a class or a function returning a generator"
-        )
-    generator = factory(**kwargs)
-    if not callable(getattr(generator, "generate", None)):
-        raise InputError(
-            f"{spec!r} returned a {type(generator).__name__} without a generate(captions, seed) "
-            "method; return an object implementing the Generator contract"
-        )
+    generator = make_plugin(spec, "generator", ENTRY_POINT_GROUP, "generate", "captions, seed", **kwargs)
     return CheckedGenerator(generator, spec, resolution)
