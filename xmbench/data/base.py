@@ -94,3 +94,31 @@ class Suite(ABC):
     def captions(self, split: str, indices: Sequence[int]) -> list[str]:
         """Captions of `indices` of `split` (may be cheaper than loading images)."""
         return [self.get(split, int(i)).caption for i in indices]
+
+    def image_indices(self, split: str) -> list[int]:
+        """One sample index per distinct image of `split` (every sample, unless images have several captions)."""
+        return list(range(self.size(split)))
+
+    def references(self, split: str, indices: Sequence[int]) -> list[list[str]]:
+        """Reference captions of the image of each sample in `indices`, for image -> text evaluation.
+
+        The base suite has one caption per image: its own. Suites whose images have several captions
+        (the real suites, `shapes`) return all of them.
+
+        Args:
+            split: a split name.
+            indices: sample indices of `split`.
+
+        Returns:
+            One list of reference captions (at least one) per index.
+        """
+        return [[c] for c in self.captions(split, indices)]
+
+    def held_out_references(self, split: str, indices: Sequence[int]) -> tuple[list[str], list[list[str]]]:
+        """(one human caption per sample, the references that score it): the `real` captioner's ceiling.
+
+        The held-out caption is never among the returned references. The base splits off the first
+        reference; an image with a single reference keeps it (the ceiling is then optimistic).
+        """
+        refs = self.references(split, indices)
+        return [r[0] for r in refs], [r[1:] or r for r in refs]

@@ -148,7 +148,7 @@ class PhotoSuite(Suite):
         return k, index - int(self._offsets[split][k])
 
     def image_indices(self, split: str) -> list[int]:
-        """One sample index per image (its first caption): the real images, each once, for reference statistics."""
+        """One sample index per image (its first caption): the real images, each once."""
         self.check_split(split)
         return [int(i) for i in self._offsets[split][:-1]]
 
@@ -190,3 +190,11 @@ class PhotoSuite(Suite):
 
     def captions(self, split: str, indices: Sequence[int]) -> list[str]:
         return [self._caption(split, *self.locate(split, int(i))) for i in indices]
+
+    def references(self, split: str, indices: Sequence[int]) -> list[list[str]]:
+        """Every caption of the image of each sample (10 for CUB/Oxford, about 5 for COCO)."""
+        out = []
+        for i in indices:
+            k, _ = self.locate(split, int(i))
+            out.append(list(self._captions_of(split, self._photos[split][k])))
+        return out

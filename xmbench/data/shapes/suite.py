@@ -6,6 +6,7 @@ across runs and machines (NumPy's PCG64 stream and IEEE float64 arithmetic).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -31,6 +32,13 @@ _SPLIT_CODES = {"train": 1, "val": 2, "test": 3, "compositional": 4}
 _ALL_PAIRS = [(c, s) for c in COLOURS for s in SHAPES]
 SEEN_PAIRS: tuple[tuple[str, str], ...] = tuple(p for p in _ALL_PAIRS if p not in HELD_OUT_PAIRS)
 UNSEEN_PAIRS: tuple[tuple[str, str], ...] = tuple(p for p in _ALL_PAIRS if p in HELD_OUT_PAIRS)
+
+#: reference captions per image for image -> text evaluation (independent grammar draws of the scene)
+REFERENCES_PER_IMAGE = 5
+#: bump when the reference captions change; captioning records carry it
+REFERENCES_VERSION = 1
+# the references' RNG stream: a fifth seed word keeps it apart from the sample's own stream
+_REFERENCE_STREAM = 1
 
 # geometry at 32x32; scaled by resolution / 32
 _RADIUS = {"small": 4.0, "large": 6.5}
@@ -147,7 +155,7 @@ class ShapesSuite(Suite):
         record["geometry"] = [{k: round(float(v), 3) for k, v in g.items()} for g in geometry]
         return Sample(split, index, image, caption, record)
 
-    def captions(self, split: str, indices) -> list[str]:
+    def captions(self, split: str, indices: Sequence[int]) -> list[str]:
         out = []
         for i in indices:
             self.check_index(split, int(i))
@@ -155,3 +163,38 @@ class ShapesSuite(Suite):
             record, _ = self._scene(split, rng)
             out.append(make_caption(record, rng))
         return out
+
+    def records(self, split: str, indices: Sequence[int]) -> list[dict[str, Any]]:
+        """Scene records {"objects", "relation"} of `indices` (without rendering; no geometry)."""
+        out = []
+        for i in indices:
+            self.check_index(split, int(i))
+            out.append(self._scene(split, self._rng(split, int(i)))[0])
+        return out
+
+    def references(self, split: str, indices: Sequence[int]) -> list[list[str]]:
+        """`REFERENCES_PER_IMAGE` captions of each sample's scene: independent draws of template and synonyms.
+
+        They come from an RNG stream of their own, a pure function of (seed, split, index): the sample's
+        caption (`captions`) is unchanged and is not among them (except by chance of the draw).
+
+        Example:
+            >>> refs = ShapesSuite().references("test", [0])[0]
+            >>> len(refs), refs == ShapesSuite().references("test", [0])[0]
+            (5, True)
+        """
+        out = []
+        for i, record in zip(indices, self.records(split, indices), strict=True):
+            rng = np.random.default_rng(
+                [self.seed, _SPLIT_CODES[split], int(i), GENERATOR_VERSION, _REFERENCE_STREAM, REFERENCES_VERSION]
+            )
+            out.append([make_caption(record, rng) for _ in range(REFERENCES_PER_IMAGE)])
+        return out
+
+    def held_out_references(self, split: str, indices: Sequence[int]) -> tuple[list[str], list[list[str]]]:
+        """(the samples' own captions, all their references): the own caption is a sixth independent draw."""
+        return self.captions(split, indices), self.references(split, indices)
+
+    def reference_protocol(self) -> dict[str, Any]:
+        """How references are made, for captioning records."""
+        return {"references_per_image": REFERENCES_PER_IMAGE, "references_version": REFERENCES_VERSION}
