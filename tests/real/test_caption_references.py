@@ -1,6 +1,7 @@
 """The real suites' references: every caption of the image."""
 
 from real_layouts import make_coco, make_cub
+
 from xmbench.data import get_suite
 
 
