@@ -84,3 +84,40 @@ def make_coco(root: Path, year: int = 2014, n_val: int = 6, n_train: int = 0, si
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps({"images": images, "annotations": annotations}))
     return root
+
+
+def make_karpathy(
+    root: Path,
+    splits: tuple[str, ...] = ("train", "restval", "val", "test", "test", "val", "test"),
+    size: tuple[int, int] = (40, 30),
+) -> Path:
+    """dataset_coco.json in Karpathy's format + train2014/ and val2014/ images; image k has 5 + k % 3 sentences."""
+    rng = np.random.default_rng(7)
+    images = []
+    for k, split in enumerate(splits):
+        folder = "train2014" if split == "train" else "val2014"
+        cocoid = 1000 + 11 * k
+        name = coco_file_name(2014, folder[:-4], cocoid)
+        _image(root / folder / name, rng, size)
+        sentences = [
+            {
+                "raw": f"Image {cocoid}  says\tcaption {j}. ",
+                "tokens": ["image", str(cocoid), "says", "caption", str(j)],
+                "imgid": k,
+                "sentid": 10 * k + j,
+            }
+            for j in range(5 + k % 3)
+        ]
+        images.append(
+            {
+                "filepath": folder,
+                "filename": name,
+                "split": split,
+                "cocoid": cocoid,
+                "imgid": k,
+                "sentids": [s["sentid"] for s in sentences],
+                "sentences": sentences,
+            }
+        )
+    (root / "dataset_coco.json").write_text(json.dumps({"images": images, "dataset": "coco"}))
+    return root

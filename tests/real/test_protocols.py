@@ -12,7 +12,7 @@ from xmbench.protocols import Stage, evaluate_protocol, get_protocol, list_proto
 
 
 def test_presets_and_their_recipes():
-    assert set(list_protocols()) == {"coco-fid30k", "cub", "oxford"}
+    assert set(list_protocols()) == {"coco-fid30k", "cub", "oxford", "coco-karpathy"}
     coco = get_protocol("coco-fid30k")
     assert (coco.suite, coco.split, coco.samples, coco.selection) == (
         "coco2014",

@@ -90,5 +90,10 @@ register_suite(
 register_suite(
     "coco2017", _lazy("xmbench.data.coco", "CocoSuite", year=2017), "MS-COCO 2017 captions, train/val (local folder)"
 )
+register_suite(
+    "coco-karpathy",
+    _lazy("xmbench.data.karpathy", "KarpathyCocoSuite"),
+    "MS-COCO 2014, Karpathy captioning split 113,287/5,000/5,000, about 5 captions per image (local folder)",
+)
 
 __all__ = ["Batch", "Sample", "Suite", "get_suite", "list_suites", "register_suite"]

@@ -8,7 +8,16 @@ See README "Protocols" for each recipe and how it relates to torch-fidelity, tor
 and the original papers.
 """
 
+from xmbench.protocols.captioning import CaptionProtocol
 from xmbench.protocols.evaluate import evaluate_protocol, reference_features
 from xmbench.protocols.presets import Protocol, Stage, get_protocol, list_protocols
 
-__all__ = ["Protocol", "Stage", "evaluate_protocol", "get_protocol", "list_protocols", "reference_features"]
+__all__ = [
+    "CaptionProtocol",
+    "Protocol",
+    "Stage",
+    "evaluate_protocol",
+    "get_protocol",
+    "list_protocols",
+    "reference_features",
+]

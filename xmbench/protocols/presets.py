@@ -9,6 +9,7 @@ cub, oxford  Reed et al. captions, test classes: 30,000 captions (every test cap
              protocol (true + 99 captions of other classes, 10 folds of 3,000, mean ± population std)
              as CLIP-R-precision (CLIP ViT-B/32) and, with `with_encoder(id)`, with a named encoder
              such as a DAMSM port (AttnGAN/DM-GAN's numbers).
+coco-karpathy  the image -> text preset (xmbench.protocols.captioning).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import numpy as np
 
 from xmbench.data.photos import PhotoSuite
 from xmbench.errors import InputError, unknown_name
+from xmbench.protocols.captioning import CAPTION_PRESETS, CaptionProtocol
 from xmbench.seeding import derive_seed
 
 SELECTIONS = ("one-caption-per-image", "cycle-captions")
@@ -210,12 +212,14 @@ PRESETS: dict[str, Protocol] = {
 
 
 def list_protocols() -> dict[str, str]:
-    """Preset name -> one-line summary."""
-    return {name: p.summary for name, p in PRESETS.items()}
+    """Preset name -> one-line summary: text -> image presets, then image -> text ones."""
+    return {name: p.summary for name, p in {**PRESETS, **CAPTION_PRESETS}.items()}
 
 
-def get_protocol(name: str) -> Protocol:
-    """A preset by name (InputError suggesting close names otherwise)."""
+def get_protocol(name: str) -> Protocol | CaptionProtocol:
+    """A preset by name, of either task (InputError suggesting close names otherwise)."""
+    if name in CAPTION_PRESETS:
+        return CAPTION_PRESETS[name]
     if name not in PRESETS:
-        raise unknown_name("protocol", name, PRESETS)
+        raise unknown_name("protocol", name, [*PRESETS, *CAPTION_PRESETS])
     return PRESETS[name]
