@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from typing import ClassVar
 
 import numpy as np
 import scipy.sparse
@@ -28,6 +29,13 @@ class RealGenerator:
 
     `images_for(indices)` gives the images of the split by index, for callers that know them.
     """
+
+    VERSION: ClassVar[int] = 1
+
+    @classmethod
+    def for_suite(cls, suite: Suite, split: str | None = None) -> RealGenerator:
+        """The images of `split` (default: the suite's evaluation split)."""
+        return cls(suite, split or suite.eval_split)
 
     def __init__(self, suite: Suite, split: str) -> None:
         suite.check_split(split)
@@ -60,6 +68,13 @@ class RetrievalGenerator:
 
     Ties go to the lowest training index, so the output does not depend on the seed.
     """
+
+    VERSION: ClassVar[int] = 1
+
+    @classmethod
+    def for_suite(cls, suite: Suite, split: str | None = None) -> RetrievalGenerator:
+        """Retrieval from `split` (default "train")."""
+        return cls(suite, split or "train")
 
     def __init__(self, suite: Suite, split: str = "train", limit: int | None = None) -> None:
         self.data = load_split(suite, split, limit=limit)
@@ -95,6 +110,13 @@ class RetrievalGenerator:
 
 class NoiseGenerator:
     """Uniform random uint8 pixels; image i depends only on (seed, i)."""
+
+    VERSION: ClassVar[int] = 1
+
+    @classmethod
+    def for_suite(cls, suite: Suite, split: str | None = None) -> NoiseGenerator:
+        """Noise at the suite's resolution (`split` is not used)."""
+        return cls(suite.resolution)
 
     def __init__(self, resolution: int) -> None:
         self.resolution = resolution

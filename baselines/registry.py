@@ -10,32 +10,38 @@ from baselines.gan_int_cls import GanIntCls
 from baselines.stackgan import StackGAN
 from xmbench.data import get_suite
 from xmbench.data.base import Suite
-from xmbench.errors import InputError, unknown_name
+from xmbench.errors import InputError
 from xmbench.generator import Generator
+from xmbench.registry import BASELINES, CALIBRATION
 from xmbench.text.tokenizer import WordTokenizer, words
 
-BASELINES: dict[str, type[Baseline]] = {cls.name: cls for cls in (GanIntCls, StackGAN, DFGAN)}
-CALIBRATION: dict[str, str] = {
-    "real": "held-out real images for the evaluation captions (the ceiling)",
-    "retrieval": "the training image whose caption is closest by TF-IDF word cosine (non-generative reference)",
-    "noise": "uniform random pixels (the floor)",
-}
+for _cls in (GanIntCls, StackGAN, DFGAN):
+    BASELINES.register(_cls.name, _cls, summary=_cls.summary)
+for _name, _target, _summary in [
+    ("real", "RealGenerator", "held-out real images for the evaluation captions (the ceiling)"),
+    (
+        "retrieval",
+        "RetrievalGenerator",
+        "the training image whose caption is closest by TF-IDF word cosine (non-generative reference)",
+    ),
+    ("noise", "NoiseGenerator", "uniform random pixels (the floor)"),
+]:
+    CALIBRATION.register(_name, lazy=f"baselines.calibration:{_target}", summary=_summary)
 
 
 def list_baselines() -> dict[str, str]:
     """Every generator name -> one-line summary: trainable baselines first, then calibration."""
-    return {**{n: c.summary for n, c in BASELINES.items()}, **CALIBRATION}
+    return {**BASELINES.summaries(), **CALIBRATION.summaries()}
 
 
 def baseline_class(name: str) -> type[Baseline]:
     """The trainable baseline class called `name`; InputError suggesting close names otherwise."""
     if name in CALIBRATION:
         raise InputError(
-            f"{name!r} is a calibration generator and needs no training; trainable baselines: {', '.join(BASELINES)}"
+            f"{name!r} is a calibration generator and needs no training; "
+            f"trainable baselines: {', '.join(BASELINES.names())}"
         )
-    if name not in BASELINES:
-        raise unknown_name("baseline", name, BASELINES)
-    return BASELINES[name]
+    return BASELINES.get(name)
 
 
 def as_suite(suite: str | Suite, **options: Any) -> Suite:
@@ -60,13 +66,4 @@ def get_baseline(
 def get_calibration(name: str, suite: str | Suite = "shapes", split: str | None = None) -> Generator:
     """A calibration generator: "real" (images of `split`, default the suite's eval split),
     "retrieval" (nearest training caption's image) or "noise"."""
-    from baselines.calibration import NoiseGenerator, RealGenerator, RetrievalGenerator
-
-    if name not in CALIBRATION:
-        raise unknown_name("calibration generator", name, CALIBRATION)
-    suite = as_suite(suite)
-    if name == "real":
-        return RealGenerator(suite, split or suite.eval_split)
-    if name == "retrieval":
-        return RetrievalGenerator(suite, split or "train")
-    return NoiseGenerator(suite.resolution)
+    return CALIBRATION.get(name).for_suite(as_suite(suite), split)

@@ -19,9 +19,8 @@ import torch
 from xmbench.errors import InputError
 from xmbench.images import check_images
 from xmbench.plugins import make_plugin
+from xmbench.registry import CAPTIONERS
 
-#: the entry-point group searched for captioner names without a colon
-ENTRY_POINT_GROUP = "xmbench.captioners"
 #: captions are cut to this many whitespace-separated tokens (COCO references have at most ~50)
 MAX_CAPTION_TOKENS = 64
 
@@ -120,5 +119,5 @@ def load_captioner(spec: str, **kwargs: object) -> CheckedCaptioner:
         ...
         xmbench.errors.InputError: unknown captioner ...
     """
-    captioner = make_plugin(spec, "captioner", ENTRY_POINT_GROUP, "caption", "images, seed", **kwargs)
+    captioner = make_plugin(spec, CAPTIONERS, "caption", "images, seed", **kwargs)
     return CheckedCaptioner(captioner, spec)

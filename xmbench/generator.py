@@ -9,6 +9,7 @@ import torch
 from xmbench.errors import InputError
 from xmbench.images import check_images
 from xmbench.plugins import make_plugin
+from xmbench.registry import GENERATORS
 
 
 @runtime_checkable
@@ -46,9 +47,6 @@ def check_generated(images: object, n: int, resolution: int | None, source: str)
     return images
 
 
-ENTRY_POINT_GROUP = "xmbench.generators"
-
-
 class CheckedGenerator:
     """Wraps a user's generator so that every output is validated with `check_generated`."""
 
@@ -66,5 +64,5 @@ def load_generator(spec: str, resolution: int | None = None, **kwargs: object) -
     `generate(captions, seed)` method; its outputs are then checked to be uint8 (N,3,R,R) with
     R = resolution when given. Every failure is a one-line InputError.
     """
-    generator = make_plugin(spec, "generator", ENTRY_POINT_GROUP, "generate", "captions, seed", **kwargs)
+    generator = make_plugin(spec, GENERATORS, "generate", "captions, seed", **kwargs)
     return CheckedGenerator(generator, spec, resolution)

@@ -1,25 +1,28 @@
 """Loading user models by import path (`pkg.module:factory`) or by a registered entry-point name.
 
-Shared by the two model contracts (generators and captioners): each names its `kind`, its entry-point
-group and the method its objects must have; every failure is a one-line InputError.
+Shared by the two model contracts (generators and captioners): each names its registry (GENERATORS,
+CAPTIONERS: registered names and entry points) and the method its objects must have; every failure is a
+one-line InputError.
 """
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from importlib.metadata import entry_points
+from typing import Any
 
 from xmbench.errors import InputError, unknown_name
+from xmbench.registry import Registry
 
 
-def _entry_point(name: str, kind: str, group: str) -> object:
-    found = {ep.name: ep for ep in entry_points(group=group)}
-    if name not in found:
+def _registered(name: str, registry: Registry[Any]) -> object:
+    if name not in registry:
         raise unknown_name(
-            f"{kind} (import paths look like pkg.module:factory; entry points of {group!r})", name, found
+            f"{registry.kind} (import paths look like pkg.module:factory; entry points of {registry.group!r})",
+            name,
+            registry.names(),
         )
-    return found[name].load()
+    return registry.get(name)
 
 
 def _import_attribute(spec: str, kind: str) -> object:
@@ -38,19 +41,22 @@ def _import_attribute(spec: str, kind: str) -> object:
     return found
 
 
-def load_factory(spec: str, kind: str, group: str) -> Callable[..., object]:
-    """The callable named by `spec`: `pkg.module:factory` (dots walk attributes) or an entry point of `group`.
+def load_factory(spec: str, registry: Registry[Any]) -> Callable[..., object]:
+    """The callable named by `spec`: `pkg.module:factory` (dots walk attributes) or a name in `registry`.
 
     Args:
-        spec: an import path with a colon, or an entry-point name.
-        kind: what the factory makes, for messages (e.g. "generator").
-        group: the entry-point group searched for names without a colon.
+        spec: an import path with a colon, or a registered name (entry points of the registry's group
+            included).
+        registry: where names without a colon are looked up (GENERATORS, CAPTIONERS); its `kind`
+            names what the factory makes in messages.
 
     Example:
-        >>> load_factory("collections:Counter", "counter", "none")("aab")["a"]
+        >>> from xmbench.registry import Registry
+        >>> load_factory("collections:Counter", Registry("counter"))("aab")["a"]
         2
     """
-    factory = _import_attribute(spec, kind) if ":" in spec else _entry_point(spec, kind, group)
+    kind = registry.kind
+    factory = _import_attribute(spec, kind) if ":" in spec else _registered(spec, registry)
     if not callable(factory):
         raise InputError(
             f"{kind} factory {spec!r} is a {type(factory).__name__}, not callable; "
@@ -59,20 +65,22 @@ def load_factory(spec: str, kind: str, group: str) -> Callable[..., object]:
     return factory
 
 
-def make_plugin(spec: str, kind: str, group: str, method: str, signature: str, **kwargs: object) -> object:
+def make_plugin(spec: str, registry: Registry[Any], method: str, signature: str, **kwargs: object) -> object:
     """Call the factory `spec` names with `kwargs` and check the result has `method`.
 
     Args:
-        spec, kind, group: as for `load_factory`.
+        spec, registry: as for `load_factory`.
         method: the contract's method name (e.g. "generate").
         signature: the method's arguments for the message (e.g. "captions, seed").
         **kwargs: passed to the factory.
 
     Example:
-        >>> type(make_plugin("collections:Counter", "counter", "none", "most_common", "n")).__name__
+        >>> from xmbench.registry import Registry
+        >>> type(make_plugin("collections:Counter", Registry("counter"), "most_common", "n")).__name__
         'Counter'
     """
-    made = load_factory(spec, kind, group)(**kwargs)
+    made = load_factory(spec, registry)(**kwargs)
+    kind = registry.kind
     if not callable(getattr(made, method, None)):
         raise InputError(
             f"{spec!r} returned a {type(made).__name__} without a {method}({signature}) method; "

@@ -13,6 +13,7 @@ their ids and captions the order of their annotation ids (about five per image).
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from pathlib import Path
@@ -87,3 +88,8 @@ class CocoSuite(PhotoSuite):
     def describe(self) -> str:
         sizes = ", ".join(f"{s} {len(v)} images" for s, v in self._photos.items())
         return f"MS-COCO {self.year} captions ({sizes}), {self.resolution}x{self.resolution}"
+
+
+#: the registered suites "coco2014" and "coco2017"
+coco2014 = functools.partial(CocoSuite, 2014)
+coco2017 = functools.partial(CocoSuite, 2017)

@@ -5,45 +5,51 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from xmbench.errors import unknown_name
 from xmbench.extractors.base import Extractor, ExtractorInfo
+from xmbench.registry import EXTRACTORS
 
 ExtractorFactory = Callable[..., Extractor]
-_REGISTRY: dict[str, tuple[ExtractorFactory, str]] = {}
 
 
 def register_extractor(name: str, factory: ExtractorFactory, summary: str) -> None:
-    """Register `factory(**options) -> Extractor` under `name`."""
-    _REGISTRY[name] = (factory, summary)
+    """Register `factory(**options) -> Extractor` under `name` (same as EXTRACTORS.register)."""
+    EXTRACTORS.register(name, factory, summary=summary)
 
 
 def list_extractors() -> dict[str, str]:
     """Extractor id -> one-line summary."""
-    _load_builtins()
-    return {name: summary for name, (_, summary) in _REGISTRY.items()}
+    return EXTRACTORS.summaries()
 
 
 def get_extractor(name: str, **options: Any) -> Extractor:
     """Build the extractor `name`; options such as weights=PATH, device=... go to its factory."""
-    _load_builtins()
-    if name not in _REGISTRY:
-        raise unknown_name("extractor", name, _REGISTRY)
-    return _REGISTRY[name][0](**options)
+    return EXTRACTORS.get(name)(**options)
 
 
-def _load_builtins() -> None:
-    """Import the built-in extractor modules; each registers itself on import."""
-    import importlib
-
-    for module in _BUILTIN_MODULES:
-        importlib.import_module(module)
-
-
-#: modules that call register_extractor on import (added as extractors land)
-_BUILTIN_MODULES: list[str] = [
-    "xmbench.extractors.shapes_v1",
-    "xmbench.extractors.inception",
-    "xmbench.extractors.clip",
-]
+for _name, _target, _summary in [
+    (
+        "shapes-v1",
+        "xmbench.extractors.shapes_v1:ShapesV1Extractor",
+        "shipped shapes evaluator: 256-d features, 30 shape x colour classes, attributes, "
+        "small CLIP (32x32, no resize)",
+    ),
+    (
+        "inception-v3-fid",
+        "xmbench.extractors.inception:InceptionExtractor",
+        "torch-fidelity's TF-compatible InceptionV3: pool3 2048-d features (FID, KID), 1008 logits (IS)",
+    ),
+    (
+        "inception-v3-finetuned",
+        "xmbench.extractors.inception:finetuned",
+        "InceptionV3 fine-tuned on a dataset (user-supplied), for the StackGAN-era CUB/Oxford IS",
+    ),
+    (
+        "clip-vit-b-32",
+        "xmbench.extractors.clip:ClipExtractor",
+        "open_clip ViT-B/32 with OpenAI weights: L2-normalised image and text embeddings "
+        "(CLIP score, CLIP-R-precision)",
+    ),
+]:
+    EXTRACTORS.register(_name, lazy=_target, summary=_summary)
 
 __all__ = ["Extractor", "ExtractorInfo", "get_extractor", "list_extractors", "register_extractor"]

@@ -18,7 +18,6 @@ from torchvision.transforms.v2 import InterpolationMode
 from torchvision.transforms.v2 import functional as TF
 
 from xmbench.errors import InputError
-from xmbench.extractors import register_extractor
 from xmbench.extractors.base import Extractor, ExtractorInfo
 from xmbench.extractors.local_weights import (
     UNREADABLE,
@@ -113,10 +112,3 @@ class ClipExtractor(Extractor):
             raise InputError(f"{EXTRACTOR_ID}: captions must be a list of strings")
         tokens = self._tokenizer(captions).to(self._device)
         return F.normalize(self._model.encode_text(tokens).float(), dim=-1)
-
-
-register_extractor(
-    EXTRACTOR_ID,
-    ClipExtractor,
-    "open_clip ViT-B/32 with OpenAI weights: L2-normalised image and text embeddings (CLIP score, CLIP-R-precision)",
-)

@@ -20,7 +20,6 @@ from torch import nn
 from torch_fidelity.feature_extractor_inceptionv3 import URL_INCEPTION_V3, FeatureExtractorInceptionV3
 
 from xmbench.errors import InputError
-from xmbench.extractors import register_extractor
 from xmbench.extractors.base import Extractor, ExtractorInfo
 from xmbench.extractors.local_weights import fit_error, load_state_dict, resolve_weights
 from xmbench.filehash import sha256_file
@@ -159,9 +158,11 @@ class InceptionExtractor(Extractor):
         return {"features": features, "logits": logits}
 
 
-def _finetuned(
+def finetuned(
     weights: str | os.PathLike | None = None, device: str | torch.device = "cpu", suite: str = "cub"
 ) -> InceptionExtractor:
+    """The `inception-v3-finetuned` extractor: your Inception-v3 fine-tuned on `suite` (file
+    inception-v3-finetuned-<suite>.safetensors), with the biased logits of StackGAN's models."""
     if not suite.isidentifier():
         raise InputError(f"inception-v3-finetuned: suite must be a plain name such as 'cub', got {suite!r}")
     return InceptionExtractor(
@@ -172,15 +173,3 @@ def _finetuned(
         source=FINETUNED_SOURCE,
         biased_logits=True,
     )
-
-
-register_extractor(
-    "inception-v3-fid",
-    InceptionExtractor,
-    "torch-fidelity's TF-compatible InceptionV3: pool3 2048-d features (FID, KID), 1008 logits (IS)",
-)
-register_extractor(
-    "inception-v3-finetuned",
-    _finetuned,
-    "InceptionV3 fine-tuned on a dataset (user-supplied), for the StackGAN-era CUB/Oxford IS",
-)

@@ -17,8 +17,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from xmbench.errors import InputError, unknown_name
+from xmbench.errors import InputError
 from xmbench.extractors.base import ExtractorInfo
+from xmbench.registry import METRICS
 
 if TYPE_CHECKING:
     from xmbench.metrics.fd import ReferenceStats
@@ -67,36 +68,31 @@ class MetricSpec:
     needs: frozenset[str]
 
 
-_REGISTRY: dict[str, MetricSpec] = {}
-
-#: modules that call register_metric on import
-_BUILTIN_MODULES: list[str] = ["xmbench.metrics.builtin", "xmbench.metrics.attributes"]
-
-
 def register_metric(name: str, factory: MetricFactory, needs: frozenset[str]) -> None:
-    """Register `factory(ctx) -> EvalMetric` under `name`; `needs` from KNOWN_NEEDS."""
+    """Register `factory(ctx) -> EvalMetric` under `name` in xmbench.registry.METRICS; `needs` from KNOWN_NEEDS.
+
+    Built-in metric modules are named in METRICS' preload; a plugin's entry point in the group
+    "xmbench.metrics" points at a MetricSpec.
+    """
     unknown = set(needs) - KNOWN_NEEDS
     if unknown:
         raise InputError(f"metric {name!r} needs unknown inputs {sorted(unknown)}; known: {sorted(KNOWN_NEEDS)}")
-    _REGISTRY[name] = MetricSpec(name, factory, frozenset(needs))
+    METRICS.register(name, MetricSpec(name, factory, frozenset(needs)))
 
 
 def list_metrics() -> dict[str, frozenset[str]]:
     """Registered metric name -> the inputs it needs."""
-    _load_builtins()
-    return {name: spec.needs for name, spec in sorted(_REGISTRY.items())}
+    return {name: get_metric_spec(name).needs for name in sorted(METRICS.names())}
 
 
 def get_metric_spec(name: str) -> MetricSpec:
     """The registered spec of `name`; InputError suggesting close names otherwise."""
-    _load_builtins()
-    if name not in _REGISTRY:
-        raise unknown_name("metric", name, _REGISTRY)
-    return _REGISTRY[name]
+    spec = METRICS.get(name)
+    if not isinstance(spec, MetricSpec):
+        raise InputError(f"metric {name!r} is a {type(spec).__name__}, not a MetricSpec; point its entry point at one")
+    return spec
 
 
-def _load_builtins() -> None:
-    import importlib
-
-    for module in _BUILTIN_MODULES:
-        importlib.import_module(module)
+def metric_version(name: str) -> int:
+    """The recipe version of metric `name` (bumped by hand when its values change); records and caches key on it."""
+    return int(getattr(get_metric_spec(name), "version", 1))

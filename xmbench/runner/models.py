@@ -47,14 +47,14 @@ class PreparedModel:
 def check_models(config: RunConfig) -> None:
     """Check every model's names and files before any long work (one located line per problem)."""
     from baselines.base import COMMON_DEFAULTS
-    from baselines.registry import BASELINES, CALIBRATION
+    from xmbench.registry import BASELINES, CALIBRATION
 
     for spec in config.models:
         if spec.kind == "baseline" and spec.source not in BASELINES:
             hint = " (it is a calibration generator: write calibration = ...)" if spec.source in CALIBRATION else ""
             raise located(config, spec, InputError(f"{unknown_name('baseline', spec.source, BASELINES)}{hint}"))
         if spec.kind == "baseline":
-            defaults = {**COMMON_DEFAULTS, **BASELINES[spec.source].DEFAULTS}  # text_encoder, text_steps too
+            defaults = {**COMMON_DEFAULTS, **BASELINES.get(spec.source).DEFAULTS}  # text_encoder, text_steps too
             for option in spec.options:
                 if option not in defaults:
                     raise located(config, spec, unknown_name(f"option of baseline {spec.source!r}", option, defaults))
@@ -106,9 +106,9 @@ def baselines_code_digest() -> str:
 
 
 def _training_budget(spec: ModelSpec) -> int:
-    from baselines.registry import BASELINES
+    from xmbench.registry import BASELINES
 
-    return int(spec.steps or spec.options.get("steps") or BASELINES[spec.source].DEFAULTS["steps"])
+    return int(spec.steps or spec.options.get("steps") or BASELINES.get(spec.source).DEFAULTS["steps"])
 
 
 def _latest_step(run_dir: Path) -> int:

@@ -25,9 +25,6 @@ from xmbench.extractors.shapes_v1.weights import SHIPPED, load_weights
 from xmbench.images import check_images
 
 ID = "shapes-v1"
-SUMMARY = (
-    "shipped shapes evaluator: 256-d features, 30 shape x colour classes, attributes, small CLIP (32x32, no resize)"
-)
 
 
 class ShapesV1Extractor(Extractor):
