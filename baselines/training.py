@@ -5,7 +5,8 @@ Run folder layout:
   latest.json                   {"step": S, "checkpoint": "checkpoints/step-000000S"}
   checkpoints/step-XXXXXXX/     model.safetensors, optimizer.safetensors, config.json
   samples/step-XXXXXXX.png      captioned grid of the fixed sample captions
-  curves.json, curves.csv       one row per logged step: losses, images/s, eval-hook metrics
+  curves.json, curves.csv       one row per logged step: losses, images/s, training CPU seconds so far
+                                (cpu_s: this process's, all threads, summed over resumed runs), eval-hook metrics
 
 Step s draws its batch and all its noise from generators seeded by derive_seed(seed, ..., s), so a
 run resumed from a checkpoint at step s reproduces the uninterrupted run's steps s+1, s+2, ...
@@ -141,6 +142,8 @@ def train(
         disable=quiet or not sys.stderr.isatty() or not dist.is_main(),
     )
     t0, done_since = time.perf_counter(), 0
+    # training CPU seconds of this process, carried across resumes through the curves
+    cpu0 = time.process_time() - (rows[-1].get("cpu_s", 0.0) if rows else 0.0)
     draw_seed, main = parallel.rank_seed(seed), dist.is_main()
     ema_ids = ids_all[batch_indices(derive_seed(seed, "ema-statistics"), 0, len(ids_all), EMA_STATISTICS_CAPTIONS)]
     with parallel.DataParallel(model) as dp:
@@ -161,6 +164,7 @@ def train(
                     "step": done,
                     **{k: round(v, 5) for k, v in logs.items()},
                     "images_per_s": round(rate, 1),
+                    "cpu_s": round(time.process_time() - cpu0, 2),
                 }
                 if main and eval_hook is not None and ((eval_every and done % eval_every == 0) or done == steps):
                     model.refresh_ema_statistics(ema_ids, derive_seed(seed, "ema-statistics"))

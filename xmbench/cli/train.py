@@ -34,6 +34,35 @@ def _parse_options(items: list[str]) -> dict[str, Any]:
     return options
 
 
+def _from_recipe(args: argparse.Namespace) -> tuple[Any, int, int, dict[str, Any]]:
+    """(suite, steps, seed, options) of the shipped recipe `args.recipe` ("shipped": the baseline's own)."""
+    from baselines.registry import as_suite
+    from baselines.shipped import get_shipped, training_arguments
+
+    fixed = [("--steps", args.steps), ("--seed", args.seed), ("--loss", args.loss), ("--batch-size", args.batch_size)]
+    fixed += [("--ema", args.ema), ("--train-limit", args.train_limit), ("--resolution", args.resolution)]
+    given = [flag for flag, value in fixed if value is not None] + (["--option"] if args.option else [])
+    if given:
+        raise InputError(f"--recipe fixes the whole training; drop {given[0]} or train without --recipe")
+    shipped = get_shipped(args.baseline if args.recipe == "shipped" else args.recipe)
+    recipe = training_arguments(shipped.recipe)
+    if recipe["name"] != args.baseline:
+        raise InputError(
+            f"recipe {shipped.name!r} trains {recipe['name']!r}, not {args.baseline!r}; "
+            f"run `xmbench train {recipe['name']} --recipe {shipped.name}`"
+        )
+    if args.suite != recipe["suite"]:
+        raise InputError(f"recipe {shipped.name!r} trains on suite {recipe['suite']!r}; drop --suite {args.suite}")
+    suite = as_suite(recipe["suite"], **recipe["suite_options"])
+    if suite.protocol() != shipped.recipe["suite"]:
+        raise InputError(
+            f"suite {suite.name!r} here is not the one recipe {shipped.name!r} was trained on "
+            f"({suite.protocol()} against {shipped.recipe['suite']}); install the xmbench version "
+            f"{shipped.recipe['xmbench_version']} that shipped it"
+        )
+    return suite, recipe["steps"], recipe["seed"], recipe["options"]
+
+
 def _train(args: argparse.Namespace) -> int:
     from baselines.losses import get_loss
     from baselines.registry import as_suite, baseline_class
@@ -43,21 +72,25 @@ def _train(args: argparse.Namespace) -> int:
     baseline_class(args.baseline)  # unknown names fail before the data is rendered
     if args.loss is not None:
         get_loss(args.loss)
-    suite = as_suite(args.suite, **suite_options(args))
+    if args.recipe is not None:
+        suite, steps, seed, options = _from_recipe(args)
+    else:
+        suite, steps, seed = as_suite(args.suite, **suite_options(args)), args.steps, args.seed or 0
+        options = {
+            **_parse_options(args.option),
+            **{k: v for k, v in (("batch_size", args.batch_size), ("ema", args.ema)) if v is not None},
+        }
     out = args.out or f"xmbench-out/train/{args.baseline}-{suite.name}-{suite.resolution}"
-    options = {
-        **_parse_options(args.option),
-        **{k: v for k, v in (("batch_size", args.batch_size), ("ema", args.ema)) if v is not None},
-    }
+    if args.loss is not None:
+        options["loss"] = args.loss
     try:  # under torchrun every rank trains a DDP replica; rank 0 writes the run folder and prints
         path = train_baseline(
             args.baseline,
             suite,
             out,
-            steps=args.steps,
-            seed=args.seed,
+            steps=steps,
+            seed=seed,
             device=args.device,
-            loss=args.loss,
             quiet=args.quiet,
             checkpoint_every=args.checkpoint_every,
             train_limit=args.train_limit,
@@ -88,7 +121,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--device", default="cpu", help="torch device, e.g. cpu, cuda, cuda:1 (default cpu)")
     p.add_argument("--out", default=None, help="run folder (default xmbench-out/train/BASELINE-SUITE-RES)")
     p.add_argument("--loss", default=None, help="objective: hinge, bce, lsgan, wgan or wgan-gp")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=None, help="training seed (default 0)")
+    p.add_argument(
+        "--recipe",
+        default=None,
+        metavar="NAME",
+        help="train exactly the recipe of a shipped checkpoint: 'shipped' (the baseline's own, "
+        "e.g. `xmbench train dfgan --recipe shipped`) or a shipped name; fixes steps, seed, options and suite",
+    )
     p.add_argument(
         "--batch-size",
         type=int,

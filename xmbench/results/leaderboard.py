@@ -15,6 +15,7 @@ import pandas as pd
 
 from xmbench.errors import InputError, unknown_name
 from xmbench.results.schema import calibration_role, describe_protocol, protocol_key
+from xmbench.results.seeds import aggregate_seeds
 from xmbench.results.significance import difference
 
 #: default ranking metric, the first one present wins
@@ -102,8 +103,11 @@ def leaderboard_frame(
     floor and ceiling, metrics.
 
     Metric columns: `<name>`, `<name>_ci_low`, `<name>_ci_high`, `<name>_n`. Rows are sorted ceiling first,
-    then models by rank, then reference and floor.
+    then models by rank, then reference and floor. Records of several training seeds of one model
+    (xmbench.results.seeds) become one row: `seeds` counts them, `<name>` is the mean over seeds,
+    `<name>_seed_std` their spread, and ranks compare models across seeds.
     """
+    records, sources = aggregate_seeds(records, sources)
     check_comparable(records, sources)
     names = metric_names(records)
     rank_by = rank_by or default_rank_metric(records)
@@ -122,6 +126,9 @@ def leaderboard_frame(
             row[f"{m}_ci_low"] = v["ci_low"] if v and v["ci_low"] is not None else float("nan")
             row[f"{m}_ci_high"] = v["ci_high"] if v and v["ci_high"] is not None else float("nan")
             row[f"{m}_n"] = v["n"] if v else pd.NA
+            if v and "seed_values" in v:
+                row[f"{m}_seed_std"] = float("nan") if v["seed_std"] is None else v["seed_std"]
+        row["seeds"] = len(r["model"].get("training_seeds", [])) or pd.NA
         rows.append(row)
     frame = pd.DataFrame(rows)
     ranks, tied = _ranks(records, rank_by)
@@ -227,7 +234,9 @@ def metric_cells(frame: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
         cells = [rank, model, pos]
         for m in metrics:
             v, lo, hi = row[m], row[f"{m}_ci_low"], row[f"{m}_ci_high"]
-            cells.append(format_value(v) if lo != lo else f"{format_value(v)} [{format_value(lo)}, {format_value(hi)}]")
+            spread = row.get(f"{m}_seed_std", float("nan"))
+            text = format_value(v) if spread != spread else f"{format_value(v)} ± {format_value(spread)}"
+            cells.append(text if lo != lo else f"{text} [{format_value(lo)}, {format_value(hi)}]")
         body.append(cells)
     return header, body
 
@@ -254,6 +263,14 @@ def to_markdown(frame: pd.DataFrame, title: str | None = None) -> str:
         "position places each row between floor (0%) and ceiling (100%) on the ranking metric.",
         "",
     ]
+    if frame["seeds"].notna().any():
+        lines[-1:] = [
+            "Rows of several training seeds show `mean ± seed standard deviation [interval]`: the mean "
+            "over seeds, the spread between seeds (training variance) and the bootstrap interval of the "
+            "mean (evaluation sampling); two such rows differ significantly when Welch's t interval over "
+            "their per-seed values excludes 0.",
+            "",
+        ]
     return "\n".join(lines)
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 from scipy.stats import norm
+from scipy.stats import t as t_dist
 
 #: most replicate pairs used; above it a fixed, evenly spaced subset of pairs is taken
 _MAX_PAIRS = 1_000_000
@@ -26,7 +27,7 @@ class Difference:
     ci_low: float
     ci_high: float
     confidence: float
-    method: str  # "bootstrap" | "normal"
+    method: str  # "bootstrap" | "normal" | "seeds"
     draws: np.ndarray | None  # bootstrap draws of a - b, when method == "bootstrap"
     se: float  # standard error of the difference (std of the draws for "bootstrap")
 
@@ -53,10 +54,18 @@ class Difference:
 
 
 def difference(a: dict[str, Any], b: dict[str, Any], confidence: float = 0.95) -> Difference:
-    """Difference a - b of two recorded metric dicts (value, ci_low, ci_high, optional bootstrap)."""
+    """Difference a - b of two recorded metric dicts (value, ci_low, ci_high, optional bootstrap).
+
+    When both hold `seed_values` of at least two training seeds each (xmbench.results.seeds), the
+    difference is tested across seeds: Welch's t interval on the per-seed values, which carry both
+    training and evaluation-sampling variance.
+    """
     delta = float(a["value"]) - float(b["value"])
     ra, rb = a.get("bootstrap"), b.get("bootstrap")
     tail = (1.0 - confidence) / 2.0
+    sa, sb = a.get("seed_values") or [], b.get("seed_values") or []
+    if len(sa) > 1 and len(sb) > 1 and None not in sa + sb:
+        return _welch(np.asarray(sa, dtype=np.float64), np.asarray(sb, dtype=np.float64), confidence)
     if ra and rb:
         draws = _pair_differences(np.asarray(ra, dtype=np.float64), np.asarray(rb, dtype=np.float64))
         # centre the draws on the point estimate (the replicate means carry the bootstrap's own bias)
@@ -66,6 +75,18 @@ def difference(a: dict[str, Any], b: dict[str, Any], confidence: float = 0.95) -
     se = float(np.hypot(_standard_error(a), _standard_error(b)))
     z = float(norm.ppf(1.0 - tail))
     return Difference(delta, delta - z * se, delta + z * se, confidence, "normal", None, se)
+
+
+def _welch(sa: np.ndarray, sb: np.ndarray, confidence: float) -> Difference:
+    """Welch's t interval for mean(sa) - mean(sb) (Welch-Satterthwaite degrees of freedom)."""
+    delta = float(sa.mean() - sb.mean())
+    va, vb = sa.var(ddof=1) / sa.size, sb.var(ddof=1) / sb.size
+    se = float(np.sqrt(va + vb))
+    if se == 0.0:
+        return Difference(delta, delta, delta, confidence, "seeds", None, 0.0)
+    df = (va + vb) ** 2 / (va**2 / (sa.size - 1) + vb**2 / (sb.size - 1))
+    half = float(t_dist.ppf(0.5 + confidence / 2.0, df)) * se
+    return Difference(delta, delta - half, delta + half, confidence, "seeds", None, se)
 
 
 def _pair_differences(ra: np.ndarray, rb: np.ndarray) -> np.ndarray:
