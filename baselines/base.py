@@ -69,6 +69,9 @@ class Baseline(nn.Module):
 
     name: ClassVar[str]
     summary: ClassVar[str]
+    #: the recipe's version (architecture, defaults, losses, training loop, text pre-training): it keys
+    #: the runner's training cache and is recorded in results; bump it by hand when outputs change
+    VERSION: ClassVar[int]
     DEFAULTS: ClassVar[dict[str, Any]]
     noise_numel: int
 

@@ -16,6 +16,13 @@ def test_run_writes_records_leaderboard_and_report(first_run, capsys):
     assert rec["protocol"]["samples"] == 120 and rec["metrics"]["fd_shapes"]["n"] == 120
     assert rec["training"]["steps"] == 2 and len(rec["model"]["checkpoint_sha256"]) == 64
     assert rec["protocol"]["extractor"]["id"] == "shapes-v1" and rec["environment"]["packages"]["torch"]
+    # the versions that key the caches are recorded
+    from baselines.gan_int_cls import GanIntCls
+    from xmbench.metrics.registry import metric_version
+
+    assert rec["model"]["version"] == GanIntCls.VERSION
+    assert rec["run"]["metric_versions"] == {name: metric_version(name) for name in rec["run"]["metric_versions"]}
+    assert {"fd", "kid", "attribute_accuracy"} <= set(rec["run"]["metric_versions"])
     for name in ("fd_shapes", "kid", "is", "clip_score", "r_precision", "precision", "attribute_accuracy"):
         m = rec["metrics"][name]
         assert m["ci_low"] is not None and m["ci_low"] <= m["ci_high"], name

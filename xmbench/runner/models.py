@@ -3,7 +3,6 @@ give each generator a content hash that keys every cache downstream."""
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import importlib.util
 import json
@@ -11,7 +10,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import torch
@@ -20,6 +18,7 @@ from xmbench import distributed as dist
 from xmbench.data.base import Suite
 from xmbench.errors import InputError, XmbenchError, unknown_name
 from xmbench.generator import Generator
+from xmbench.registry import BASELINES, CALIBRATION, GENERATORS
 from xmbench.results.lock import file_lock
 from xmbench.runner.cache import content_key
 from xmbench.runner.config import ModelSpec, RunConfig, located
@@ -31,13 +30,16 @@ CALIBRATION_ROLES = {"real": "ceiling", "retrieval": "reference", "noise": "floo
 @dataclass
 class PreparedModel:
     """A model ready to generate. generator_hash: content identity (checkpoint sha256, or what
-    determines a calibration / imported generator); load() builds the generator on demand."""
+    determines a calibration / imported generator); version: the recipe's VERSION (baseline class,
+    calibration class, or an imported factory's VERSION; None when it has none); load() builds the
+    generator on demand."""
 
     spec: ModelSpec
     generator_hash: str
     role: str | None
     load: Callable[[], Generator]
     checkpoint_sha256: str | None = None
+    version: int | None = None
     training: dict[str, Any] | None = None
     train_s: float = 0.0
     trained_now: bool = False
@@ -47,7 +49,6 @@ class PreparedModel:
 def check_models(config: RunConfig) -> None:
     """Check every model's names and files before any long work (one located line per problem)."""
     from baselines.base import COMMON_DEFAULTS
-    from xmbench.registry import BASELINES, CALIBRATION
 
     for spec in config.models:
         if spec.kind == "baseline" and spec.source not in BASELINES:
@@ -75,40 +76,26 @@ def check_models(config: RunConfig) -> None:
             )
 
 
-def code_digest(module: ModuleType) -> str:
-    """Digest of the code of the package holding `module` (its .py files, sorted by name): caches built
-    by that code are rebuilt when it changes. Comments, docstrings and layout do not count (the syntax
-    tree without docstrings is hashed), so documenting the code does not retrain every baseline."""
-    folder = Path(module.__file__).parent
-    return content_key([(p.name, _code_only(p.read_text(encoding="utf-8"))) for p in sorted(folder.glob("*.py"))])
-
-
-def _code_only(source: str) -> str:
-    """The syntax tree of `source` with every docstring removed, as text."""
-    tree = ast.parse(source)
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
-            first = node.body[0]
-            if (
-                isinstance(first, ast.Expr)
-                and isinstance(first.value, ast.Constant)
-                and isinstance(first.value.value, str)
-            ):
-                node.body = node.body[1:] or [ast.Pass()]
-    return ast.dump(tree)
-
-
-def baselines_code_digest() -> str:
-    """code_digest of the `baselines` package."""
-    import baselines.registry  # a module has a __file__ (the package may be a namespace in editable installs)
-
-    return code_digest(baselines.registry)
-
-
 def _training_budget(spec: ModelSpec) -> int:
-    from xmbench.registry import BASELINES
-
     return int(spec.steps or spec.options.get("steps") or BASELINES.get(spec.source).DEFAULTS["steps"])
+
+
+def _training_settings(spec: ModelSpec, config: RunConfig) -> tuple[int, dict[str, Any], dict[str, Any]]:
+    """(steps, baseline options without steps, train_limit / checkpoint_every from [train])."""
+    options = {k: v for k, v in spec.options.items() if k != "steps"}
+    extra = {k: config.train_options[k] for k in ("train_limit", "checkpoint_every") if k in config.train_options}
+    return _training_budget(spec), options, extra
+
+
+def training_key(spec: ModelSpec, config: RunConfig, suite: Suite) -> str:
+    """The training cache's key of baseline `spec`: (name, the class's VERSION, options, steps, seed,
+    suite protocol, train_limit, world size when > 1, as DDP trains on world size x batch_size)."""
+    steps, options, extra = _training_settings(spec, config)
+    world = [dist.world_size()] if dist.world_size() > 1 else []
+    version = BASELINES.get(spec.source).VERSION
+    return content_key(
+        "train", spec.source, version, options, steps, spec.seed, suite.protocol(), extra.get("train_limit"), *world
+    )
 
 
 def _latest_step(run_dir: Path) -> int:
@@ -132,23 +119,8 @@ def prepare_baseline(
     from baselines.checkpoint import checkpoint_hash, load_checkpoint
     from baselines.training import train_baseline
 
-    steps = _training_budget(spec)
-    options = {k: v for k, v in spec.options.items() if k != "steps"}
-    extra = {k: config.train_options[k] for k in ("train_limit", "checkpoint_every") if k in config.train_options}
-    # the baselines' code joins the key: a changed architecture, default or training loop trains afresh;
-    # so does the number of processes (DDP trains on a global batch of world size x batch_size)
-    world = [dist.world_size()] if dist.world_size() > 1 else []
-    key = content_key(
-        "train",
-        spec.source,
-        baselines_code_digest(),
-        options,
-        steps,
-        spec.seed,
-        suite.protocol(),
-        extra.get("train_limit"),
-        *world,
-    )
+    steps, options, extra = _training_settings(spec, config)
+    key = training_key(spec, config, suite)
     run_dir = train_root / f"{spec.name}-{key[:12]}"
     t0, trained_now = time.perf_counter(), False
     # another run training the same model: wait for it (rank 0 holds the lock for every rank)
@@ -184,6 +156,7 @@ def prepare_baseline(
         None,
         lambda: load_checkpoint(run_dir, device=device),
         checkpoint_sha256=digest,
+        version=BASELINES.get(spec.source).VERSION,
         training=training,
         train_s=time.perf_counter() - t0,
         trained_now=trained_now,
@@ -202,6 +175,57 @@ def _module_digest(import_path: str) -> str | None:
     return content_key(Path(spec.origin).read_bytes().hex())
 
 
+def prepare_import(spec: ModelSpec, suite: Suite) -> PreparedModel:
+    """A user's generator by import path or entry-point name, keyed on the path, its options and a version.
+
+    The version is the factory's `VERSION` attribute when it has one (bump it when the model's outputs
+    change): then nothing else of the user's code keys the caches, and editing it re-evaluates nothing.
+    Without `VERSION` the sha256 of the factory module's source file stands in, a best effort that
+    misses changes to other modules and weight files.
+    """
+    from xmbench.generator import load_generator
+    from xmbench.plugins import load_factory
+
+    version = getattr(load_factory(spec.source, GENERATORS), "VERSION", None)
+    if version is not None:
+        key, note = version, "keyed by import path, options and the factory's VERSION"
+    else:
+        key, note = _module_digest(spec.source), "keyed by import path, options and the module file's hash (no VERSION)"
+    return PreparedModel(
+        spec,
+        content_key("import", spec.source, spec.options, key),
+        None,
+        lambda: load_generator(spec.source, resolution=suite.resolution, **spec.options),
+        version=version,
+        info={"cache_note": note},
+    )
+
+
+def _calibration(spec: ModelSpec, suite: Suite) -> PreparedModel:
+    from baselines.registry import get_calibration
+
+    version = CALIBRATION.get(spec.source).VERSION
+    digest = content_key("calibration", spec.source, version, suite.protocol(), spec.options)
+    return PreparedModel(
+        spec, digest, CALIBRATION_ROLES[spec.source], lambda: get_calibration(spec.source, suite), version=version
+    )
+
+
+def _checkpoint(spec: ModelSpec, device: torch.device) -> PreparedModel:
+    from baselines.checkpoint import checkpoint_hash, load_checkpoint, read_config
+
+    digest = checkpoint_hash(spec.source)
+    version = BASELINES.get(read_config(spec.source)["baseline"]).VERSION
+    return PreparedModel(
+        spec,
+        digest,
+        None,
+        lambda: load_checkpoint(spec.source, device=device),
+        checkpoint_sha256=digest,
+        version=version,
+    )
+
+
 def prepare_model(
     spec: ModelSpec, config: RunConfig, suite: Suite, train_root: Path, device: torch.device, quiet: bool
 ) -> PreparedModel:
@@ -210,29 +234,10 @@ def prepare_model(
         if spec.kind == "baseline":
             return prepare_baseline(spec, config, suite, train_root, device, quiet)
         if spec.kind == "calibration":
-            from baselines.registry import get_calibration
-
-            digest = content_key("calibration", spec.source, suite.protocol(), spec.options)
-            return PreparedModel(
-                spec, digest, CALIBRATION_ROLES[spec.source], lambda: get_calibration(spec.source, suite)
-            )
+            return _calibration(spec, suite)
         if spec.kind == "checkpoint":
-            from baselines.checkpoint import checkpoint_hash, load_checkpoint
-
-            digest = checkpoint_hash(spec.source)
-            return PreparedModel(
-                spec, digest, None, lambda: load_checkpoint(spec.source, device=device), checkpoint_sha256=digest
-            )
-        from xmbench.generator import load_generator
-
-        digest = content_key("import", spec.source, spec.options, _module_digest(spec.source))
-        return PreparedModel(
-            spec,
-            digest,
-            None,
-            lambda: load_generator(spec.source, resolution=suite.resolution, **spec.options),
-            info={"cache_note": "keyed by import path, options and the module file's hash"},
-        )
+            return _checkpoint(spec, device)
+        return prepare_import(spec, suite)
     except XmbenchError as e:
         if str(e).startswith(config.path):
             raise

@@ -8,7 +8,8 @@ Every step's output lives in a content-keyed cache written atomically, so a run 
   suite, chunk captions, seed);
 - extractor outputs: keyed by (extractor id, weights hash, image bytes) — generated and real alike;
 - reference statistics: npz keyed by (suite, reference split and size, extractor);
-- result records: reused when their `run.cache_key` (generator, protocol, metrics) matches.
+- result records: reused when their `run.cache_key` (RECORD_FORMAT, generator hash and version, suite
+  and run protocol, requested metrics and their versions) matches.
 
 Under torchrun (see xmbench.distributed) chunk k of the evaluation captions (and of the reference
 images) is generated and extracted by rank k % world size, which alone writes its cache entries; the
@@ -32,8 +33,6 @@ from typing import Any
 import torch
 import torchmetrics
 
-import xmbench
-import xmbench.metrics.registry
 from xmbench import distributed as dist
 from xmbench.atomic import atomic_write_text
 from xmbench.data import get_suite
@@ -44,6 +43,7 @@ from xmbench.generator import check_generated
 from xmbench.metrics import list_metrics
 from xmbench.metrics.evaluator import Evaluator, extract_images
 from xmbench.metrics.fd import ReferenceStats
+from xmbench.metrics.registry import metric_version
 from xmbench.report import render_html, render_markdown
 from xmbench.results import SCHEMA, SCHEMA_VERSION, read_record, record_filename, update_leaderboard, write_record
 from xmbench.results.leaderboard import headline_metrics, metric_names
@@ -52,7 +52,7 @@ from xmbench.runner.cache import TensorCache, content_key, strings_digest
 from xmbench.runner.config import RunConfig, located
 from xmbench.runner.environment import environment, resolve_device
 from xmbench.runner.extract import CachingExtractor
-from xmbench.runner.models import PreparedModel, check_models, code_digest, prepare_model
+from xmbench.runner.models import PreparedModel, check_models, prepare_model
 from xmbench.runner.progress import bar
 from xmbench.seeding import derive_seed
 
@@ -191,6 +191,11 @@ def _metric_names(config: RunConfig) -> list[str]:
         if name not in known and name != "fid":
             raise located(config, "evaluation.metrics", unknown_name("metric", name, known))
     return list(config.metrics)
+
+
+def _metric_versions(names: list[str]) -> dict[str, int]:
+    """Requested metric name -> its VERSION, in request order ("fid" is the "fd" metric on Inception)."""
+    return {name: metric_version("fd" if name == "fid" else name) for name in names}
 
 
 def _metric_options(config: RunConfig, names: list[str]) -> dict[str, dict[str, Any]]:
@@ -430,6 +435,7 @@ def _record(
             "calibration": model.role,
             "checkpoint_sha256": model.checkpoint_sha256,
             "generator_hash": model.generator_hash,
+            "version": model.version,
             **model.info,
         },
         "suite": suite.protocol(),
@@ -482,15 +488,16 @@ def run(
     )
     reference = _reference_stats(ev, extractor, cache)
     records, record_paths, reused = [], [], []
-    metrics_code = code_digest(xmbench.metrics.registry)  # a record is reused only if its metric code is unchanged
+    versions = _metric_versions(metrics)  # a record is reused only if no requested metric's VERSION changed
     for k, spec in enumerate(config.models, 1):
         t0 = time.perf_counter()
         with dist.collective(f"preparing model {spec.name!r}"):
             model = prepare_model(spec, config, suite, paths.cache / "train", device, quiet)
         cache_key = content_key(
-            RECORD_FORMAT, xmbench.__version__, metrics_code, model.generator_hash, suite.protocol(), protocol, metrics
+            RECORD_FORMAT, model.generator_hash, model.version, suite.protocol(), protocol, versions
         )
         record = _record(model, suite, protocol, env, cache_key, config)
+        record["run"]["metric_versions"] = versions
         path = paths.results / record_filename({**record, "metrics": {}})
         previous = _previous(path) if main else None
         if dist.broadcast_json(previous is not None and previous.get("run", {}).get("cache_key") == cache_key):
