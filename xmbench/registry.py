@@ -210,7 +210,18 @@ EXTRACTORS: Registry[Callable[..., Extractor]] = Registry(
 )
 #: metric specs (name, factory, needs); built-ins registered by the modules named here
 METRICS: Registry[MetricSpec] = Registry(
-    "metric", "xmbench.metrics", preload=("xmbench.metrics.builtin", "xmbench.metrics.attributes")
+    "metric",
+    "xmbench.metrics",
+    preload=(
+        "xmbench.metrics.fd",
+        "xmbench.metrics.fd_infinity",
+        "xmbench.metrics.kid",
+        "xmbench.metrics.inception_score",
+        "xmbench.metrics.clip_score",
+        "xmbench.metrics.r_precision",
+        "xmbench.metrics.prdc",
+        "xmbench.metrics.attributes",
+    ),
 )
 #: trainable reference generators (Baseline subclasses); built-ins in baselines.registry
 BASELINES: Registry[type[Baseline]] = Registry("baseline", "xmbench.baselines", preload=("baselines.registry",))

@@ -10,7 +10,9 @@ from xmbench.metrics.r_precision import RPrecision, draw_candidates, group_key, 
 def test_clip_score_clamps_per_image():
     img = torch.tensor([[1.0, 0.0], [1.0, 0.0]], dtype=torch.float64)
     txt = torch.tensor([[0.5, 0.75**0.5], [-0.5, 0.75**0.5]], dtype=torch.float64)  # cos 0.5, -0.5
-    assert clip_score(img, txt) == pytest.approx(0.25, rel=1e-12)  # torchmetrics (clamp after mean) gives 0
+    r = clip_score(img, txt)
+    assert r.value == pytest.approx(25.0, rel=1e-12)  # 100·mean; torchmetrics (clamp after mean) gives 0
+    assert r.hessel == pytest.approx(0.625, rel=1e-12) and r.n == 2
     assert per_image_clip_cos(img * 3, txt).tolist() == pytest.approx([0.5, 0.0])  # renormalised
 
 
@@ -20,7 +22,9 @@ def test_clip_score_streaming_equals_functional_and_is_batch_independent():
     m = CLIPScore()
     for a, b in zip(img.split(7), txt.split(7), strict=False):
         m.update(a, b)
-    assert float(m.compute()) == pytest.approx(clip_score(img, txt), rel=1e-12)
+    out = m.compute()
+    assert set(out) == {"clip_score", "clip_score_hessel"}
+    assert float(out["clip_score"]) == pytest.approx(clip_score(img, txt).value, rel=1e-12)
     with pytest.raises(InputError, match="same shape"):
         clip_score(img, txt[:10])
 
@@ -33,14 +37,14 @@ def _one_hot_embeddings(n_classes=20, per_class=10):
 
 def test_r_precision_perfect_encoder_is_one():
     labels, emb = _one_hot_embeddings()
-    r = r_precision(emb, emb, labels, candidates=100, folds=10, seed=0)
+    r = r_precision(image_embed=emb, text_embed=emb, groups=labels, candidates=100, folds=10, seed=0)
     assert r.mean == 1.0 and r.std == 0.0 and len(r.fold_values) == 10
 
 
 def test_r_precision_constant_encoder_is_one_in_hundred():
     labels, _ = _one_hot_embeddings()
     const = torch.ones(200, 4)
-    r = r_precision(const, const, labels, candidates=100, folds=10, seed=0)
+    r = r_precision(image_embed=const, text_embed=const, groups=labels, candidates=100, folds=10, seed=0)
     assert r.mean == pytest.approx(0.01, abs=1e-12)
 
 
@@ -48,9 +52,9 @@ def test_r_precision_random_encoder_near_chance_and_seeded():
     g = torch.Generator().manual_seed(1)
     img, txt = torch.randn(400, 16, generator=g), torch.randn(400, 16, generator=g)
     groups = torch.arange(400)
-    a = r_precision(img, txt, groups, seed=3)
+    a = r_precision(image_embed=img, text_embed=txt, groups=groups, seed=3)
     assert abs(a.mean - 0.01) < 0.02
-    assert np.array_equal(a.hits, r_precision(img, txt, groups, seed=3).hits)
+    assert np.array_equal(a.hits, r_precision(image_embed=img, text_embed=txt, groups=groups, seed=3).hits)
 
 
 def test_mismatched_candidates_come_from_other_groups():
@@ -74,8 +78,10 @@ def test_r_precision_metric_equals_functional():
     noisy = emb + 0.6 * torch.randn(emb.shape, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
     m = RPrecision(seed=4)
     for a, b, c in zip(noisy.split(33), emb.split(33), labels.split(33), strict=False):
-        m.update(a, b, c)
-    assert float(m.compute()[0]) == pytest.approx(r_precision(noisy, emb, labels, seed=4).mean, rel=1e-12)
+        m.update(image_embed=a, text_embed=b, groups=c)
+    expected = r_precision(image_embed=noisy, text_embed=emb, groups=labels, seed=4)
+    assert float(m.compute()["r_precision"]) == pytest.approx(expected.mean, rel=1e-12)
+    assert float(m.compute()["r_precision_std"]) == pytest.approx(expected.std, rel=1e-12)
 
 
 def test_group_key_treats_mirrored_relations_as_one_scene():

@@ -49,13 +49,8 @@ def _feed(metrics: dict, d: dict[str, torch.Tensor], gen: slice, real: slice) ->
         metrics[name].update(d["real"][real], real=True)
     metrics["is"].update(d["logits"][gen])
     metrics["clip"].update(d["img"][gen], d["txt"][gen])
-    metrics["rp"].update(d["img"][gen], d["txt"][gen], d["groups"][gen])
-    out = {}
-    for name, m in metrics.items():
-        v = m.compute()
-        v = v if isinstance(v, dict) else {"": v} if torch.is_tensor(v) else {"mean": v[0], "std": v[1]}
-        out.update({f"{name}.{k}": t.double() for k, t in v.items()})
-    return out
+    metrics["rp"].update(image_embed=d["img"][gen], text_embed=d["txt"][gen], groups=d["groups"][gen])
+    return {f"{name}.{k}": t.double() for name, m in metrics.items() for k, t in m.compute().items()}
 
 
 def _worker(rank: int, world: int, port: int, out: str) -> None:
@@ -80,6 +75,6 @@ def test_two_process_gloo_sync_equals_single_process(tmp_path):
     mp.start_processes(_worker, args=(2, port, out), nprocs=2, join=True, start_method="fork")
     synced = torch.load(out, weights_only=True)
     single = _feed(_metrics(), _data(), slice(None), slice(None))
-    assert set(synced) == set(single) and len(single) == 12
+    assert set(synced) == set(single) and len(single) == 13
     for key, value in single.items():
         assert abs(float(synced[key]) - float(value)) <= 1e-9 * max(abs(float(value)), 1e-12), key

@@ -7,7 +7,8 @@ from conftest import ToyExtractor, random_images
 from xmbench.errors import InputError
 from xmbench.metrics import MetricValue, get_metric_spec, list_metrics, register_metric
 from xmbench.metrics.evaluator import Evaluator
-from xmbench.metrics.fd import RankDeficientWarning, ReferenceStats, frechet_distance_features
+from xmbench.metrics.fd import RankDeficientWarning, frechet_distance_features
+from xmbench.metrics.reference import ReferenceStats
 
 ALL = ["fd", "kid", "is", "clip_score", "r_precision", "prdc", "fd_infinity"]
 CAPTIONS = [f"a caption about thing {i % 40}" for i in range(400)]
@@ -55,7 +56,7 @@ def test_one_extractor_pass_per_batch_feeds_every_metric(toy):
 def test_fd_value_equals_functional_and_batch_size_does_not_matter(toy):
     gen = toy.images(GENERATED)["features"]
     real = torch.cat([toy.images(random_images(100, i))["features"] for i in range(4)])
-    expected = frechet_distance_features(gen, real)
+    expected = frechet_distance_features(gen, real).value
     a = _run(ToyExtractor(), ["fd"], bootstrap=0).compute()["fd_toy"]
     b = _run(ToyExtractor(), ["fd"], bootstrap=0, batch=25).compute()["fd_toy"]
     assert a.value == pytest.approx(expected, rel=1e-9) and b.value == pytest.approx(a.value, rel=1e-9)
@@ -138,3 +139,5 @@ def test_registry_contract():
     with pytest.raises(InputError, match="unknown inputs"):
         register_metric("bogus", lambda ctx: None, frozenset({"pixels"}))
     assert get_metric_spec("prdc").needs == frozenset({"features"})
+    with pytest.raises(InputError, match="version must be an int"):
+        register_metric("bogus", lambda ctx: None, frozenset({"features"}), version=0)

@@ -10,15 +10,14 @@ from xmbench.extractors.base import ExtractorInfo
 from xmbench.metrics.fd import (
     FrechetDistance,
     RankDeficientWarning,
-    ReferenceStats,
     add_gram,
     congruence_eigvals,
     fd_to_reference,
     frechet_distance,
     frechet_distance_features,
     stats_from_features,
-    sym_sqrt,
 )
+from xmbench.metrics.reference import ReferenceStats, sym_sqrt
 
 
 def _spd(d, seed, scale=1.0):
@@ -64,7 +63,7 @@ def test_sampled_gaussians_approach_closed_form():
     mu1, mu2 = torch.zeros(d, dtype=torch.float64), torch.tensor([1.0, 0, -1, 0.5], dtype=torch.float64)
     s1, s2 = torch.diag(torch.tensor([1.0, 2, 0.5, 1], dtype=torch.float64)), torch.eye(d, dtype=torch.float64) * 2
     expected = frechet_distance(mu1, s1, mu2, s2)
-    fd = frechet_distance_features(_gauss(200_000, mu1, s1, 1), _gauss(200_000, mu2, s2, 2))
+    fd = frechet_distance_features(_gauss(200_000, mu1, s1, 1), _gauss(200_000, mu2, s2, 2)).value
     assert fd == pytest.approx(expected, rel=0.01)
 
 
@@ -78,7 +77,7 @@ def test_identical_inputs_give_zero_and_never_negative():
     mu, sigma, _ = m.generated_stats()
     ref = m.reference_stats()
     assert not torch.equal(sigma, ref.sigma)  # different summation order: not bitwise equal
-    assert 0.0 <= float(m.compute()) < 1e-9
+    assert 0.0 <= float(m.compute()["fd"]) < 1e-9
     for k in range(5):  # tiny perturbations never give a negative distance
         assert fd_to_reference(mu, sigma * (1 + 1e-15 * k), ref) >= 0.0
 
@@ -97,7 +96,7 @@ def test_singular_reference_falls_back_to_the_symmetric_sqrt():
 def test_parity_with_torchmetrics_and_torch_fidelity():
     gen = _gauss(2000, torch.zeros(64, dtype=torch.float64), _spd(64, 5), 6)
     real = _gauss(2500, torch.full((64,), 0.1, dtype=torch.float64), _spd(64, 7, 1.5), 8)
-    ours = frechet_distance_features(gen, real)
+    ours = frechet_distance_features(gen, real).value
     tf = fid_statistics_to_metric(fid_features_to_statistics(gen), fid_features_to_statistics(real), False)
     assert ours == pytest.approx(tf["frechet_inception_distance"], rel=1e-6)
     (mu1, s1), (mu2, s2) = stats_from_features(real), stats_from_features(gen)
@@ -113,6 +112,10 @@ def test_parity_with_torchmetrics_and_torch_fidelity():
     tm.update(real, real=True)
     tm.update(gen, real=False)
     assert ours == pytest.approx(float(tm.compute()), rel=1e-6)
+    ours_metric = FrechetDistance(64)
+    ours_metric.update(gen)
+    ours_metric.update(real, real=True)
+    assert float(ours_metric.compute()["fd"]) == pytest.approx(float(tm.compute()), rel=1e-6)
 
 
 def test_gram_accumulates_the_lower_triangle_in_place():
@@ -135,7 +138,7 @@ def test_batch_size_independence():
         m = FrechetDistance(24, reference=ref)
         for chunk in x.split(bs):
             m.update(chunk)
-        values.append(float(m.compute()))
+        values.append(float(m.compute()["fd"]))
     assert values[1] == pytest.approx(values[0], rel=1e-9) and values[2] == pytest.approx(values[0], rel=1e-9)
 
 

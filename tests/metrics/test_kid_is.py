@@ -58,14 +58,14 @@ def test_kid_equals_torchmetrics_on_full_sets():
     ours = KernelInceptionDistance(subsets=1, subset_size=120)
     ours.update(gen)
     ours.update(real, real=True)
-    assert float(ours.compute()[0]) == pytest.approx(float(tm.compute()[0]), rel=1e-6)
+    assert float(ours.compute()["kid"]) == pytest.approx(float(tm.compute()[0]), rel=1e-6)
 
 
 def test_kid_is_seeded_and_handles_small_sets():
     gen, real = _feats(80, 8, 4), _feats(90, 8, 5)
     a = kernel_inception_distance(gen, real, subsets=5, subset_size=40, seed=3)
     b = kernel_inception_distance(gen, real, subsets=5, subset_size=40, seed=3)
-    assert np.array_equal(a.values, b.values)
+    assert np.array_equal(a.subset_values, b.subset_values)
     with pytest.warns(UserWarning, match="subset size reduced from 1000 to 80"):
         assert kernel_inception_distance(gen, real, subsets=2).subset_size == 80
     with pytest.raises(InputError, match="at least 2"):
@@ -120,7 +120,7 @@ def test_is_closed_form_and_metric_matches_functional():
     m = InceptionScore(splits=4, seed=None)
     for chunk in logits.split(7):
         m.update(chunk)
-    assert float(m.compute()[0]) == pytest.approx(5.0, rel=1e-9)
+    assert float(m.compute()["is"]) == pytest.approx(5.0, rel=1e-9)
     with pytest.raises(InputError, match="at least 20"):
         inception_score(logits[:10], splits=10)
     with pytest.raises(InputError, match="std convention"):

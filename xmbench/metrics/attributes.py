@@ -11,8 +11,10 @@ canonical form and compared:
 - relation (two objects): right axis and right order. When the objects appear in the other order,
   the relation is wrong and their attributes are judged against the swapped slots, so one mistake
   is not counted several times. When the count is wrong, every attribute of the caption is wrong.
-Whole-caption accuracy: share of images with every judgement right. Values are fractions in [0,1].
-Each image gets a JSON-able record {"correct", "judgements", "reason"} (GenEval's JSONL line).
+Whole-caption accuracy: share of images with every judgement right. Values are fractions in [0,1],
+higher is better. Each image gets a JSON-able record {"correct", "judgements", "reason"} (GenEval's
+JSONL line). This module also holds the Evaluator's adapter and the registration of
+"attribute_accuracy" (reported as attribute_accuracy and attribute_accuracy_<attribute>).
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ from xmbench.metrics.bootstrap import check_bootstrap, percentile_interval, resa
 from xmbench.metrics.registry import EvalMetric, MetricContext, register_metric
 from xmbench.metrics.value import MetricValue
 
+#: bump by hand when attribute accuracy's outputs change (golden-value tests in tests/metrics/test_golden.py)
+VERSION = 1
+HIGHER_IS_BETTER = True
 ATTRIBUTES: tuple[str, ...] = ("count", "shape", "colour", "size", "position", "relation")
 _SLOT_KEYS = ("shape", "colour", "size")
 _SLOT_NAMES = {
@@ -48,6 +53,14 @@ def judge(seen: dict[str, Any], expected: dict[str, Any]) -> dict[str, Any]:
     """Judge one image. seen, expected: canonical scenes (targets.canonical / targets.decode).
 
     Returns {"correct": bool, "judgements": {attribute: [bool, ...]}, "reason": str}.
+
+    Example:
+        >>> from xmbench.data.shapes.grammar import parse_caption
+        >>> from xmbench.extractors.shapes_v1.targets import canonical
+        >>> expected = canonical(parse_caption("there is one little red diamond at the lower centre"))
+        >>> seen = canonical(parse_caption("there is one little blue diamond at the lower centre"))
+        >>> judge(seen, expected)["reason"]
+        'the object colour: expected red, saw blue'
     """
     n = expected["count"]
     names = _SLOT_NAMES[expected["axis"]]
@@ -87,7 +100,12 @@ def _verdict(judgements: dict[str, list[bool]], reasons: list[str]) -> dict[str,
 
 
 def expected_scenes(captions: list[str], records: list[dict[str, Any] | None] | None = None) -> list[dict[str, Any]]:
-    """Canonical scenes the captions describe: from the records when given, else parsed from the captions."""
+    """Canonical scenes the captions describe: from the records when given, else parsed from the captions.
+
+    Example:
+        >>> expected_scenes(["one small lime diamond placed left of one small orange cross"])[0]["count"]
+        2
+    """
     if records is not None and len(records) != len(captions):
         raise InputError(f"got {len(captions)} captions but {len(records)} attribute records")
     out = []
@@ -100,7 +118,16 @@ def expected_scenes(captions: list[str], records: list[dict[str, Any] | None] | 
 def judge_batch(
     attributes: torch.Tensor, captions: list[str], records: list[dict[str, Any] | None] | None = None
 ) -> list[dict[str, Any]]:
-    """Per-image judgements of shapes-v1 "attributes" (N,9) against the captions (or their records)."""
+    """Per-image judgements of shapes-v1 "attributes" (N,9) against the captions (or their records).
+
+    Example:
+        >>> from xmbench.data.shapes.grammar import parse_caption
+        >>> from xmbench.extractors.shapes_v1.targets import encode
+        >>> captions = ["there is one little red diamond at the lower centre"]
+        >>> predictions = encode([parse_caption(c) for c in captions]).clamp_min(0)  # a perfect extractor
+        >>> judge_batch(predictions, captions)[0]["correct"]
+        True
+    """
     expected = expected_scenes(captions, records)
     seen = decode(attributes.cpu())
     if len(seen) != len(expected):
@@ -109,7 +136,13 @@ def judge_batch(
 
 
 def accuracies(judgements: list[dict[str, Any]]) -> dict[str, float]:
-    """Per attribute: share of right judgements (NaN where none apply); "caption": whole-caption accuracy."""
+    """Per attribute: share of right judgements (NaN where none apply); "caption": whole-caption accuracy.
+
+    Example:
+        >>> j = [{"correct": True, "judgements": {"count": [True]}}, {"correct": False, "judgements": {"count": [False]}}]
+        >>> accuracies(j)["caption"], accuracies(j)["count"]
+        (0.5, 0.5)
+    """
     out = {}
     for a in ATTRIBUTES:
         flat = [v for j in judgements for v in j["judgements"].get(a, [])]
@@ -133,7 +166,13 @@ def _per_image_scores(judgements: list[dict[str, Any]]) -> dict[str, tuple[np.nd
 def ratio_ci(
     right: np.ndarray, judged: np.ndarray, resamples: int, confidence: float, seed: int
 ) -> tuple[float | None, float | None]:
-    """Percentile bootstrap CI of sum(right)/sum(judged), images resampled with replacement."""
+    """Percentile bootstrap CI of sum(right)/sum(judged), images resampled with replacement.
+
+    Example:
+        >>> import numpy as np
+        >>> ratio_ci(np.ones(20), np.ones(20), resamples=50, confidence=0.95, seed=0)
+        (1.0, 1.0)
+    """
     check_bootstrap(resamples, confidence)
     if resamples == 0 or judged.sum() == 0:
         return None, None
@@ -144,7 +183,20 @@ def ratio_ci(
 
 
 class AttributeAccuracy(EvalMetric):
-    """Streaming attribute accuracy over batches; `judgements` holds the per-image records."""
+    """Streaming attribute accuracy over batches (the Evaluator's adapter for "attribute_accuracy");
+    `judgements` holds the per-image records. Needs the shapes-v1 extractor's "attributes".
+
+    Example:
+        >>> from xmbench.extractors.base import ExtractorInfo
+        >>> from xmbench.extractors.shapes_v1.targets import encode
+        >>> from xmbench.data.shapes.grammar import parse_caption
+        >>> info = ExtractorInfo("shapes-v1", "", 32, "none", 64)
+        >>> metric = AttributeAccuracy(MetricContext(info, bootstrap=0))
+        >>> captions = ["there is one little red diamond at the lower centre"]
+        >>> metric.update({"attributes": encode([parse_caption(captions[0])]).clamp_min(0), "captions": captions})
+        >>> metric.compute()[0].value
+        1.0
+    """
 
     def __init__(self, ctx: MetricContext) -> None:
         if ctx.extractor.id != SHAPES_ID:
@@ -178,7 +230,7 @@ class AttributeAccuracy(EvalMetric):
                     ci_high=hi,
                     std=None,
                     n=len(self.judgements),
-                    higher_is_better=True,
+                    higher_is_better=HIGHER_IS_BETTER,
                     details={
                         "extractor": self.ctx.extractor.id,
                         "judged": int(judged.sum()),
@@ -190,4 +242,10 @@ class AttributeAccuracy(EvalMetric):
         return out
 
 
-register_metric("attribute_accuracy", AttributeAccuracy, frozenset({"attributes", "captions"}))
+register_metric(
+    "attribute_accuracy",
+    AttributeAccuracy,
+    frozenset({"attributes", "captions"}),
+    version=VERSION,
+    higher_is_better=HIGHER_IS_BETTER,
+)

@@ -1,7 +1,7 @@
 """Seeded percentile bootstrap over generated samples.
 
 Resample indices of the N generated samples with replacement (`resamples` times, numpy
-RandomState(seed)); the CI is the (α/2, 1−α/2) percentile interval of the statistic over resamples,
+RandomState(seed), seed default 2020); the CI is the (α/2, 1−α/2) percentile interval of the statistic over resamples,
 α = 1 − confidence. Reference (real) data is held fixed. Statistics that are sums over samples use
 multinomial counts (`resample_counts`) so that a resample costs a matrix product, not a Python loop.
 """
@@ -14,29 +14,56 @@ import numpy as np
 import torch
 
 from xmbench.errors import InputError
+from xmbench.metrics.defaults import DEFAULT_SEED
 
 
 def check_bootstrap(resamples: int, confidence: float) -> None:
+    """A one-line InputError unless resamples ≥ 0 and 0 < confidence < 1.
+
+    Example:
+        >>> check_bootstrap(1000, 95)
+        Traceback (most recent call last):
+        ...
+        xmbench.errors.InputError: confidence must lie in (0, 1), got 95
+    """
     if resamples < 0:
         raise InputError(f"bootstrap resamples must be ≥ 0, got {resamples}")
     if not 0.0 < confidence < 1.0:
         raise InputError(f"confidence must lie in (0, 1), got {confidence}")
 
 
-def resample_indices(n: int, resamples: int, seed: int) -> np.ndarray:
-    """(resamples, n) int64 indices drawn with replacement."""
+def resample_indices(n: int, resamples: int, seed: int = DEFAULT_SEED) -> np.ndarray:
+    """(resamples, n) int64 indices drawn with replacement.
+
+    Example:
+        >>> resample_indices(5, 2).shape
+        (2, 5)
+    """
     return np.random.RandomState(seed % 2**32).randint(0, n, size=(resamples, n))
 
 
-def resample_counts(n: int, resamples: int, seed: int, device: torch.device | str = "cpu") -> torch.Tensor:
-    """(resamples, n) float64 counts: how often each sample occurs in each resample (rows sum to n)."""
+def resample_counts(
+    n: int, resamples: int, seed: int = DEFAULT_SEED, device: torch.device | str = "cpu"
+) -> torch.Tensor:
+    """(resamples, n) float64 counts: how often each sample occurs in each resample (rows sum to n).
+
+    Example:
+        >>> resample_counts(5, 2).sum(1).tolist()
+        [5.0, 5.0]
+    """
     idx = torch.as_tensor(resample_indices(n, resamples, seed), device=device)
     counts = torch.zeros(resamples, n, dtype=torch.float64, device=device)
     return counts.scatter_add_(1, idx, torch.ones_like(idx, dtype=torch.float64))
 
 
 def percentile_interval(values: np.ndarray | torch.Tensor, confidence: float = 0.95) -> tuple[float, float]:
-    """(low, high) percentiles of bootstrap values for a two-sided `confidence` interval."""
+    """(low, high) percentiles of bootstrap values for a two-sided `confidence` interval.
+
+    Example:
+        >>> import numpy as np
+        >>> [round(v, 6) for v in percentile_interval(np.arange(101.0), 0.9)]
+        [5.0, 95.0]
+    """
     v = np.asarray(values.cpu() if isinstance(values, torch.Tensor) else values, dtype=np.float64)
     alpha = 1.0 - confidence
     lo, hi = np.percentile(v, [100 * alpha / 2, 100 * (1 - alpha / 2)])
@@ -49,27 +76,42 @@ def centre_replicates(
     """Replicates shifted so that their mean is the point estimate (bias-corrected percentile bootstrap),
     then clipped to the metric's range [lower, upper] (None: unbounded on that side).
 
-    Resampling with replacement repeats samples, which biases plug-in statistics such as FD: on
-    shapes-v1 features the raw FD replicates of real test images sat at 49-61 around an estimate of
-    36.2, so the plain percentile interval excluded its own estimate. Shifting by (estimate - mean)
+    Resampling with replacement repeats samples, which biases plug-in statistics such as FD upwards,
+    so that the plain percentile interval can exclude its own estimate. Shifting by (estimate - mean)
     removes that bootstrap bias; for unbiased statistics (means, accuracies) the shift is ~0. The shift
-    can carry replicates out of the metric's range (a recall of 0.0002 gave the interval
-    [-0.0001, 0.0014]); clipping keeps every interval inside the values the metric can take.
+    can carry replicates out of the metric's range (below 0 for a recall near 0); clipping keeps every
+    interval inside the values the metric can take.
+
+    Example:
+        >>> import numpy as np
+        >>> centre_replicates(np.array([5.0, 6.0, 7.0]), 1.0, lower=0.5).tolist()
+        [0.5, 1.0, 2.0]
     """
     v = np.asarray(replicates, dtype=np.float64)
     return np.clip(v - (float(v.mean()) - estimate), lower, upper)
 
 
 def bootstrap_values(
-    statistic: Callable[[np.ndarray], float], n: int, resamples: int = 1000, seed: int = 0
+    statistic: Callable[[np.ndarray], float], n: int, resamples: int = 1000, seed: int = DEFAULT_SEED
 ) -> np.ndarray:
-    """(resamples,) replicates of statistic(indices) over resamples of range(n)."""
+    """(resamples,) replicates of statistic(indices) over resamples of range(n).
+
+    Example:
+        >>> bootstrap_values(lambda idx: float(len(idx)), n=4, resamples=3).tolist()
+        [4.0, 4.0, 4.0]
+    """
     check_bootstrap(resamples, 0.5)
     return np.array([statistic(idx) for idx in resample_indices(n, resamples, seed)], dtype=np.float64)
 
 
-def bootstrap_mean_values(per_sample: torch.Tensor, resamples: int = 1000, seed: int = 0) -> np.ndarray:
-    """(resamples,) replicates of the mean of per-sample values (N,), via multinomial counts."""
+def bootstrap_mean_values(per_sample: torch.Tensor, resamples: int = 1000, seed: int = DEFAULT_SEED) -> np.ndarray:
+    """(resamples,) replicates of the mean of per-sample values (N,), via multinomial counts.
+
+    Example:
+        >>> import torch
+        >>> bootstrap_mean_values(torch.ones(10), resamples=3).tolist()
+        [1.0, 1.0, 1.0]
+    """
     check_bootstrap(resamples, 0.5)
     x = per_sample.double().flatten()
     counts = resample_counts(x.shape[0], resamples, seed, x.device)
@@ -77,9 +119,21 @@ def bootstrap_mean_values(per_sample: torch.Tensor, resamples: int = 1000, seed:
 
 
 def bootstrap_ci(
-    statistic: Callable[[np.ndarray], float], n: int, resamples: int = 1000, confidence: float = 0.95, seed: int = 0
+    statistic: Callable[[np.ndarray], float],
+    n: int,
+    resamples: int = 1000,
+    confidence: float = 0.95,
+    seed: int = DEFAULT_SEED,
 ) -> tuple[float, float]:
-    """Percentile CI of statistic(indices) over `resamples` resamples of range(n)."""
+    """Percentile CI of statistic(indices) over `resamples` resamples of range(n).
+
+    Example:
+        >>> import numpy as np
+        >>> x = np.arange(100.0)
+        >>> lo, hi = bootstrap_ci(lambda idx: float(x[idx].mean()), n=100, resamples=200)
+        >>> lo < 49.5 < hi
+        True
+    """
     check_bootstrap(resamples, confidence)
     if resamples == 0:
         raise InputError("bootstrap_ci needs resamples ≥ 1")
@@ -87,8 +141,15 @@ def bootstrap_ci(
 
 
 def bootstrap_mean_ci(
-    per_sample: torch.Tensor, resamples: int = 1000, confidence: float = 0.95, seed: int = 0
+    per_sample: torch.Tensor, resamples: int = 1000, confidence: float = 0.95, seed: int = DEFAULT_SEED
 ) -> tuple[float, float]:
-    """Percentile CI of the mean of per-sample values (N,), via multinomial counts."""
+    """Percentile CI of the mean of per-sample values (N,), via multinomial counts.
+
+    Example:
+        >>> import torch
+        >>> lo, hi = bootstrap_mean_ci(torch.arange(100.0), resamples=200)
+        >>> lo < 49.5 < hi
+        True
+    """
     check_bootstrap(resamples, confidence)
     return percentile_interval(bootstrap_mean_values(per_sample, resamples, seed), confidence)

@@ -1,9 +1,7 @@
 """Evaluator: one extractor pass per batch feeds every requested metric.
 
-    ev = Evaluator(extractor, ["fd", "kid", "is"], seed=0)
-    for real in real_batches: ev.update_reference(real)      # or reference=ReferenceStats.load(...)
-    for images, captions in generated: ev.update(images, captions)
-    values = ev.compute()                                     # {"fd_shapes": MetricValue, ...}
+Each requested metric is driven by its adapter (registered in the metric's own module), which wraps
+the metric's torchmetrics class; `compute()` returns every reported value as a MetricValue by name.
 
 Memory: FD and CLIP score keep O(d²) / O(1) running sums; with bootstrap CIs (bootstrap > 0, the
 default) the Evaluator also keeps per-sample outputs: N·D floats of features for FD (e.g. 10k × 2048
@@ -21,8 +19,9 @@ from xmbench.errors import InputError
 from xmbench.extractors.base import Extractor
 from xmbench.images import check_images
 from xmbench.metrics.bootstrap import check_bootstrap
-from xmbench.metrics.builtin import INCEPTION_FID_ID, fd_name
-from xmbench.metrics.fd import FrechetDistance, ReferenceStats
+from xmbench.metrics.defaults import DEFAULT_SEED
+from xmbench.metrics.fd import INCEPTION_FID_ID, FrechetDistance, fd_name
+from xmbench.metrics.reference import ReferenceStats
 from xmbench.metrics.registry import EvalMetric, MetricContext, get_metric_spec
 from xmbench.metrics.value import MetricValue
 
@@ -50,13 +49,33 @@ def extract_images(
 class Evaluator:
     """Feeds generated (and reference) images through `extractor` once per batch into every metric.
 
-    metrics: registry names (`xmbench.metrics.list_metrics()`); "fid" is accepted only with the
-    Inception extractor. reference: fixed reference statistics (else built by update_reference).
-    bootstrap: resamples for percentile CIs (0: none); confidence: CI level. options: per-metric
-    options, e.g. {"kid": {"subsets": 50, "subset_size": 500}, "r_precision": {"folds": 10}}; a
-    per-metric "bootstrap" overrides the global count (e.g. {"fd": {"bootstrap": 200}}: each FD
-    resample costs one d×d eigvalsh plus N·d² flops).
-    float_input: accept float images in [0,1] (converted to uint8 by rounding).
+    Args:
+        extractor: the frozen network whose outputs feed the metrics.
+        metrics: registry names (`xmbench.metrics.list_metrics()`); "fid" is accepted only with the
+            Inception extractor.
+        reference: fixed reference statistics (else built from the images fed to update_reference).
+        seed: seed of every metric's draws and of the bootstrap (default 2020, `DEFAULT_SEED`).
+        bootstrap: resamples for percentile CIs (0: none); confidence: the CI level.
+        options: per-metric options, e.g. {"kid": {"subsets": 50, "subset_size": 500},
+            "r_precision": {"folds": 10}}; a per-metric "bootstrap" overrides the global count (e.g.
+            {"fd": {"bootstrap": 200}}: each FD resample costs one d×d eigvalsh plus N·d² flops).
+        float_input: accept float images in [0,1] (converted to uint8 by rounding).
+
+    Values keep each metric's one scale (e.g. clip_score = 100·mean max(cos, 0), kid = raw MMD²).
+
+    Example:
+        >>> from xmbench.data import get_suite
+        >>> from xmbench.extractors import get_extractor
+        >>> suite = get_suite("shapes")
+        >>> real, fake = suite.batch("val", range(64)), suite.batch("test", range(64))
+        >>> ev = Evaluator(get_extractor("shapes-v1"), ["fd", "clip_score"], bootstrap=0)
+        >>> ev.update_reference(real.images)
+        >>> ev.update(fake.images, fake.captions)
+        >>> values = ev.compute()
+        >>> sorted(values)
+        ['clip_score', 'clip_score_hessel', 'fd_shapes']
+        >>> 0 < values["clip_score"].value <= 100
+        True
     """
 
     def __init__(
@@ -64,7 +83,7 @@ class Evaluator:
         extractor: Extractor,
         metrics: list[str],
         reference: ReferenceStats | None = None,
-        seed: int = 0,
+        seed: int = DEFAULT_SEED,
         bootstrap: int = 1000,
         confidence: float = 0.95,
         options: dict[str, dict[str, Any]] | None = None,

@@ -6,13 +6,18 @@ set, or class, when known; otherwise the caption text). Rank candidates by cosin
 embeddings; hit = the true caption ranks first (a tie with k mismatched captions counts 1/(k+1), so a
 constant encoder gives exactly 1/candidates). Samples are split into `folds` by a seeded permutation;
 value = mean over folds of the fold hit rate, std = population std over folds (np.std, as DM-GAN/TISE).
+Scale: a fraction in [0, 1] everywhere (papers print percentages); higher is better. Seed default 2020.
+
+This module holds the functional form (`r_precision`), the Metric class (`RPrecision`), the Evaluator's
+adapter and the registration of "r_precision".
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -21,16 +26,33 @@ from torchmetrics import Metric
 from torchmetrics.utilities import dim_zero_cat
 
 from xmbench.errors import InputError
+from xmbench.metrics.adapter import MetricAdapter, metric_value
+from xmbench.metrics.bootstrap import bootstrap_mean_values
+from xmbench.metrics.defaults import DEFAULT_SEED
+from xmbench.metrics.inputs import check_features
+from xmbench.metrics.registry import MetricContext, register_metric
+from xmbench.metrics.result import MetricResult
+from xmbench.metrics.value import MetricValue
+
+#: bump by hand when R-precision's outputs change (golden-value tests in tests/metrics/test_golden.py)
+VERSION = 1
+#: the scale label results carry (details["scale"]) and the leaderboard header shows
+SCALE = "fraction"
 
 
 @dataclass(frozen=True)
-class RPrecisionResult:
+class RPrecisionResult(MetricResult):
+    """R-precision: mean and population std over folds of the fold hit rates, fractions in [0, 1]."""
+
     mean: float
     std: float
     folds: int
     candidates: int
-    hits: np.ndarray  # (N,) per-image hit in [0,1] (fractional on ties)
-    fold_values: np.ndarray  # (folds,)
+    hits: np.ndarray = field(repr=False)  # (N,) per-image hit in [0,1] (fractional on ties)
+    fold_values: np.ndarray = field(repr=False)  # (folds,)
+
+    def values(self) -> dict[str, float]:
+        return {"r_precision": self.mean, "r_precision_std": self.std}
 
 
 #: a relation and its mirror: "A right of B" is the scene "B left of A"
@@ -49,7 +71,12 @@ def _scene(record: dict[str, Any]) -> dict[str, Any]:
 
 def group_key(caption: str, record: dict[str, Any] | None = None) -> int:
     """A stable int64 group id: the scene (attribute record without pixel geometry, mirrored relations
-    normalised) when known, else the caption."""
+    normalised) when known, else the caption.
+
+    Example:
+        >>> group_key("A red circle.") == group_key("a red circle.")
+        True
+    """
     if record is not None:
         text = json.dumps(_scene(record), sort_keys=True, default=str)
     else:
@@ -57,11 +84,16 @@ def group_key(caption: str, record: dict[str, Any] | None = None) -> int:
     return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little") >> 1
 
 
-def draw_candidates(groups: torch.Tensor, candidates: int, seed: int) -> np.ndarray:
+def draw_candidates(groups: torch.Tensor, candidates: int, seed: int = DEFAULT_SEED) -> np.ndarray:
     """(N, candidates) sample indices: column 0 the sample itself, then mismatched ones (other groups).
 
     Mismatched ones are drawn without replacement, uniformly among the samples of other groups
     (numpy Generator(PCG64(seed)); O(N·candidates) by drawing positions in the group-sorted order).
+
+    Example:
+        >>> import torch
+        >>> draw_candidates(torch.tensor([0, 0, 1, 1]), candidates=3)[:, 0].tolist()
+        [0, 1, 2, 3]
     """
     g = groups.cpu().numpy()
     n = len(g)
@@ -85,15 +117,36 @@ def draw_candidates(groups: torch.Tensor, candidates: int, seed: int) -> np.ndar
 
 
 def r_precision(
+    *,
     image_embed: torch.Tensor,
     text_embed: torch.Tensor,
     groups: torch.Tensor,
     candidates: int = 100,
     folds: int = 10,
-    seed: int = 0,
+    seed: int = DEFAULT_SEED,
 ) -> RPrecisionResult:
-    """R-precision of images (N,E) against their captions' embeddings (N,E); groups (N,) int64."""
-    n = image_embed.shape[0]
+    """R-precision of generated images against their captions (keyword-only: a swap would be silent).
+
+    Args:
+        image_embed: joint-space embeddings of the generated images, (N,E), finite.
+        text_embed: embeddings of their captions, (N,E), row i for image i.
+        groups: (N,) int64 group ids (`group_key`); mismatched captions come from other groups.
+        candidates: captions ranked per image (1 true + candidates−1 mismatched).
+        folds: folds of the seeded permutation; seed: seed of the draws (default 2020).
+
+    Returns:
+        RPrecisionResult: `mean` and population `std` over folds, fractions in [0, 1].
+
+    Example:
+        >>> import torch
+        >>> labels = torch.arange(20).repeat_interleave(10)
+        >>> emb = torch.nn.functional.one_hot(labels).double()  # a perfect encoder
+        >>> r_precision(image_embed=emb, text_embed=emb, groups=labels).mean
+        1.0
+    """
+    n = image_embed.shape[0] if isinstance(image_embed, torch.Tensor) else 0
+    check_features(image_embed, "R-precision", "image embeddings")
+    check_features(text_embed, "R-precision", "text embeddings")
     if text_embed.shape != image_embed.shape or groups.shape != (n,):
         raise InputError(
             f"R-precision needs image/text embeddings (N,E) and groups (N,), got "
@@ -119,35 +172,115 @@ def r_precision(
 
 
 class RPrecision(Metric):
-    """R-precision as a torchmetrics Metric: keeps image/text embeddings and group ids (N·2E floats)."""
+    """R-precision as a torchmetrics Metric: keeps image/text embeddings and group ids (N·2E floats).
+
+    Args: as `r_precision` (candidates, folds, seed = 2020).
+
+    `update(image_embed=..., text_embed=..., groups=...)` (keyword-only); `compute()` returns
+    {"r_precision": mean, "r_precision_std": std} (float64 scalars, fractions); `result()` the
+    `RPrecisionResult`.
+
+    Example:
+        >>> import torch
+        >>> labels = torch.arange(20).repeat_interleave(10)
+        >>> emb = torch.nn.functional.one_hot(labels).double()
+        >>> metric = RPrecision()
+        >>> metric.update(image_embed=emb, text_embed=emb, groups=labels)
+        >>> float(metric.compute()["r_precision"])
+        1.0
+    """
 
     is_differentiable = False
     higher_is_better = True
     full_state_update = False
 
-    def __init__(self, candidates: int = 100, folds: int = 10, seed: int = 0, **kwargs) -> None:
+    def __init__(self, candidates: int = 100, folds: int = 10, seed: int = DEFAULT_SEED, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.candidates, self.folds, self.seed = candidates, folds, seed
         for name in ("image_embed", "text_embed", "groups"):
             self.add_state(name, [], dist_reduce_fx="cat")
 
-    def update(self, image_embed: torch.Tensor, text_embed: torch.Tensor, groups: torch.Tensor) -> None:
+    def update(self, *, image_embed: torch.Tensor, text_embed: torch.Tensor, groups: torch.Tensor) -> None:
+        check_features(image_embed, "R-precision", "image embeddings")
+        check_features(text_embed, "R-precision", "text embeddings")
         self.image_embed.append(image_embed.detach())
         self.text_embed.append(text_embed.detach())
         self.groups.append(groups.to(torch.int64))
 
     def result(self) -> RPrecisionResult:
+        """The RPrecisionResult of the samples fed so far (this process's state; compute() syncs first)."""
         if len(self.image_embed) == 0:  # a list before sync, one gathered tensor after
             raise InputError("R-precision needs samples; call update first")
         return r_precision(
-            dim_zero_cat(self.image_embed),
-            dim_zero_cat(self.text_embed),
-            dim_zero_cat(self.groups),
-            self.candidates,
-            self.folds,
-            self.seed,
+            image_embed=dim_zero_cat(self.image_embed),
+            text_embed=dim_zero_cat(self.text_embed),
+            groups=dim_zero_cat(self.groups),
+            candidates=self.candidates,
+            folds=self.folds,
+            seed=self.seed,
         )
 
-    def compute(self) -> tuple[torch.Tensor, torch.Tensor]:
-        r = self.result()
-        return torch.tensor(r.mean, dtype=torch.float64), torch.tensor(r.std, dtype=torch.float64)
+    def compute(self) -> dict[str, torch.Tensor]:
+        return self.result().tensors()
+
+
+class RPrecisionAdapter(MetricAdapter):
+    """R-precision in the Evaluator: groups from the attribute records when given, else the caption
+    text; options "candidates", "folds"; CI: images resampled, candidate draws fixed."""
+
+    def __init__(self, ctx: MetricContext) -> None:
+        o = ctx.options
+        super().__init__(ctx, RPrecision(o.get("candidates", 100), o.get("folds", 10), seed=ctx.seed))
+        self.grouped_by: set[str] = set()
+
+    def update(self, outputs: Mapping[str, Any]) -> None:
+        records = outputs.get("attribute_records")
+        groups = []
+        for i, caption in enumerate(outputs["captions"]):
+            record = records[i] if records is not None else None
+            self.grouped_by.add("attribute set" if record is not None else "caption text")
+            groups.append(group_key(caption, record))
+        self.metric.update(
+            image_embed=outputs["image_embed"], text_embed=outputs["text_embed"], groups=torch.tensor(groups)
+        )
+
+    def compute(self) -> list[MetricValue]:
+        r = self.metric.result()
+        details = {
+            "encoder": self.ctx.extractor.id,
+            "weights_hash": self.ctx.extractor.weights_hash,
+            "candidates": r.candidates,
+            "folds": r.folds,
+            "std": "population (np.std) over folds",
+            "mismatched": "drawn from other samples of a different " + " / ".join(sorted(self.grouped_by)),
+            "ties": "a tie with k mismatched captions counts 1/(k+1)",
+            "unit": "fraction in [0,1]",
+            "scale": SCALE,
+            "fold_values": r.fold_values.tolist(),
+        }
+        replicates = None
+        if self.ctx.bootstrap:
+            replicates = bootstrap_mean_values(torch.from_numpy(r.hits), self.ctx.bootstrap, self.ctx.seed)
+        return [
+            metric_value(
+                self.ctx,
+                name="r_precision",
+                value=r.mean,
+                std=r.std,
+                n=len(r.hits),
+                higher_is_better=self.higher_is_better,
+                details=details,
+                replicates=replicates,
+                scheme="images resampled, candidate draws fixed",
+                bounds=(0.0, 1.0),
+            )
+        ]
+
+
+register_metric(
+    "r_precision",
+    RPrecisionAdapter,
+    frozenset({"image_embed", "text_embed", "captions"}),
+    version=VERSION,
+    higher_is_better=True,
+)

@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 from xmbench.errors import InputError
 from xmbench.extractors.base import ExtractorInfo
+from xmbench.metrics.defaults import DEFAULT_SEED
 from xmbench.registry import METRICS
 
 if TYPE_CHECKING:
-    from xmbench.metrics.fd import ReferenceStats
+    from xmbench.metrics.reference import ReferenceStats
     from xmbench.metrics.value import MetricValue
 
 #: the keys a metric may name in `needs`
@@ -33,11 +34,11 @@ KNOWN_NEEDS = frozenset(
 
 @dataclass
 class MetricContext:
-    """What a metric factory gets: the extractor it is fed from, the reference, seeds and CI settings."""
+    """What a metric factory gets: the extractor it is fed from, the reference, seed (default 2020) and CI settings."""
 
     extractor: ExtractorInfo
     reference: ReferenceStats | None = None
-    seed: int = 0
+    seed: int = DEFAULT_SEED
     bootstrap: int = 1000  # resamples for CIs; 0 disables CIs (and per-sample storage they need)
     confidence: float = 0.95
     options: dict[str, Any] = field(default_factory=dict)  # per-metric options, e.g. {"subsets": 50}
@@ -63,21 +64,39 @@ MetricFactory = Callable[[MetricContext], EvalMetric]
 
 @dataclass(frozen=True)
 class MetricSpec:
+    """A registered metric: its factory, the inputs it needs, its VERSION and its direction.
+
+    version: bumped by hand whenever the metric's outputs change (golden-value tests enforce it); result
+    caches and records key on it. higher_is_better: the direction of every value the metric reports.
+    """
+
     name: str
     factory: MetricFactory
     needs: frozenset[str]
+    version: int = 1
+    higher_is_better: bool | None = None
 
 
-def register_metric(name: str, factory: MetricFactory, needs: frozenset[str]) -> None:
-    """Register `factory(ctx) -> EvalMetric` under `name` in xmbench.registry.METRICS; `needs` from KNOWN_NEEDS.
+def register_metric(
+    name: str,
+    factory: MetricFactory,
+    needs: frozenset[str],
+    *,
+    version: int = 1,
+    higher_is_better: bool | None = None,
+) -> None:
+    """Register `factory(ctx) -> EvalMetric` under `name` in xmbench.registry.METRICS.
 
-    Built-in metric modules are named in METRICS' preload; a plugin's entry point in the group
-    "xmbench.metrics" points at a MetricSpec.
+    `needs` from KNOWN_NEEDS; `version` ≥ 1, bumped by hand when the metric's outputs change;
+    `higher_is_better` the direction of every value it reports. Built-in metric modules are named in
+    METRICS' preload; a plugin's entry point in the group "xmbench.metrics" points at a MetricSpec.
     """
     unknown = set(needs) - KNOWN_NEEDS
     if unknown:
         raise InputError(f"metric {name!r} needs unknown inputs {sorted(unknown)}; known: {sorted(KNOWN_NEEDS)}")
-    METRICS.register(name, MetricSpec(name, factory, frozenset(needs)))
+    if not isinstance(version, int) or version < 1:
+        raise InputError(f"metric {name!r}: version must be an int ≥ 1, got {version!r}")
+    METRICS.register(name, MetricSpec(name, factory, frozenset(needs), version, higher_is_better))
 
 
 def list_metrics() -> dict[str, frozenset[str]]:

@@ -11,13 +11,20 @@ from typing import Any
 class MetricValue:
     """A metric's value with its confidence interval and spread.
 
-    value: the point estimate in the metric's own units (see README "Metrics").
+    value: the point estimate in the metric's own scale (stated in each metric module's docstring).
     ci_low / ci_high: bootstrap percentile interval (None when no bootstrap was run).
     std: the spread the metric's protocol reports (KID over subsets, IS / R-precision over folds), or None.
     n: number of generated samples the value was computed from.
     details: protocol facts (encoder id, subsets, folds, std convention, bootstrap scheme); JSON-able.
     bootstrap: the bootstrap replicates behind the CI (None when none were drawn); written to JSON as
     "bootstrap" only when present, so two records can be compared replicate by replicate.
+
+    Example:
+        >>> v = MetricValue("kid", 0.5, 0.1, 0.9, 0.2, 100, False, {"scale": "MMD² ×1"})
+        >>> MetricValue.from_dict(v.to_dict()) == v
+        True
+        >>> MetricValue("fd", float("nan"), None, None, None, 0, False).to_dict()["value"] is None
+        True
     """
 
     name: str

@@ -93,9 +93,14 @@ def measure(
     values = {
         "fd": fd_to_reference(mu, sigma, reference),
         "is": inception_score(out["logits"], splits=10, seed=config.seed).mean,
-        "clip_score": clip_score(out["image_embed"], text),
+        "clip_score": clip_score(out["image_embed"], text).value,  # 100·mean max(cos, 0), as in records
         "r_precision": r_precision(
-            out["image_embed"], text, groups, candidates=config.r_candidates, folds=10, seed=config.seed
+            image_embed=out["image_embed"],
+            text_embed=text,
+            groups=groups,
+            candidates=config.r_candidates,
+            folds=10,
+            seed=config.seed,
         ).mean,
         "attribute_accuracy": accuracies(judge_batch(out["attributes"], captions, records))["caption"],
     }

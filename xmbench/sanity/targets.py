@@ -31,7 +31,12 @@ def measure_targets(
     text = extractor.text(data.captions)
     acc = accuracies(judge_batch(out["attributes"], data.captions, data.records))
     rp = r_precision(
-        out["image_embed"], text, scene_groups(data.captions, data.records), candidates=100, folds=10, seed=seed
+        image_embed=out["image_embed"],
+        text_embed=text,
+        groups=scene_groups(data.captions, data.records),
+        candidates=100,
+        folds=10,
+        seed=seed,
     )
     return {
         "split": split,

@@ -1,0 +1,103 @@
+"""What the Evaluator's metric adapters share: each drives one torchmetrics Metric and turns its result
+into MetricValues with bootstrap confidence intervals.
+
+An adapter (`MetricAdapter`) feeds the Evaluator's per-batch `outputs` into its Metric class's `update`,
+and at the end reads the Metric's `result()` — the functional metric on the state fed so far — so the
+Evaluator, the Metric class and the function give one number by one code path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from torchmetrics import Metric
+
+from xmbench.errors import InputError
+from xmbench.extractors.base import ExtractorInfo
+from xmbench.metrics.bootstrap import centre_replicates, percentile_interval
+from xmbench.metrics.registry import EvalMetric, MetricContext
+from xmbench.metrics.value import MetricValue
+
+if TYPE_CHECKING:
+    from xmbench.metrics.reference import ReferenceStats
+
+
+def extractor_details(info: ExtractorInfo) -> dict[str, Any]:
+    """The extractor facts every value records: id, weights hash, resize mode."""
+    return {"extractor": info.id, "weights_hash": info.weights_hash, "resize": info.resize}
+
+
+def require_reference(ctx: MetricContext, metric: str) -> ReferenceStats:
+    """ctx.reference, or a one-line InputError naming how to give one."""
+    if ctx.reference is None:
+        raise InputError(
+            f"{metric} needs a reference: pass reference=ReferenceStats(...) to the Evaluator or call "
+            "update_reference(real_images)"
+        )
+    return ctx.reference
+
+
+def metric_value(
+    ctx: MetricContext,
+    *,
+    name: str,
+    value: float,
+    n: int,
+    higher_is_better: bool,
+    details: dict[str, Any],
+    replicates: np.ndarray | None = None,
+    std: float | None = None,
+    scheme: str = "",
+    bounds: tuple[float | None, float | None] = (None, None),
+) -> MetricValue:
+    """A MetricValue with the bias-corrected percentile CI of `replicates` (None: no bootstrap, no CI).
+
+    The replicates are centred on `value` and clipped to the metric's range `bounds` (see
+    `bootstrap.centre_replicates`); `scheme` says what was resampled.
+    """
+    if replicates is None:
+        return MetricValue(name, value, None, None, std, n, higher_is_better, details)
+    replicates = centre_replicates(replicates, value, *bounds)
+    lo, hi = percentile_interval(replicates, ctx.confidence)
+    details = {
+        **details,
+        "resamples": len(replicates),
+        "confidence": ctx.confidence,
+        "ci": "bias-corrected percentile bootstrap (replicates centred on the estimate)"
+        + (f"; {scheme}" if scheme else ""),
+    }
+    return MetricValue(name, value, lo, hi, std, n, higher_is_better, details, [float(v) for v in replicates])
+
+
+class MetricAdapter(EvalMetric):
+    """An EvalMetric driving one torchmetrics Metric, `self.metric`.
+
+    Subclasses set `key` (the extractor output fed to `metric.update`) or override `update`, and
+    implement `compute` from `self.metric.result()`. Reference features, when the metric takes them,
+    go to `metric.update(x, real=True)` (set `takes_reference = True`).
+    """
+
+    key = "features"
+    takes_reference = False
+
+    def __init__(self, ctx: MetricContext, metric: Metric) -> None:
+        self.ctx = ctx
+        self.metric = metric
+
+    @property
+    def higher_is_better(self) -> bool:
+        return bool(type(self.metric).higher_is_better)
+
+    def update(self, outputs: Mapping[str, Any]) -> None:
+        self.metric.update(outputs[self.key])
+
+    def update_reference(self, outputs: Mapping[str, Any]) -> None:
+        if self.takes_reference:
+            self.metric.update(outputs[self.key], real=True)
+
+    def require_real(self, metric: str) -> None:
+        """A one-line InputError unless reference features were fed (metrics with takes_reference)."""
+        if len(self.metric.real_features) == 0:
+            raise InputError(f"{metric} needs reference features: call update_reference(real_images)")

@@ -1,0 +1,63 @@
+"""Input checks every metric runs first: feature matrices that are 2-D, agree in width and are finite."""
+
+from __future__ import annotations
+
+import torch
+
+from xmbench.errors import InputError
+
+
+def check_features(x: torch.Tensor, metric: str, what: str = "features", dim: int | None = None) -> torch.Tensor:
+    """`x` unchanged when it is a finite (N,D) tensor (D = `dim` when given); else a one-line InputError.
+
+    Args:
+        x: features, embeddings or logits, any float dtype, shape (N, D).
+        metric: the metric's name, for the message.
+        what: what `x` holds, for the message.
+        dim: the width D the metric expects, or None for any.
+
+    Returns:
+        x itself.
+
+    Example:
+        >>> import torch
+        >>> check_features(torch.zeros(3, 2), "FD").shape
+        torch.Size([3, 2])
+        >>> check_features(torch.tensor([[float("nan"), 0.0]]), "KID")
+        Traceback (most recent call last):
+        ...
+        xmbench.errors.InputError: KID: features contain NaN or Inf (1 of 2 values); check the extractor's input images
+    """
+    if not isinstance(x, torch.Tensor) or x.ndim != 2 or (dim is not None and x.shape[1] != dim):
+        width = "D" if dim is None else str(dim)
+        shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+        raise InputError(f"{metric}: {what} must be a tensor (N,{width}), got {shape}")
+    finite = torch.isfinite(x)
+    if not bool(finite.all()):
+        bad = int((~finite).sum())
+        raise InputError(
+            f"{metric}: {what} contain NaN or Inf ({bad} of {x.numel()} values); check the extractor's input images"
+        )
+    return x
+
+
+def check_pair(
+    generated: torch.Tensor, reference: torch.Tensor, metric: str, what: str = "features"
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Both sides checked by `check_features`, and of the same width D.
+
+    Example:
+        >>> import torch
+        >>> check_pair(torch.zeros(3, 2), torch.zeros(4, 3), "PRDC")
+        Traceback (most recent call last):
+        ...
+        xmbench.errors.InputError: PRDC: generated features are (3, 2) but reference features are (4, 3); use one extractor for both
+    """
+    check_features(generated, metric, f"generated {what}")
+    check_features(reference, metric, f"reference {what}")
+    if generated.shape[1] != reference.shape[1]:
+        raise InputError(
+            f"{metric}: generated {what} are {tuple(generated.shape)} but reference {what} are "
+            f"{tuple(reference.shape)}; use one extractor for both"
+        )
+    return generated, reference
