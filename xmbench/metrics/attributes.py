@@ -139,7 +139,8 @@ def accuracies(judgements: list[dict[str, Any]]) -> dict[str, float]:
     """Per attribute: share of right judgements (NaN where none apply); "caption": whole-caption accuracy.
 
     Example:
-        >>> j = [{"correct": True, "judgements": {"count": [True]}}, {"correct": False, "judgements": {"count": [False]}}]
+        >>> j = [{"correct": True, "judgements": {"count": [True]}}]
+        >>> j.append({"correct": False, "judgements": {"count": [False]}})
         >>> accuracies(j)["caption"], accuracies(j)["count"]
         (0.5, 0.5)
     """

@@ -403,5 +403,4 @@ def fd_bootstrap(features: torch.Tensor, ref: ReferenceStats, resamples: int, se
     return out
 
 
-
 register_metric("fd", FDAdapter, frozenset({"features"}), version=VERSION, higher_is_better=False)

@@ -168,9 +168,7 @@ class FDInfinityAdapter(MetricAdapter):
 
     def __init__(self, ctx: MetricContext) -> None:
         o = ctx.options
-        metric = FDInfinity(
-            points=o.get("points", 15), n_min=o.get("n_min"), seed=ctx.seed, confidence=ctx.confidence
-        )
+        metric = FDInfinity(points=o.get("points", 15), n_min=o.get("n_min"), seed=ctx.seed, confidence=ctx.confidence)
         super().__init__(ctx, metric)
 
     def compute(self) -> list[MetricValue]:

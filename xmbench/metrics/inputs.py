@@ -48,10 +48,10 @@ def check_pair(
 
     Example:
         >>> import torch
-        >>> check_pair(torch.zeros(3, 2), torch.zeros(4, 3), "PRDC")
+        >>> check_pair(torch.zeros(3, 2), torch.zeros(4, 3), "PRDC")  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        xmbench.errors.InputError: PRDC: generated features are (3, 2) but reference features are (4, 3); use one extractor for both
+        xmbench.errors.InputError: PRDC: generated features are (3, 2) but reference features are (4, 3); ...
     """
     check_features(generated, metric, f"generated {what}")
     check_features(reference, metric, f"reference {what}")

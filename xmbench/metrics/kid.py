@@ -276,9 +276,7 @@ class KIDAdapter(MetricAdapter):
 
     def __init__(self, ctx: MetricContext) -> None:
         o = ctx.options
-        super().__init__(
-            ctx, KernelInceptionDistance(o.get("subsets", 100), o.get("subset_size", 1000), seed=ctx.seed)
-        )
+        super().__init__(ctx, KernelInceptionDistance(o.get("subsets", 100), o.get("subset_size", 1000), seed=ctx.seed))
 
     def compute(self) -> list[MetricValue]:
         self.require_real("KID")
@@ -295,7 +293,10 @@ class KIDAdapter(MetricAdapter):
         replicates = None
         if self.ctx.bootstrap:
             details["mmd2_full_sample"], replicates = kid_bootstrap(
-                self.metric.features(), self.metric.features(real=True), resamples=self.ctx.bootstrap, seed=self.ctx.seed
+                self.metric.features(),
+                self.metric.features(real=True),
+                resamples=self.ctx.bootstrap,
+                seed=self.ctx.seed,
             )
         return [
             metric_value(

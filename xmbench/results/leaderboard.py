@@ -149,6 +149,7 @@ def leaderboard_frame(
         rank_by=rank_by,
         metrics=names,
         higher_is_better=directions,
+        scales=_scales(records, names),
         confidence=float(records[0]["protocol"].get("confidence", 0.95)),
         protocol=describe_protocol(records[0]),
         protocol_key=protocol_key(records[0]),
@@ -162,6 +163,17 @@ def _directions(records: list[dict[str, Any]], names: list[str]) -> dict[str, bo
         for m, v in r["metrics"].items():
             out.setdefault(m, bool(v["higher_is_better"]))
     return {m: out[m] for m in names}
+
+
+def _scales(records: list[dict[str, Any]], names: list[str]) -> dict[str, str]:
+    """Metric -> the scale label its records carry in details["scale"] (e.g. kid: "MMD² ×1"), if any."""
+    out: dict[str, str] = {}
+    for r in records:
+        for m, v in r["metrics"].items():
+            scale = (v.get("details") or {}).get("scale")
+            if scale:
+                out.setdefault(m, str(scale))
+    return {m: out[m] for m in names if m in out}
 
 
 def _ranks(records: list[dict[str, Any]], metric: str) -> tuple[list[int | None], list[bool]]:
@@ -202,25 +214,39 @@ def _positions(records: list[dict[str, Any]], metric: str) -> list[float]:
 
 
 def format_value(value: float) -> str:
-    """Three significant figures, at most four decimals; '—' for a missing value."""
+    """Three significant figures, at most four decimals; '—' for a missing value; never a negative zero."""
     if value != value:  # NaN
         return "—"
     a = abs(value)
     if a >= 100:
-        return f"{value:.1f}"
-    if a >= 10:
-        return f"{value:.2f}"
-    if a >= 0.1 or a == 0:
-        return f"{value:.3f}"
-    return f"{value:.4f}"
+        text = f"{value:.1f}"
+    elif a >= 10:
+        text = f"{value:.2f}"
+    elif a >= 0.1 or a == 0:
+        text = f"{value:.3f}"
+    else:
+        text = f"{value:.4f}"
+    return _no_negative_zero(text)
+
+
+def format_percent(share: float) -> str:
+    """A share as a whole percentage ('—' for NaN); a share that rounds to zero is '0%', never '-0%'."""
+    if share != share:  # NaN
+        return "—"
+    return _no_negative_zero(f"{100 * share:.0f}") + "%"
+
+
+def _no_negative_zero(text: str) -> str:
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
 
 
 def metric_cells(frame: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
     """Header and body cells of the leaderboard: rank, model, position, each metric 'v [lo, hi]'."""
     arrows = {True: "↑", False: "↓"}
     metrics = headline_metrics(frame.attrs["metrics"])
+    scales = frame.attrs.get("scales", {})
     header = ["rank", "model", f"position ({frame.attrs['rank_by']})"] + [
-        f"{m} {arrows[frame.attrs['higher_is_better'][m]]}" for m in metrics
+        f"{m}{f' [{scales[m]}]' if m in scales else ''} {arrows[frame.attrs['higher_is_better'][m]]}" for m in metrics
     ]
     body = []
     for _, row in frame.iterrows():
@@ -230,7 +256,7 @@ def metric_cells(frame: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
         else:
             rank = "—" if pd.isna(row["rank"]) else f"{row['rank']}{'=' if row['tied'] else ''}"
             model = f"**{row['model']}**" if row["rank"] == 1 else row["model"]
-        pos = "—" if row["position"] != row["position"] else f"{100 * row['position']:.0f}%"
+        pos = format_percent(row["position"])
         cells = [rank, model, pos]
         for m in metrics:
             v, lo, hi = row[m], row[f"{m}_ci_low"], row[f"{m}_ci_high"]
