@@ -35,7 +35,10 @@ def caption_retrieval(
         >>> caption_retrieval(e, e, torch.arange(4), candidates=3, folds=2).mean
         1.0
     """
-    return r_precision(caption_embed, image_embed, groups, candidates, folds, seed)
+    # the query (a caption) takes the image's role in r_precision, the candidates (images) the captions'
+    return r_precision(
+        image_embed=caption_embed, text_embed=image_embed, groups=groups, candidates=candidates, folds=folds, seed=seed
+    )
 
 
 def caption_r_precision(
