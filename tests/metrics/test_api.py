@@ -260,3 +260,18 @@ def test_every_metric_spec_carries_a_version_and_its_direction():
         assert isinstance(spec.version, int) and isinstance(spec.higher_is_better, bool), name
     values = Evaluator(ToyExtractor(), ["fd"], bootstrap=0)
     assert values.metrics["fd"].higher_is_better is False
+
+
+@pytest.mark.filterwarnings("ignore:.*rank-deficient")
+def test_every_reported_value_carries_its_specs_direction():
+    batch = __import__("xmbench.data", fromlist=["get_suite"]).get_suite("shapes").batch("test", range(N))
+    names = ["fd", "fd_infinity", "kid", "is", "clip_score", "r_precision", "prdc", "attribute_accuracy"]
+    options = {"kid": {"subsets": 2, "subset_size": 50}, "r_precision": {"candidates": 20, "folds": 4}}
+    ev = Evaluator(ToyShapes(), names, bootstrap=0, options=options)
+    ev.update_reference(random_images(N, 2))
+    ev.update(random_images(N, 1), list(batch.captions), list(batch.attributes))
+    reported = {v.name: v.higher_is_better for v in ev.compute().values()}
+    assert len(reported) == 18  # 11 text-image values + attribute_accuracy and its 6 attributes
+    for name, adapter in ev.metrics.items():
+        spec = registry.get_metric_spec(name)
+        assert all(reported[v.name] is spec.higher_is_better for v in adapter.compute()), name
