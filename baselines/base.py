@@ -20,7 +20,7 @@ from baselines.losses import GanLoss, clip_weights, get_loss, interpolate_gradie
 from xmbench.errors import InputError, unknown_name
 from xmbench.seeding import derive_seed
 from xmbench.text.encoder import CaptionEncoder
-from xmbench.text.tokenizer import WordTokenizer
+from xmbench.text.tokenizer import WordTokenizer, words
 
 Tensor = torch.Tensor
 #: generation batch size (memory bound only: outputs do not depend on it)
@@ -77,7 +77,7 @@ class Baseline(nn.Module):
 
     def __init__(self, vocab: list[str], resolution: int, max_len: int, **options: Any) -> None:
         super().__init__()
-        defaults = {**COMMON_DEFAULTS, **self.DEFAULTS}
+        defaults = self.defaults()
         unknown = sorted(set(options) - set(defaults))
         if unknown:
             raise unknown_name(f"option of baseline {self.name!r}", unknown[0], defaults)
@@ -96,6 +96,17 @@ class Baseline(nn.Module):
         self.d = nn.ModuleDict()
         self.g_ema: nn.ModuleDict | None = None
 
+    @classmethod
+    def defaults(cls) -> dict[str, Any]:
+        """Every option with its default value."""
+        return {**COMMON_DEFAULTS, **cls.DEFAULTS}
+
+    @classmethod
+    def from_captions(cls, captions: list[str], resolution: int, **options: Any) -> Baseline:
+        """An untrained model whose vocabulary and caption length come from training `captions`."""
+        max_len = max(len(words(c)) for c in captions) + 2
+        return cls(WordTokenizer.from_captions(captions).vocab, resolution, max_len, **options)
+
     # ---- construction helpers -------------------------------------------------------------
     def finish_init(self) -> None:
         """Call at the end of a subclass __init__: EMA copy, optimisers."""
@@ -109,6 +120,16 @@ class Baseline(nn.Module):
         else:  # the caption encoder is trained by the discriminator's matching-aware loss
             d_params = [*self.d.parameters(), *self.encoder.parameters()]
         self.opt_d = torch.optim.Adam(d_params, lr=self.options["lr_d"], betas=betas)
+
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        """Optimisers by name (checkpoints save and restore them)."""
+        return {"g": self.opt_g, "d": self.opt_d}
+
+    def sample_grid(self, images: Tensor, captions: list[str]) -> bytes:
+        """PNG: images generated (seed 0) for `captions` (the suite's `images` are not used)."""
+        from xmbench.report.grid import caption_grid_png
+
+        return caption_grid_png(self.generate(captions, seed=0), captions, columns=4)
 
     @property
     def text_frozen(self) -> bool:

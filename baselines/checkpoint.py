@@ -63,14 +63,14 @@ def _optimizer_state(tensors: dict[str, torch.Tensor], meta: dict, name: str) ->
 
 
 def save_checkpoint(model: Any, folder: str | os.PathLike, info: dict[str, Any]) -> Path:
-    """Write `model` (a Baseline) and its optimisers to `folder` atomically; returns the folder.
+    """Write `model` (a Baseline or a TrainableCaptioner) and its optimisers to `folder` atomically.
 
-    info: JSON-able run facts recorded beside the config (step, seed, suite protocol, ...).
+    info: JSON-able run facts recorded beside the config (step, seed, suite protocol, ...). Returns the folder.
     """
     folder = Path(folder)
     config = {"format": FORMAT, **model.config(), **info}
     weights = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    opt_tensors, opt_meta = _optimizer_tensors({"g": model.opt_g, "d": model.opt_d})
+    opt_tensors, opt_meta = _optimizer_tensors(model.optimizers())
     tmp = folder.parent / f".{folder.name}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     atomic_write_bytes(tmp / MODEL_FILE, safetensors.torch.save(weights, metadata={"xmbench": json.dumps(config)}))
@@ -127,12 +127,11 @@ def load_checkpoint(
     device: str | torch.device = "cpu",
     optimizer: bool = False,
 ) -> Any:
-    """Rebuild the Baseline saved at `path` (see checkpoint_file), in eval-ready state on `device`.
+    """Rebuild the model (Baseline or TrainableCaptioner) saved at `path` (see checkpoint_file) on `device`.
 
     baseline / resolution: when given, the checkpoint must match them (InputError otherwise).
     optimizer: also restore the optimisers' state (to resume training).
     """
-    from baselines.base import COMMON_DEFAULTS
     from baselines.registry import baseline_class
 
     file = checkpoint_file(path)
@@ -150,7 +149,7 @@ def load_checkpoint(
             f"{resolution}x{resolution}; pass a checkpoint trained at that resolution"
         )
     cls = baseline_class(config["baseline"])
-    legacy = {k: v for k, v in LEGACY_OPTIONS.items() if k in {**COMMON_DEFAULTS, **cls.DEFAULTS}}
+    legacy = {k: v for k, v in LEGACY_OPTIONS.items() if k in cls.defaults()}
     model = cls(config["vocab"], config["resolution"], config["max_len"], **{**legacy, **config["options"]})
     try:
         model.load_state_dict(tensors)
@@ -159,6 +158,6 @@ def load_checkpoint(
     model.to(device)
     if optimizer:
         opt_tensors, opt_meta = _read(file.parent / OPTIMIZER_FILE)
-        model.opt_g.load_state_dict(_optimizer_state(opt_tensors, opt_meta, "g"))
-        model.opt_d.load_state_dict(_optimizer_state(opt_tensors, opt_meta, "d"))
+        for name, opt in model.optimizers().items():
+            opt.load_state_dict(_optimizer_state(opt_tensors, opt_meta, name))
     return model

@@ -1,8 +1,9 @@
-"""Data-parallel training of the reference GANs under torchrun (DistributedDataParallel).
+"""Data-parallel training of the reference models under torchrun (DistributedDataParallel).
 
-Every trainable part of a Baseline (each entry of `model.g` and `model.d`, and the caption encoder
-when it trains) is wrapped in DistributedDataParallel for the length of the training loop, so each
-backward pass averages the gradients of all ranks; the Baseline's own code is unchanged. Checked
+Every trainable part of a model (each entry of its ModuleDicts: a GAN's `g` and `d`, a captioner's
+`nets`; and its other direct children that train, such as a GAN's caption encoder) is wrapped in
+DistributedDataParallel for the length of the training loop, so each backward pass averages the
+gradients of all ranks; the model's own code is unchanged. Checked
 in this torch (2.14, gloo, CPU) with every baseline, including the gradient penalties that call
 `autograd.grad(create_graph=True)` (WGAN-GP, DF-GAN's MA-GP) and the jointly trained encoder: after
 DDP steps on different per-rank batches, every rank holds bit-identical parameters
@@ -95,13 +96,15 @@ class DataParallel:
         self._wrapped: list[tuple[Any, str, nn.Module]] = []
 
     def _targets(self) -> Iterator[tuple[Any, str, nn.Module]]:
-        m = self.model
-        for owner in (m.g, m.d):
-            for key, module in owner.items():
+        """(owner, key, module) of every trainable child: the entries of the model's ModuleDicts
+        (a GAN's g and d, a captioner's nets) and its other direct children (a GAN's caption encoder)."""
+        for name, child in self.model.named_children():
+            owner, entries = (
+                (child, child.items()) if isinstance(child, nn.ModuleDict) else (self.model, [(name, child)])
+            )
+            for key, module in entries:
                 if any(p.requires_grad for p in module.parameters()):
                     yield owner, key, module
-        if any(p.requires_grad for p in m.encoder.parameters()):
-            yield m, "encoder", m.encoder
 
     def _set(self, entries: list[tuple[Any, str, nn.Module]]) -> None:
         for owner, key, module in entries:
@@ -126,8 +129,8 @@ class DataParallel:
         stray = [name for name, p in model.named_parameters() if p.requires_grad and id(p) not in covered]
         if stray:  # their gradients would not be averaged: the ranks would drift apart
             raise XmbenchError(
-                f"baseline {getattr(model, 'name', '?')!r} trains parameters outside g, d and the "
-                f"encoder ({stray[0]}, ...); DDP covers only those: register them in model.g or model.d"
+                f"baseline {getattr(model, 'name', '?')!r} trains parameters that are not in a child module "
+                f"({stray[0]}, ...); DDP covers only those: register them in a ModuleDict of the model"
             )
         self._set(self._wrapped)
         return self

@@ -1,19 +1,23 @@
-"""Names of the reference generators: trainable GANs and calibration generators."""
+"""Names of the reference models: trainable GANs, calibration generators, and the captioners
+(registered in xmbench.registry.CAPTIONERS as factories of trained captioners; `baseline_class`
+also finds the trainable captioner classes, so `xmbench train show-and-tell` works like the GANs)."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from baselines.base import Baseline
+from baselines.captioners import TRAINABLE_CAPTIONERS, SharedLatent, TrainableCaptioner
+from baselines.captioners.loading import trained_captioner
 from baselines.dfgan import DFGAN
 from baselines.gan_int_cls import GanIntCls
 from baselines.stackgan import StackGAN
 from xmbench.data import get_suite
 from xmbench.data.base import Suite
-from xmbench.errors import InputError
+from xmbench.errors import InputError, unknown_name
 from xmbench.generator import Generator
-from xmbench.registry import BASELINES, CALIBRATION
-from xmbench.text.tokenizer import WordTokenizer, words
+from xmbench.registry import BASELINES, CALIBRATION, CAPTIONERS, GENERATORS
 
 for _cls in (GanIntCls, StackGAN, DFGAN):
     BASELINES.register(_cls.name, _cls, summary=_cls.summary)
@@ -29,18 +33,35 @@ for _name, _target, _summary in [
     CALIBRATION.register(_name, lazy=f"baselines.calibration:{_target}", summary=_summary)
 
 
+for _name, _captioner in TRAINABLE_CAPTIONERS.items():
+    CAPTIONERS.register(_name, functools.partial(trained_captioner, _name), summary=_captioner.summary)
+# the shared-latent model generates images too: by name, like a user's generator
+GENERATORS.register(
+    SharedLatent.name, functools.partial(trained_captioner, SharedLatent.name), summary=SharedLatent.summary
+)
+CAPTIONERS.register(
+    "retrieval",
+    lazy="baselines.captioners.loading:retrieval_captioner",
+    summary="the caption of the nearest training image by pixel PCA distance (non-generative reference)",
+)
+
+
 def list_baselines() -> dict[str, str]:
     """Every generator name -> one-line summary: trainable baselines first, then calibration."""
     return {**BASELINES.summaries(), **CALIBRATION.summaries()}
 
 
-def baseline_class(name: str) -> type[Baseline]:
-    """The trainable baseline class called `name`; InputError suggesting close names otherwise."""
-    if name in CALIBRATION:
+def baseline_class(name: str) -> type[Baseline] | type[TrainableCaptioner]:
+    """The trainable model class called `name` (a GAN or a captioner); InputError suggesting close names otherwise."""
+    trainable = {**dict.fromkeys(BASELINES.names()), **TRAINABLE_CAPTIONERS}
+    if name in CALIBRATION:  # "retrieval" too: the retrieval captioner is built from the training split
         raise InputError(
-            f"{name!r} is a calibration generator and needs no training; "
-            f"trainable baselines: {', '.join(BASELINES.names())}"
+            f"{name!r} is a calibration generator and needs no training; trainable baselines: {', '.join(trainable)}"
         )
+    if name in TRAINABLE_CAPTIONERS:
+        return TRAINABLE_CAPTIONERS[name]
+    if name not in BASELINES:
+        raise unknown_name("baseline", name, trainable)
     return BASELINES.get(name)
 
 
@@ -59,8 +80,7 @@ def get_baseline(
         from baselines.data import load_split
 
         captions = load_split(suite, "train").captions
-    max_len = max(len(words(c)) for c in captions) + 2
-    return cls(WordTokenizer.from_captions(captions).vocab, suite.resolution, max_len, **options)
+    return cls.from_captions(captions, suite.resolution, **options)
 
 
 def get_calibration(name: str, suite: str | Suite = "shapes", split: str | None = None) -> Generator:

@@ -4,7 +4,8 @@ Run folder layout:
   run.json                      what is being trained (baseline, config, suite protocol, seed)
   latest.json                   {"step": S, "checkpoint": "checkpoints/step-000000S"}
   checkpoints/step-XXXXXXX/     model.safetensors, optimizer.safetensors, config.json
-  samples/step-XXXXXXX.png      captioned grid of the fixed sample captions
+  samples/step-XXXXXXX.png      sample grid: images generated for the fixed sample captions (generators) or the
+                                fixed sample images with the model's captions (captioners)
   curves.json, curves.csv       one row per logged step: losses, images/s, training CPU seconds so far
                                 (cpu_s: this process's, all threads, summed over resumed runs), eval-hook metrics
 
@@ -43,7 +44,7 @@ from xmbench.data.base import Suite
 from xmbench.errors import InputError, XmbenchError
 from xmbench.seeding import derive_seed
 
-EvalHook = Callable[[int, Baseline], dict[str, float]]
+EvalHook = Callable[[int, Any], dict[str, float]]
 RUN_FILE = "run.json"
 EMA_STATISTICS_CAPTIONS = 1024  # training captions the EMA generator's batch-norm statistics are measured on
 
@@ -91,10 +92,14 @@ def train(
     log_every: int = 25,
     eval_every: int = 0,
     eval_hook: EvalHook | None = None,
-    sample_captions: list[str] | None = None,
+    samples: tuple[torch.Tensor, list[str]] | None = None,
     quiet: bool = False,
 ) -> Path:
     """Train `model` to `steps` steps in `out_dir`, resuming from its latest checkpoint if any.
+
+    model: a Baseline (text -> image) or a TrainableCaptioner (image -> text): anything with
+    options, tokenizer, max_len, optimizers(), train_step(), refresh_ema_statistics() and sample_grid().
+    samples: uint8 images (N,3,R,R) and their captions for each checkpoint's sample grid (None: no grids).
 
     Returns the final checkpoint folder. eval_hook(step, model) -> {metric: value} runs every
     `eval_every` steps (0: only at the end) and its values join the curves (on rank 0 only under
@@ -119,8 +124,8 @@ def train(
                 out, baseline=model.name, resolution=model.resolution, device=device, optimizer=True
             )
             model.load_state_dict(resumed.state_dict())
-            model.opt_g.load_state_dict(resumed.opt_g.state_dict())
-            model.opt_d.load_state_dict(resumed.opt_d.state_dict())
+            for key, opt in model.optimizers().items():
+                opt.load_state_dict(resumed.optimizers()[key].state_dict())
             if (out / "curves.json").exists():
                 rows = [r for r in json.loads((out / "curves.json").read_text()) if r["step"] <= start]
         elif dist.is_main():
@@ -184,7 +189,7 @@ def train(
                 parallel.sync_buffers(model)
                 with dist.collective(f"writing checkpoint {name}"), dp.plain():
                     if main:
-                        _checkpoint(model, suite, out, name, seed, sample_captions)
+                        _checkpoint(model, suite, out, name, seed, samples)
     bar.close()
     if last is None:
         raise InputError(f"nothing to train: steps={steps}; pass --steps >= 1")
@@ -192,7 +197,7 @@ def train(
 
 
 def _checkpoint(
-    model: Baseline, suite: Suite, out: Path, name: str, seed: int, sample_captions: list[str] | None
+    model: Any, suite: Suite, out: Path, name: str, seed: int, samples: tuple[torch.Tensor, list[str]] | None
 ) -> None:
     """Write checkpoint `name` (step-N), point latest.json at it, and draw its sample grid."""
     info: dict[str, Any] = {"step": int(name.split("-")[1]), "seed": seed, "suite": suite.protocol()}
@@ -200,11 +205,8 @@ def _checkpoint(
         info["world_size"] = dist.world_size()
     save_checkpoint(model, out / "checkpoints" / name, info)
     atomic_write_json(out / LATEST_FILE, {"step": info["step"], "checkpoint": f"checkpoints/{name}"})
-    if sample_captions:
-        from xmbench.report.grid import caption_grid_png
-
-        png = caption_grid_png(model.generate(sample_captions, seed=0), sample_captions, columns=4)
-        atomic_write_bytes(out / "samples" / f"{name}.png", png)
+    if samples is not None and samples[1]:
+        atomic_write_bytes(out / "samples" / f"{name}.png", model.sample_grid(*samples))
 
 
 def train_baseline(
@@ -223,10 +225,10 @@ def train_baseline(
     samples: int = 16,
     **options: Any,
 ) -> Path:
-    """Train baseline `name` on `suite`'s training split; returns the final checkpoint folder.
+    """Train baseline or captioner `name` on `suite`'s training split; returns the final checkpoint folder.
 
     steps: default the baseline's budget (options["steps"]); loss: override the objective;
-    train_limit: use only the first N training samples (tests); samples: captions in each checkpoint's
+    train_limit: use only the first N training samples (tests); samples: items of each checkpoint's
     sample grid (the first of the suite's eval split; 0 = no grids); options: other baseline options.
     Rerunning with the same arguments continues from the last checkpoint in `out_dir`.
     """
@@ -259,7 +261,7 @@ def train_baseline(
         model.to(device)
     except (RuntimeError, AssertionError) as e:
         raise InputError(f"device {device!r} is not usable here ({str(e).splitlines()[0]}); try --device cpu") from None
-    sample_captions = suite.captions(suite.eval_split, range(min(samples, suite.size(suite.eval_split))))
+    shown = suite.batch(suite.eval_split, range(min(samples, suite.size(suite.eval_split)))) if samples else None
     return train(
         model,
         suite,
@@ -270,6 +272,6 @@ def train_baseline(
         checkpoint_every=checkpoint_every,
         eval_every=eval_every,
         eval_hook=eval_hook,
-        sample_captions=sample_captions,
+        samples=(shown.images, shown.captions) if shown is not None else None,
         quiet=quiet,
     )

@@ -227,10 +227,12 @@ METRICS: Registry[MetricSpec] = Registry(
 BASELINES: Registry[type[Baseline]] = Registry("baseline", "xmbench.baselines", preload=("baselines.registry",))
 #: calibration generator classes with `for_suite(suite, split)`; built-ins in baselines.registry
 CALIBRATION: Registry[Any] = Registry("calibration generator", "xmbench.calibration", preload=("baselines.registry",))
-#: user generators by entry-point name (factories returning an object with generate(captions, seed))
-GENERATORS: Registry[Callable[..., Any]] = Registry("generator", "xmbench.generators")
-#: image -> text models (factories returning an object with caption(images, seed) -> list[str])
-CAPTIONERS: Registry[Callable[..., Any]] = Registry("captioner", "xmbench.captioners")
+#: generators by name (factories returning an object with generate(captions, seed)): entry points, and
+#: the shared-latent model (baselines.registry)
+GENERATORS: Registry[Callable[..., Any]] = Registry("generator", "xmbench.generators", preload=("baselines.registry",))
+#: image -> text models (factories returning an object with caption(images, seed) -> list[str]); built-ins
+#: (trained reference captioners, the retrieval captioner) in baselines.registry
+CAPTIONERS: Registry[Callable[..., Any]] = Registry("captioner", "xmbench.captioners", preload=("baselines.registry",))
 
 __all__ = [
     "BASELINES",

@@ -40,15 +40,14 @@ def state_digest(model: torch.nn.Module) -> str:
     )
 
 
-def train_tiny(name: str, out: Path, steps: int, **options) -> torch.nn.Module:
+def train_tiny(name: str, out: Path, steps: int, tiny: dict = TINY, **options) -> torch.nn.Module:
     """train_baseline's set-up, keeping the model so its in-memory state can be compared."""
     suite = get_suite("shapes")
     torch.manual_seed(derive_seed(0, "init"))
     data = dist.main_first(lambda: load_split(suite, "train", limit=64), "rendering")
-    model = get_baseline(name, suite, captions=data.captions, **{**TINY, **options})
-    training.train(
-        model, suite, data, out, steps=steps, seed=0, checkpoint_every=2, quiet=True, sample_captions=data.captions[:4]
-    )
+    model = get_baseline(name, suite, captions=data.captions, **{**tiny, **options})
+    samples = (data.images[:4], data.captions[:4])
+    training.train(model, suite, data, out, steps=steps, seed=0, checkpoint_every=2, quiet=True, samples=samples)
     return model
 
 
@@ -114,6 +113,8 @@ def main(out: Path, run_args: list[str]) -> int:
     report["dfgan_resumed"], report["dfgan_straight"] = state_digest(resumed), state_digest(straight)
     report["wgan_gp"] = state_digest(train_tiny("gan-int-cls", out / "gic-wgan-gp", 2, loss="wgan-gp"))
     report["stackgan"] = state_digest(train_tiny("stackgan", out / "stackgan", 2))
+    captioner = {"batch_size": 8, "width": 4, "embed": 8, "hidden": 8, "attention": 8}
+    report["show_attend_tell"] = state_digest(train_tiny("show-attend-tell", out / "sat", 2, tiny=captioner))
     report["saved"] = saved
     (out / f"rank-{rank}.json").write_text(json.dumps(report, indent=1))
     if not run_args:

@@ -12,7 +12,7 @@ def _ranks(out):
 def test_ranks_draw_different_batches_and_end_identical(launched):
     r0, r1 = _ranks(launched[0])
     assert r0["rank_seed"] != r1["rank_seed"]  # different per-rank batches and noise ...
-    for key in ("dfgan_resumed", "dfgan_straight", "wgan_gp", "stackgan"):
+    for key in ("dfgan_resumed", "dfgan_straight", "wgan_gp", "stackgan", "show_attend_tell"):
         assert r0[key] == r1[key], key  # ... yet identical parameters and buffers: gradients averaged
     assert r0["dfgan_straight"] != r0["dfgan_init"]  # and training changed them
 
@@ -37,6 +37,7 @@ def test_checkpoints_are_written_once_by_rank_zero(launched):
         "dfgan-straight/checkpoints/step-0000003",
         "gic-wgan-gp/checkpoints/step-0000002",
         "stackgan/checkpoints/step-0000002",
+        "sat/checkpoints/step-0000002",
     ]
     latest = json.loads((out / "dfgan-resumed" / LATEST_FILE).read_text())
     assert latest == {"step": 3, "checkpoint": "checkpoints/step-0000003"}
@@ -53,5 +54,5 @@ def test_resumed_run_equals_the_uninterrupted_run(launched):
 def test_parameters_outside_the_wrapped_modules_are_refused(launched):
     for report in _ranks(launched[0]):
         assert report["stray"].startswith(
-            "XmbenchError: baseline '?' trains parameters outside g, d and the encoder (extra, ...)"
+            "XmbenchError: baseline '?' trains parameters that are not in a child module (extra, ...)"
         ), report["stray"]

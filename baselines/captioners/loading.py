@@ -1,0 +1,44 @@
+"""Factories of ready captioners, registered in xmbench.registry.CAPTIONERS by baselines.registry."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from baselines.captioners.base import TrainableCaptioner
+from baselines.captioners.retrieval import RetrievalCaptioner
+from xmbench.data.base import Suite
+from xmbench.errors import WeightsError
+
+
+def shipped_file(name: str) -> os.PathLike:
+    """The verified safetensors file of the reference checkpoint shipped for `name`."""
+    try:
+        from baselines.shipped import get_shipped, verified_file
+    except ImportError:  # the shipping machinery is not in this installation
+        get_shipped = None
+    if get_shipped is None:
+        raise WeightsError(f"no shipped checkpoint for {name!r}; train one with `xmbench train {name}` and pass it")
+    return verified_file(get_shipped(name))
+
+
+def trained_captioner(
+    name: str, checkpoint: str | os.PathLike | None = None, beam: int = 3, device: str = "cpu"
+) -> TrainableCaptioner:
+    """The trainable captioner `name` with trained weights, ready to caption.
+
+    checkpoint: a run folder, checkpoint folder or model.safetensors of `xmbench train NAME`
+    (default: the reference checkpoint shipped with xmbench); beam: beam width (1 = greedy).
+    """
+    from baselines.checkpoint import load_checkpoint
+
+    model = load_checkpoint(checkpoint if checkpoint is not None else shipped_file(name), baseline=name, device=device)
+    model.beam = int(beam)
+    return model.eval()
+
+
+def retrieval_captioner(suite: str | Suite = "shapes", **options: Any) -> RetrievalCaptioner:
+    """The retrieval captioner over `suite`'s training split (options: components, limit, split)."""
+    from baselines.registry import as_suite
+
+    return RetrievalCaptioner(as_suite(suite), **options)
