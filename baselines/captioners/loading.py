@@ -8,17 +8,12 @@ from typing import Any
 from baselines.captioners.base import TrainableCaptioner
 from baselines.captioners.retrieval import RetrievalCaptioner
 from xmbench.data.base import Suite
-from xmbench.errors import WeightsError
 
 
 def shipped_file(name: str) -> os.PathLike:
     """The verified safetensors file of the reference checkpoint shipped for `name`."""
-    try:
-        from baselines.shipped import get_shipped, verified_file
-    except ImportError:  # the shipping machinery is not in this installation
-        get_shipped = None
-    if get_shipped is None:
-        raise WeightsError(f"no shipped checkpoint for {name!r}; train one with `xmbench train {name}` and pass it")
+    from baselines.shipped import get_shipped, verified_file
+
     return verified_file(get_shipped(name))
 
 
