@@ -7,35 +7,42 @@ import argparse
 
 def _run(args: argparse.Namespace) -> int:
     from xmbench import distributed as dist
-    from xmbench.runner.config import load_config
+    from xmbench.runner.config import default_configs, load_config
     from xmbench.runner.pipeline import RunPaths, run
 
     if args.threads is not None:
         import torch
 
         torch.set_num_threads(max(1, args.threads))
-    config = load_config(args.config).limited(args.limit)
-    paths = RunPaths.under(args.out, config.suite, results=args.results, leaderboard=args.leaderboard)
-    try:  # under torchrun: every rank runs, rank 0 returns the summary (the others None) and prints
-        summary = run(config, paths, quiet=args.quiet)
+    # without a config: the embedded text -> image run, then the embedded image -> text run
+    configs = [load_config(args.config)] if args.config else default_configs()
+    configs = [c.limited(args.limit) for c in configs]
+    try:  # under torchrun: every rank runs, rank 0 gets the summaries (the others None) and prints
+        for config in configs:
+            paths = RunPaths.under(args.out, config.suite, results=args.results, leaderboard=args.leaderboard)
+            _print(config.task, paths, run(config, paths, quiet=args.quiet))
     finally:
         dist.shutdown()
+    return 0
+
+
+def _print(task: str, paths, summary) -> None:
     if summary is None:
-        return 0
+        return
     reused = f", {len(summary.reused)} reused from the cache" if summary.reused else ""
-    print(f"{len(summary.records)} result records in {paths.results}{reused}")
+    print(f"{task}: {len(summary.records)} result records in {paths.results}{reused}")
     print(f"leaderboard: {summary.leaderboard} (+ {summary.leaderboard_csv.name})")
     print(f"report: {summary.report} (summary for PR comments: {summary.report_md})")
     print(f"done in {summary.seconds:.1f} s")
-    return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "run",
         help="run the main job: train or reuse, generate, evaluate, leaderboard, report",
-        description="Run a TOML config (default: the embedded shapes benchmark of the three reference "
-        "GANs and the calibration generators). Every step is cached; rerunning after "
+        description="Run a TOML config (default: the embedded shapes benchmarks, text -> image with the "
+        "three reference GANs and the calibration generators, then image -> text with the calibration "
+        "captioners). Every step is cached; rerunning after "
         "an interruption resumes where it stopped. Under torchrun (torchrun --nproc-per-node K "
         "-m xmbench run ...) the caption chunks are shared among the processes and "
         "rank 0 computes the metrics and writes every output.",

@@ -12,9 +12,10 @@ import numpy as np
 import pandas as pd
 
 from xmbench.report import plots
+from xmbench.report.captions import caption_samples_html
 from xmbench.results.leaderboard import format_value, headline_metrics, leaderboard_frame, metric_cells
 from xmbench.results.samples import decode_strip
-from xmbench.results.schema import calibration_role
+from xmbench.results.schema import calibration_role, record_task
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2em auto;max-width:1200px;color:#222;padding:0 1em}
@@ -23,6 +24,7 @@ table{border-collapse:collapse;font-size:.85em;margin:.5em 0}td,th{border:1px so
 th{background:#f4f4f4}td.num{text-align:right;font-variant-numeric:tabular-nums}
 tr.ceiling td,tr.floor td,tr.reference td{color:#555;font-style:italic}
 .grid{display:flex;flex-wrap:wrap;gap:1em}.grid img{max-width:100%}.meta{color:#666;font-size:.85em}
+table.captions td{vertical-align:top;max-width:9em;font-size:.8em}table.captions img{image-rendering:pixelated}
 """
 
 
@@ -84,7 +86,11 @@ def _curves_section(records: list[dict[str, Any]]) -> str:
 
 
 def _samples_section(records: list[dict[str, Any]]) -> str:
-    with_samples = [r for r in records if isinstance(r.get("samples"), dict) and r["samples"].get("png")]
+    with_samples = [
+        r
+        for r in records
+        if record_task(r) == "text-to-image" and isinstance(r.get("samples"), dict) and r["samples"].get("png")
+    ]
     if not with_samples:
         return ""
     captions = with_samples[0]["samples"]["captions"]
@@ -111,7 +117,11 @@ def _heatmap_section(records: list[dict[str, Any]]) -> str:
         return ""
     attributes = list(dict.fromkeys(a for _, pa in rows for a in pa))
     values = np.array([[float(pa.get(a, np.nan)) for a in attributes] for _, pa in rows])
-    png = plots.heatmap_png([m for m, _ in rows], attributes, values, "attribute accuracy (shapes-v1 evaluator)")
+    captioning = record_task(records[0]) == "image-to-text"
+    what = (
+        "caption correctness (exact judge of the scene)" if captioning else "attribute accuracy (shapes-v1 evaluator)"
+    )
+    png = plots.heatmap_png([m for m, _ in rows], attributes, values, what)
     return "<h2>Per-attribute accuracy</h2>" + _img(png, "per-attribute accuracy heatmap")
 
 
@@ -130,9 +140,10 @@ def _worst_section(records: list[dict[str, Any]]) -> str:
         )
     if not parts:
         return ""
+    judge = "caption judge" if record_task(records[0]) == "image-to-text" else "evaluator"
     return (
         "<h2>Worst-scoring captions per model</h2><p class=meta>Lowest per-caption scores of the "
-        "evaluator (share of the caption's attributes judged right).</p>" + "".join(parts)
+        f"{judge} (share of the caption's attributes judged right).</p>" + "".join(parts)
     )
 
 
@@ -168,10 +179,12 @@ def render_html(
     body = "".join(
         [
             f"<h1>{html.escape(title)}</h1><p class=meta>{len(models)} models and {len(records) - len(models)} "
-            f"calibration generators; generated {stamp}.</p>",
+            f"calibration {'captioners' if record_task(records[0]) == 'image-to-text' else 'generators'}; "
+            f"generated {stamp}.</p>",
             _leaderboard_section(frame),
             _bars_section(frame),
             _samples_section(records),
+            caption_samples_html(records),
             _heatmap_section(records),
             _worst_section(records),
             _curves_section(records),

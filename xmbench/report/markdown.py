@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from xmbench.report.captions import caption_samples_markdown
 from xmbench.results.leaderboard import format_value, leaderboard_frame, to_markdown
 
 
@@ -16,6 +17,7 @@ def render_markdown(
     """Headline (the leading models and where they sit between floor and ceiling), then the table."""
     frame = leaderboard_frame(records, rank_by=rank_by, sources=sources)
     metric = frame.attrs["rank_by"]
+    captioning = frame.attrs.get("task") == "image-to-text"
     models = frame[frame["role"] == "model"]
     lines = [f"## {title}", ""]
     if len(models):
@@ -26,10 +28,13 @@ def render_markdown(
         lines.append(f"Best on `{metric}`: {names}{tie} with {value}.")
         pos = best["position"].dropna()
         if len(pos):
-            lines.append(f"That is {100 * pos.max():.0f}% of the way from the noise floor to the real-image ceiling.")
+            scale = "floor to the ceiling" if captioning else "noise floor to the real-image ceiling"
+            lines.append(f"That is {100 * pos.max():.0f}% of the way from the {scale}.")
         lines.append("")
     board = to_markdown(frame)
     lines += [board, ""]
+    if captioning:
+        lines.append(caption_samples_markdown(records))
     return "\n".join(lines)
 
 

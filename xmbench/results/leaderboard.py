@@ -14,12 +14,20 @@ from typing import Any
 import pandas as pd
 
 from xmbench.errors import InputError, unknown_name
-from xmbench.results.schema import calibration_role, describe_protocol, protocol_key
+from xmbench.results.schema import calibration_role, describe_protocol, protocol_key, record_task
 from xmbench.results.seeds import aggregate_seeds
 from xmbench.results.significance import difference
 
 #: default ranking metric, the first one present wins
-RANK_PREFERENCE = ("attribute_accuracy", "fd_shapes", "fid", "r_precision", "clip_score")
+RANK_PREFERENCE = (
+    "attribute_accuracy",
+    "fd_shapes",
+    "fid",
+    "r_precision",
+    "clip_score",
+    "caption_correctness",
+    "cider_d",
+)
 _ROLE_ORDER = {"ceiling": 0, "model": 1, "reference": 2, "floor": 3}
 
 
@@ -64,7 +72,26 @@ DISPLAY_ORDER = (
     "recall",
     "density",
     "coverage",
+    "caption_correctness",
+    "caption_correctness_*",
+    "caption_hallucination",
+    "caption_parse_rate",
+    "bleu_*",
+    "meteor",
+    "rouge_l",
+    "cider_d",
+    "spice",
+    "clip_s",
+    "ref_clip_s",
+    "caption_r_precision",
 )
+#: what the calibration rows are, per task (the legend under a leaderboard)
+CALIBRATION_LEGEND = {
+    "text-to-image": "the calibration generators (real held-out images, nearest-caption retrieval from the "
+    "training set, noise)",
+    "image-to-text": "the calibration captioners (a held-out human caption scored by the other references, a "
+    "random training caption, the most frequent training caption)",
+}
 
 
 def _display_key(name: str) -> tuple[int, str]:
@@ -153,6 +180,7 @@ def leaderboard_frame(
         confidence=float(records[0]["protocol"].get("confidence", 0.95)),
         protocol=describe_protocol(records[0]),
         protocol_key=protocol_key(records[0]),
+        task=record_task(records[0]),
     )
     return frame
 
@@ -279,13 +307,15 @@ def to_markdown(frame: pd.DataFrame, title: str | None = None) -> str:
     lines.append("|" + "|".join(["---"] * 2 + ["---:"] * (len(header) - 2)) + "|")
     lines += ["| " + " | ".join(row) + " |" for row in esc[1:]]
     n = frame[[c for c in frame.columns if c.endswith("_n")]].max(axis=None)
+    task = frame.attrs.get("task", "text-to-image")
+    captioning, legend = task == "image-to-text", CALIBRATION_LEGEND[task]
     lines += [
         "",
         f"Values are point estimates with {frame.attrs['confidence']:.0%} bootstrap confidence intervals over "
-        f"{n} evaluation captions; ↑ higher is better, ↓ lower is better. Models are ranked by "
+        f"{n} evaluation {'images' if captioning else 'captions'}; ↑ higher is better, ↓ lower is better. "
+        "Models are ranked by "
         f"`{frame.attrs['rank_by']}`: rank = 1 + the number of models significantly better (bootstrap, "
-        "95%); `=` marks a statistical tie. *ceiling*, *reference* and *floor* are the calibration "
-        "generators (real held-out images, nearest-caption retrieval from the training set, noise); "
+        f"95%); `=` marks a statistical tie. *ceiling*, *reference* and *floor* are {legend}; "
         "position places each row between floor (0%) and ceiling (100%) on the ranking metric.",
         "",
     ]

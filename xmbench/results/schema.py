@@ -66,7 +66,19 @@ def validate_record(obj: Any, source: str) -> dict[str, Any]:
                 f"{source}: field {key!r} is missing or not a {_type_name(kind)}; the record is "
                 "damaged, re-run `xmbench run` to rewrite it"
             )
-    model = obj["model"]
+    _validate_model(obj["model"], source)
+    if obj.get("task", TASKS[0]) not in TASKS:
+        raise InputError(f"{source}: task {obj.get('task')!r} is not one of {', '.join(TASKS)}")
+    if not isinstance(obj["suite"].get("suite"), str):
+        raise InputError(f"{source}: field 'suite.suite' (the suite name) is missing; the record is damaged")
+    if not obj["metrics"]:
+        raise InputError(f"{source}: the record holds no metric values")
+    for name, metric in obj["metrics"].items():
+        _validate_metric(name, metric, source)
+    return obj
+
+
+def _validate_model(model: dict[str, Any], source: str) -> None:
     for key, kind in _MODEL_REQUIRED.items():
         if not isinstance(model.get(key), kind) or not model.get(key):
             raise InputError(f"{source}: field 'model.{key}' is missing; the record is damaged")
@@ -75,13 +87,6 @@ def validate_record(obj: Any, source: str) -> dict[str, Any]:
     role = model.get("calibration")
     if role is not None and role not in CALIBRATION_ROLES:
         raise InputError(f"{source}: model.calibration {role!r} is not one of {', '.join(CALIBRATION_ROLES)}")
-    if not isinstance(obj["suite"].get("suite"), str):
-        raise InputError(f"{source}: field 'suite.suite' (the suite name) is missing; the record is damaged")
-    if not obj["metrics"]:
-        raise InputError(f"{source}: the record holds no metric values")
-    for name, metric in obj["metrics"].items():
-        _validate_metric(name, metric, source)
-    return obj
 
 
 def _validate_metric(name: str, metric: Any, source: str) -> None:
@@ -115,13 +120,24 @@ def protocol_key(record: dict[str, Any]) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:12]
 
 
+#: record "task" values; records without the field are text -> image
+TASKS = ("text-to-image", "image-to-text")
+
+
+def record_task(record: dict[str, Any]) -> str:
+    """The record's task: "text-to-image" (generators, the default) or "image-to-text" (captioners)."""
+    return record.get("task", TASKS[0])
+
+
 def describe_protocol(record: dict[str, Any]) -> str:
     """A short human description of a record's suite and protocol, for error messages."""
     p = record["protocol"]
     extractor = p.get("extractor", {}).get("id", "?") if isinstance(p.get("extractor"), dict) else "?"
+    captioning = record_task(record) == "image-to-text"
     return (
-        f"suite {record['suite'].get('suite')!r} at {record['suite'].get('resolution', '?')}px, "
-        f"{p.get('split', '?')} split, {p.get('samples', '?')} samples, extractor {extractor}"
+        f"{'image-to-text: ' if captioning else ''}suite {record['suite'].get('suite')!r} at "
+        f"{record['suite'].get('resolution', '?')}px, {p.get('split', '?')} split, {p.get('samples', '?')} "
+        f"{'images' if captioning else 'samples'}, {'joint encoder' if captioning else 'extractor'} {extractor}"
     )
 
 

@@ -16,16 +16,24 @@ from typing import Any
 from xmbench.errors import InputError, XmbenchError, unknown_name
 
 DEFAULT_CONFIG_NAME = "default.toml"
+#: the embedded image -> text run; `xmbench run` without a config runs both
+DEFAULT_CAPTIONING_CONFIG_NAME = "default-captioning.toml"
 #: captions per generation chunk: chunk boundaries key the sample cache and derive the seeds, and
 #: chunks are the unit a torchrun launch shards across processes
 DEFAULT_CHUNK = 250
 MODEL_SOURCES = ("baseline", "checkpoint", "import", "calibration")
+#: [evaluation] task values: what the models do
+TASKS = ("text-to-image", "image-to-text")
+#: keys of [evaluation] that only text -> image runs read
+TEXT_TO_IMAGE_ONLY = ("reference_split", "reference_samples")
 
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """One model to evaluate. kind: one of MODEL_SOURCES; source: the baseline / calibration name,
-    checkpoint path or `pkg.module:factory` import path; steps: training budget (None: the baseline's)."""
+    """One model to evaluate. kind: one of MODEL_SOURCES, or "captioner" (a registered captioner or
+    calibration captioner, image -> text runs only); source: the baseline / calibration / captioner
+    name, checkpoint path or `pkg.module:factory` import path; steps: training budget (None: the
+    baseline's)."""
 
     name: str
     kind: str
@@ -60,7 +68,8 @@ class RunConfig:
     train_options: dict[str, Any] = field(default_factory=dict)
     metric_options: dict[str, dict[str, Any]] = field(default_factory=dict)  # e.g. {"kid": {"subsets": 50}}
     key_lines: dict[str, int] = field(default_factory=dict)  # "evaluation.metrics" -> line in the file
-    chunk: int = DEFAULT_CHUNK  # captions per generation chunk (part of the protocol)
+    chunk: int = DEFAULT_CHUNK  # captions (images, image -> text) per generation chunk (part of the protocol)
+    task: str = "text-to-image"  # one of TASKS
 
     def limited(self, limit: int | None) -> RunConfig:
         """The same run on at most `limit` evaluation and reference samples (`--limit`)."""
@@ -89,22 +98,30 @@ _SCALAR = {
         "rank_by": (str,),
         "device": (str,),
         "chunk": (int,),
+        "task": (str,),
     },
     "training": {"device": (str,), "quiet": (bool,), "checkpoint_every": (int,), "train_limit": (int,)},
 }
 _MODEL_KEYS = {
     "name": (str,),
-    **{k: (str,) for k in MODEL_SOURCES},
+    **{k: (str,) for k in (*MODEL_SOURCES, "captioner")},
     "steps": (int,),
     "seed": (int,),
     "options": (dict,),
 }
 
 
-def default_config_text() -> tuple[str, str]:
-    """(label, text) of the configuration shipped in the package."""
-    text = resources.files("xmbench.runner").joinpath(DEFAULT_CONFIG_NAME).read_text(encoding="utf-8")
-    return f"<default config {DEFAULT_CONFIG_NAME}>", text
+def default_config_text(name: str = DEFAULT_CONFIG_NAME) -> tuple[str, str]:
+    """(label, text) of a configuration shipped in the package (default: the text -> image run)."""
+    text = resources.files("xmbench.runner").joinpath(name).read_text(encoding="utf-8")
+    return f"<default config {name}>", text
+
+
+def default_configs() -> list[RunConfig]:
+    """The embedded runs of `xmbench run` without a config: text -> image, then image -> text."""
+    return [
+        parse_config(*reversed(default_config_text(n))) for n in (DEFAULT_CONFIG_NAME, DEFAULT_CAPTIONING_CONFIG_NAME)
+    ]
 
 
 def load_config(path: str | Path | None = None) -> RunConfig:
@@ -213,6 +230,7 @@ class _Validator:
             raise self.fail(
                 f"[evaluation] confidence must lie in [0.5, 1), not {ev['confidence']}", "evaluation", "confidence"
             )
+        task = self.task(ev)
         metrics = ev.get("metrics", "all")
         if isinstance(metrics, str) and metrics != "all":
             raise self.fail(
@@ -228,7 +246,7 @@ class _Validator:
                     "metric_options",
                     name,
                 )
-        models = self.models(data.get("models"))
+        models = self.models(data.get("models"), task)
         suite_options = {k: v for k, v in suite.items() if k != "name"}
         return RunConfig(
             path=self.label,
@@ -251,6 +269,7 @@ class _Validator:
             train_options=dict(tr),
             metric_options={k: dict(v) for k, v in metric_options.items()},
             chunk=ev.get("chunk", DEFAULT_CHUNK),
+            task=task,
             key_lines={
                 **{
                     f"{t}.{k}": self.line_of(t, k)
@@ -266,7 +285,21 @@ class _Validator:
             },
         )
 
-    def models(self, models: Any) -> tuple[ModelSpec, ...]:
+    def task(self, ev: dict[str, Any]) -> str:
+        task = ev.get("task", TASKS[0])
+        if task not in TASKS:
+            raise self.fail(str(unknown_name("[evaluation] task", task, TASKS)), "evaluation", "task")
+        for key in TEXT_TO_IMAGE_ONLY:
+            if task != TASKS[0] and key in ev:
+                raise self.fail(
+                    f"[evaluation] {key} applies to text-to-image runs only; image-to-text runs score "
+                    "captions against each image's references: remove it",
+                    "evaluation",
+                    key,
+                )
+        return task
+
+    def models(self, models: Any, task: str = TASKS[0]) -> tuple[ModelSpec, ...]:
         if models is None:
             raise self.fail(
                 "no models: add at least one [[models]] table with name and baseline/checkpoint/import/calibration",
@@ -277,23 +310,32 @@ class _Validator:
         out, names = [], set()
         for i, m in enumerate(models):
             self.check_keys(m, _MODEL_KEYS, "models", i)
-            sources = [k for k in MODEL_SOURCES if k in m]
+            allowed = MODEL_SOURCES if task == TASKS[0] else (*MODEL_SOURCES, "captioner")
+            if task == TASKS[0] and "captioner" in m:
+                raise self.fail(
+                    f"model #{i + 1}: captioner applies to image-to-text runs; set [evaluation] task = "
+                    '"image-to-text" or name a generator',
+                    "models",
+                    "captioner",
+                    i,
+                )
+            sources = [k for k in allowed if k in m]
             if len(sources) != 1:
                 raise self.fail(
-                    f"model #{i + 1} needs exactly one of {', '.join(MODEL_SOURCES)}"
+                    f"model #{i + 1} needs exactly one of {', '.join(allowed)}"
                     f"{' (got ' + ', '.join(sources) + ')' if sources else ''}",
                     "models",
                     None,
                     i,
                 )
             kind = sources[0]
-            name = m.get("name", m[kind] if kind in ("baseline", "calibration") else None)
+            name = m.get("name", m[kind] if kind in ("baseline", "calibration", "captioner") else None)
             if not name:
                 raise self.fail(f"model #{i + 1} needs a name", "models", None, i)
             if name in names:
                 raise self.fail(f"two models are named {name!r}; give each a distinct name", "models", "name", i)
             names.add(name)
-            if "steps" in m and kind != "baseline":
+            if "steps" in m and kind not in ("baseline", "captioner"):
                 raise self.fail(
                     f"model {name!r}: steps applies only to a baseline that xmbench trains", "models", "steps", i
                 )

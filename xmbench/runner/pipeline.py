@@ -464,6 +464,10 @@ def run(
     Under torchrun (WORLD_SIZE > 1) this joins the process group and every rank must call it; rank 0
     returns the summary, the other ranks None (they print nothing and write only their cache entries).
     """
+    if config.task == "image-to-text":
+        from xmbench.runner.caption_run import run_captioning
+
+        return run_captioning(config, paths, quiet, echo)
     t_start = time.perf_counter()
     device = dist.process_device(resolve_device(config.device))
     dist.init(device)

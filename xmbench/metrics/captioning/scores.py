@@ -1,0 +1,196 @@
+"""Every caption metric of an image -> text evaluation, as MetricValues with bootstrap CIs over images.
+
+`score_captions(names, data)` computes the named metrics of one captioner's captions. Captions are
+PTB-tokenised once (`xmbench.text.ptb`) for the n-gram metrics. Confidence intervals are percentile
+bootstraps over images (`xmbench.metrics.bootstrap`, the same resamples for every metric):
+
+- bleu: corpus BLEU-1..4 (`bleu_1` .. `bleu_4`); a replicate re-sums the resampled images' statistics;
+- rouge_l, cider_d, clip_s, ref_clip_s: means of per-image scores (CIDEr-D's document frequencies
+  stay those of the whole evaluated set);
+- correctness (shapes): ratios of per-image counts (`xmbench.metrics.captioning.correctness`);
+- caption_r_precision: per-image hits, candidate draws fixed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from xmbench.errors import InputError
+from xmbench.metrics.bootstrap import bootstrap_mean_values, check_bootstrap, percentile_interval, resample_counts
+from xmbench.metrics.value import MetricValue
+
+
+@dataclass
+class CaptionSet:
+    """One captioner's captions and what the metrics compare them with.
+
+    candidates: N generated captions; references: N non-empty lists of reference captions;
+    records: shapes scene records (correctness), or None; image_embed / caption_embed: float (N,E)
+    joint embeddings of the images and the candidates; reference_embed: float (sum K_i, E) embeddings
+    of the references in order; groups: int64 (N,) retrieval groups; encoder: {"id", "weights_hash"}
+    of the joint encoder; training_captions: for novelty.
+    """
+
+    candidates: list[str]
+    references: list[list[str]]
+    records: list[dict[str, Any]] | None = None
+    image_embed: torch.Tensor | None = None
+    caption_embed: torch.Tensor | None = None
+    reference_embed: torch.Tensor | None = None
+    groups: torch.Tensor | None = None
+    encoder: dict[str, str] = field(default_factory=dict)
+    training_captions: list[str] | None = None
+    judgements: list[dict[str, Any]] | None = None
+
+
+@dataclass(frozen=True)
+class Bootstrap:
+    """resamples (0: no CI), confidence in (0, 1), seed."""
+
+    resamples: int = 200
+    confidence: float = 0.95
+    seed: int = 0
+
+    def counts(self, n: int) -> torch.Tensor:
+        """(resamples, n) float64 resample counts (the same draws for every metric)."""
+        return resample_counts(n, self.resamples, self.seed)
+
+    def interval(self, replicates: np.ndarray | torch.Tensor) -> tuple[float | None, float | None]:
+        if self.resamples == 0:
+            return None, None
+        return percentile_interval(replicates, self.confidence)
+
+
+def _tokens(captions: list[str]) -> list[str]:
+    from xmbench.text.ptb import ptb_tokenize
+
+    return [" ".join(ptb_tokenize(c)) for c in captions]
+
+
+def _mean_value(name: str, per_image: torch.Tensor, boot: Bootstrap, details: dict[str, Any]) -> MetricValue:
+    per_image = per_image.double().cpu()
+    lo = hi = None
+    if boot.resamples:
+        lo, hi = boot.interval(bootstrap_mean_values(per_image, boot.resamples, boot.seed))
+    details = {**details, "bootstrap": "images resampled with replacement, percentile"}
+    return MetricValue(name, float(per_image.mean()), lo, hi, None, per_image.shape[0], True, details)
+
+
+def _bleu(data: CaptionSet, boot: Bootstrap, tokens: tuple[list[str], list[list[str]]]) -> list[MetricValue]:
+    from xmbench.metrics.captioning.bleu import VERSION, bleu_from_statistics, bleu_statistics
+
+    stats = bleu_statistics(tokens[0], tokens[1], tokenize=False)
+    value = bleu_from_statistics(stats.sum(0))
+    replicates = bleu_from_statistics(boot.counts(len(stats)) @ stats) if boot.resamples else None
+    details = {
+        "protocol": "pycocoevalcap corpus BLEU, closest reference length",
+        "tokenizer": "ptb",
+        "version": VERSION,
+        "bootstrap": "images resampled, statistics re-summed, percentile",
+    }
+    out = []
+    for k in range(value.shape[0]):
+        lo, hi = boot.interval(replicates[:, k]) if replicates is not None else (None, None)
+        out.append(MetricValue(f"bleu_{k + 1}", float(value[k]), lo, hi, None, len(stats), True, dict(details)))
+    return out
+
+
+def _rouge(data: CaptionSet, boot: Bootstrap, tokens: tuple[list[str], list[list[str]]]) -> list[MetricValue]:
+    from xmbench.metrics.captioning.rouge import VERSION, rouge_l_per_image
+
+    per_image = rouge_l_per_image(tokens[0], tokens[1], tokenize=False)
+    return [
+        _mean_value(
+            "rouge_l",
+            per_image,
+            boot,
+            {"protocol": "pycocoevalcap ROUGE-L F, beta 1.2", "tokenizer": "ptb", "version": VERSION},
+        )
+    ]
+
+
+def _cider(data: CaptionSet, boot: Bootstrap, tokens: tuple[list[str], list[list[str]]]) -> list[MetricValue]:
+    from xmbench.metrics.captioning.cider import VERSION, cider_d_per_image
+
+    per_image = cider_d_per_image(tokens[0], tokens[1], tokenize=False)
+    details = {
+        "protocol": "pycocoevalcap CIDEr-D, sigma 6, x10, document frequencies from the evaluated references",
+        "tokenizer": "ptb",
+        "version": VERSION,
+    }
+    return [_mean_value("cider_d", per_image, boot, details)]
+
+
+def _correctness(data: CaptionSet, boot: Bootstrap, tokens: Any) -> list[MetricValue]:
+    from xmbench.metrics.captioning.correctness import correctness_values, judge_captions
+
+    if data.records is None:
+        raise InputError("caption correctness needs the scene records of a shapes suite; drop it for other suites")
+    data.judgements = judge_captions(data.candidates, data.records)
+    return correctness_values(data.judgements, boot.resamples, boot.confidence, boot.seed)
+
+
+def _retrieval(data: CaptionSet, boot: Bootstrap, tokens: Any, candidates: int = 100, folds: int = 10) -> list:
+    from xmbench.metrics.captioning.retrieval import caption_r_precision
+
+    if data.caption_embed is None or data.image_embed is None or data.groups is None:
+        raise InputError("caption_r_precision needs a joint image-text extractor (shapes-v1 or clip-vit-b-32)")
+    value = caption_r_precision(
+        data.caption_embed,
+        data.image_embed,
+        data.groups,
+        data.encoder.get("id", "?"),
+        data.encoder.get("weights_hash", "?"),
+        candidates=candidates,
+        folds=folds,
+        seed=boot.seed,
+        resamples=boot.resamples,
+        confidence=boot.confidence,
+    )
+    return [value]
+
+
+#: metric name -> (scorer, needs tokens, summary); a scorer returns one or more MetricValues
+SCORERS: dict[str, tuple[Callable[..., list[MetricValue]], bool, str]] = {
+    "bleu": (_bleu, True, "BLEU-1..4 as pycocoevalcap (bleu_1 .. bleu_4)"),
+    "rouge_l": (_rouge, True, "ROUGE-L F (beta 1.2) as pycocoevalcap"),
+    "cider_d": (_cider, True, "CIDEr-D (sigma 6, x10) as pycocoevalcap"),
+    "caption_correctness": (_correctness, False, "exact correctness against the shapes scene (with its parts)"),
+    "caption_r_precision": (_retrieval, False, "caption -> image R-precision with the joint encoder"),
+}
+
+
+def score_captions(
+    names: list[str], data: CaptionSet, boot: Bootstrap | None = None, options: dict[str, dict] | None = None
+) -> dict[str, MetricValue]:
+    """Compute metrics `names` (keys of SCORERS) of `data`; name -> MetricValue (a name may give several).
+
+    Example:
+        >>> data = CaptionSet(["a red circle", "a blue square"], [["a red circle"], ["a blue box"]])
+        >>> v = score_captions(["rouge_l"], data, Bootstrap(resamples=0))
+        >>> round(v["rouge_l"].value, 4)
+        0.8333
+    """
+    boot = boot or Bootstrap()
+    check_bootstrap(boot.resamples, boot.confidence)
+    options = options or {}
+    unknown = [n for n in names if n not in SCORERS]
+    if unknown:
+        from xmbench.errors import unknown_name
+
+        raise unknown_name("caption metric", unknown[0], SCORERS)
+    if len(data.candidates) != len(data.references) or not data.candidates:
+        raise InputError(f"got {len(data.candidates)} captions for {len(data.references)} reference lists")
+    tokens = None
+    if any(SCORERS[n][1] for n in names):
+        tokens = (_tokens(data.candidates), [_tokens(r) for r in data.references])
+    out: dict[str, MetricValue] = {}
+    for name in names:
+        for value in SCORERS[name][0](data, boot, tokens, **options.get(name, {})):
+            out[value.name] = value
+    return out

@@ -1,0 +1,113 @@
+"""Resolving an image -> text run's models into captioners: names checked early, each captioner given
+a content hash that keys the caption cache and the record.
+
+A model names its captioner with one key of its [[models]] table:
+- `captioner = "NAME"`: a calibration captioner (real, constant, random) or a registered trainable
+  captioner (trained, or reused from the training cache, like a generator baseline);
+- `calibration = "NAME"`: a calibration captioner; `baseline = "NAME"`: a trainable captioner;
+- `checkpoint = "PATH"`: a trained captioner's checkpoint; `import = "pkg.module:factory"`: the user's.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from xmbench.data.base import Suite
+from xmbench.errors import InputError, XmbenchError, unknown_name
+from xmbench.runner.cache import content_key
+from xmbench.runner.config import ModelSpec, RunConfig, located
+from xmbench.runner.models import PreparedModel, _module_digest, prepare_baseline
+
+#: where each calibration captioner sits on the scale (result records' model.calibration)
+CALIBRATION_CAPTIONER_ROLES = {"real": "ceiling", "random": "reference", "constant": "floor"}
+
+
+def trainable_captioners() -> dict[str, str]:
+    """Registered trainable captioner name -> summary (the `baselines` that caption)."""
+    from baselines.registry import BASELINES
+
+    return {n: getattr(c, "summary", "") for n, c in BASELINES.items() if callable(getattr(c, "caption", None))}
+
+
+def record_kind(spec: ModelSpec) -> str:
+    """The record's model.kind for `spec`: `captioner = NAME` resolves to calibration or baseline."""
+    if spec.kind != "captioner":
+        return spec.kind
+    return "calibration" if spec.source in CALIBRATION_CAPTIONER_ROLES else "baseline"
+
+
+def _check_names(config: RunConfig, spec: ModelSpec, trainable: dict[str, str]) -> None:
+    kind = record_kind(spec)
+    if kind == "calibration" and spec.source not in CALIBRATION_CAPTIONER_ROLES:
+        raise located(config, spec, unknown_name("calibration captioner", spec.source, CALIBRATION_CAPTIONER_ROLES))
+    if kind == "baseline" and spec.source not in trainable:
+        known = [*trainable, *CALIBRATION_CAPTIONER_ROLES]
+        raise located(config, spec, unknown_name("captioner", spec.source, known))
+
+
+def check_captioners(config: RunConfig) -> None:
+    """Check every model of an image -> text run before any long work (one located line per problem)."""
+    trainable = trainable_captioners()
+    for spec in config.models:
+        _check_names(config, spec, trainable)
+        if spec.kind == "checkpoint" and not Path(spec.source).exists():
+            raise located(
+                config,
+                spec,
+                InputError(f"checkpoint {spec.source} of model {spec.name!r} does not exist; fix the path"),
+            )
+        if spec.kind == "import" and ":" not in spec.source:
+            raise located(
+                config, spec, InputError(f"import path {spec.source!r} needs a factory: write pkg.module:factory")
+            )
+        if record_kind(spec) == "calibration" and spec.options:
+            raise located(config, spec, InputError(f"calibration captioner {spec.source!r} takes no options"))
+
+
+def _calibration(spec: ModelSpec, suite: Suite, split: str) -> PreparedModel:
+    from baselines.calibration_captioners import get_calibration_captioner
+
+    digest = content_key("calibration-captioner", spec.source, suite.protocol(), split)
+    role = CALIBRATION_CAPTIONER_ROLES[spec.source]
+    return PreparedModel(spec, digest, role, lambda: get_calibration_captioner(spec.source, suite, split))
+
+
+def prepare_captioner(
+    spec: ModelSpec,
+    config: RunConfig,
+    suite: Suite,
+    split: str,
+    train_root: Path,
+    device: torch.device,
+    quiet: bool,
+) -> PreparedModel:
+    """Resolve one model of an image -> text run; `generator_hash` is the captioner's content identity."""
+    try:
+        kind = record_kind(spec)
+        if kind == "calibration":
+            return _calibration(spec, suite, split)
+        if kind == "baseline":
+            return prepare_baseline(spec, config, suite, train_root, device, quiet)
+        if kind == "checkpoint":
+            from baselines.checkpoint import checkpoint_hash, load_checkpoint
+
+            digest = checkpoint_hash(spec.source)
+            return PreparedModel(
+                spec, digest, None, lambda: load_checkpoint(spec.source, device=device), checkpoint_sha256=digest
+            )
+        from xmbench.captioner import load_captioner
+
+        digest = content_key("import-captioner", spec.source, spec.options, _module_digest(spec.source))
+        return PreparedModel(
+            spec,
+            digest,
+            None,
+            lambda: load_captioner(spec.source, **spec.options),
+            info={"cache_note": "keyed by import path, options and the module file's hash"},
+        )
+    except XmbenchError as e:
+        if str(e).startswith(config.path):
+            raise
+        raise located(config, spec, e) from None

@@ -1,0 +1,344 @@
+"""The image -> text job: caption the suite's evaluation images with each model, score, record.
+
+For each model of a run with `[evaluation] task = "image-to-text"`: resolve the captioner (train or
+reuse, checkpoint, import path, calibration), caption the first `samples` images of the evaluation
+split (one image per caption group: `Suite.image_indices`) in chunks of `chunk` images, each chunk
+seeded from (run seed, chunk start) and cached on disk by (captioner hash, suite, chunk indices,
+seed); then score every caption metric against the images' references (`Suite.references`) with
+bootstrap CIs over images, and write one result record (`task` "image-to-text"). Records are reused
+when their cache key (captioner, protocol, metrics code) matches. The leaderboard of the run is
+`<suite>-captioning.md` (+ CSV) beside the text -> image one; the reports show the images with
+every model's caption.
+
+Under torchrun chunk k is captioned by rank k % world size; rank 0 scores and writes.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+import xmbench
+import xmbench.metrics.captioning
+from xmbench import distributed as dist
+from xmbench.captioner import check_captions
+from xmbench.data.base import Suite
+from xmbench.errors import InputError, XmbenchError, unknown_name
+from xmbench.extractors.base import Extractor
+from xmbench.metrics.captioning.scores import SCORERS, Bootstrap, CaptionSet, score_captions
+from xmbench.metrics.r_precision import group_key
+from xmbench.results.samples import encode_strip
+from xmbench.runner.cache import TensorCache, content_key
+from xmbench.runner.caption_models import check_captioners, prepare_captioner, record_kind
+from xmbench.runner.config import RunConfig, located
+from xmbench.runner.models import PreparedModel, code_digest
+from xmbench.runner.progress import bar
+from xmbench.seeding import derive_seed
+
+TASK = "image-to-text"
+#: bump when the way a captioning record's numbers are computed changes (invalidates reused records)
+RECORD_FORMAT = 1
+#: images (with every model's caption) stored in each record for the reports
+SAMPLE_STRIP = 8
+WORST_CAPTIONS = 10
+#: metrics of "all", in display order; those a suite cannot give are left out
+CAPTION_METRIC_ORDER = ("caption_correctness", "bleu", "rouge_l", "cider_d", "caption_r_precision")
+#: metrics that need the scene records of `shapes`
+_NEEDS_RECORDS = frozenset({"caption_correctness"})
+
+
+def caption_metric_names(config: RunConfig, suite: Suite) -> list[str]:
+    """The run's caption metrics: the config's list, checked; "all": every one the suite supports."""
+    shapes = hasattr(suite, "records")
+    if config.metrics is None:
+        return [m for m in CAPTION_METRIC_ORDER if shapes or m not in _NEEDS_RECORDS]
+    for name in config.metrics:
+        if name not in SCORERS:
+            raise located(config, "evaluation.metrics", unknown_name("caption metric", name, SCORERS))
+        if name in _NEEDS_RECORDS and not shapes:
+            raise located(
+                config,
+                "evaluation.metrics",
+                InputError(f"{name} judges captions against scene records, which only shapes has; drop it"),
+            )
+    return list(config.metrics)
+
+
+@dataclass
+class CaptionInputs:
+    """The run's fixed inputs: evaluation images (as sample indices), their references and records."""
+
+    suite: Suite
+    split: str
+    indices: list[int]
+    references: list[list[str]]
+    records: list[dict[str, Any]] | None
+
+    @classmethod
+    def of(cls, config: RunConfig, suite: Suite, split: str) -> CaptionInputs:
+        images = suite.image_indices(split)
+        if config.samples > len(images):
+            raise located(
+                config,
+                "evaluation.samples",
+                InputError(f"{config.samples} images asked of split {split!r}, which holds {len(images)}; lower it"),
+            )
+        indices = images[: config.samples]
+        records = suite.records(split, indices) if hasattr(suite, "records") else None
+        return cls(suite, split, indices, suite.references(split, indices), records)
+
+    def images(self, start: int, end: int) -> torch.Tensor:
+        return self.suite.batch(self.split, self.indices[start:end]).images
+
+    def groups(self) -> torch.Tensor:
+        """Retrieval groups: the scene on shapes, else the image's group (image or class)."""
+        if self.records is not None:
+            return torch.tensor([group_key("", r) for r in self.records], dtype=torch.int64)
+        groups = getattr(self.suite, "groups", None)
+        keys = groups(self.split, self.indices) if groups else [str(i) for i in self.indices]
+        return torch.tensor([group_key("", {"group": g}) for g in keys], dtype=torch.int64)
+
+
+def _encode_captions(captions: list[str]) -> torch.Tensor:
+    return torch.frombuffer(bytearray(json.dumps(captions).encode("utf-8")), dtype=torch.uint8)
+
+
+def _decode_captions(data: torch.Tensor) -> list[str]:
+    return json.loads(bytes(data.numpy()).decode("utf-8"))
+
+
+class _ChunkCaptioner:
+    """Captions of one chunk of the evaluation images, from the cache or captioned (the captioner is
+    loaded on first need) and cached; seconds spent in `seconds`."""
+
+    def __init__(self, model: PreparedModel, inputs: CaptionInputs, cache: TensorCache, chunk: int, seed: int) -> None:
+        self.model, self.inputs, self.cache, self.chunk, self.seed = model, inputs, cache, chunk, seed
+        self.captioner = None
+        self.seconds = 0.0
+
+    def __call__(self, start: int) -> dict[str, torch.Tensor]:
+        t0, inputs = time.perf_counter(), self.inputs
+        end = min(len(inputs.indices), start + self.chunk)
+        key = content_key(
+            "captions",
+            self.model.generator_hash,
+            inputs.suite.protocol(),
+            inputs.split,
+            inputs.indices[start:end],
+            self.seed,
+        )
+        stored = self.cache.get("captions", key)
+        if stored is None:
+            if self.captioner is None:
+                self.captioner = self.model.load()
+            source = f"model {self.model.spec.name!r}"
+            if hasattr(self.captioner, "captions_for"):  # the real captioner knows the images by index
+                captions = self.captioner.captions_for(inputs.indices[start:end])
+            else:
+                with torch.no_grad():
+                    out = self.captioner.caption(inputs.images(start, end), derive_seed(self.seed, "chunk", start))
+                captions = check_captions(out, end - start, source)
+            stored = {"captions": _encode_captions(captions)}
+            self.cache.put("captions", key, stored)
+        self.seconds += time.perf_counter() - t0
+        return stored
+
+
+def caption_all(
+    model: PreparedModel, inputs: CaptionInputs, cache: TensorCache, config: RunConfig, quiet: bool
+) -> tuple[list[str], float]:
+    """Every evaluation image's caption (on rank 0; [] elsewhere) and the seconds spent captioning."""
+    from xmbench.runner.pipeline import sharded
+
+    work = _ChunkCaptioner(model, inputs, cache, config.chunk, derive_seed(config.seed, "captioning"))
+    captions: list[str] = []
+    with bar(len(inputs.indices), f"{model.spec.name}: caption", quiet or not dist.is_main()) as pbar:
+        for _, out in sharded(
+            range(0, len(inputs.indices), config.chunk),
+            work,
+            f"captioning with model {model.spec.name!r}",
+            torch.device("cpu"),
+        ):
+            chunk = _decode_captions(out["captions"])
+            captions += chunk
+            pbar.update(len(chunk))
+    return captions, work.seconds
+
+
+class JointEmbeddings:
+    """The joint encoder's embeddings of the evaluation images and references, computed once per run."""
+
+    def __init__(self, extractor: Extractor, inputs: CaptionInputs, chunk: int) -> None:
+        self.extractor, self.inputs, self.chunk = extractor, inputs, chunk
+        self._images: torch.Tensor | None = None
+
+    @property
+    def available(self) -> bool:
+        return "image_embed" in self.extractor.info.yields
+
+    def images(self) -> torch.Tensor:
+        if self._images is None:
+            parts = []
+            for start in range(0, len(self.inputs.indices), self.chunk):
+                images = self.inputs.images(start, start + self.chunk).to(self.extractor.device)
+                with torch.no_grad():
+                    parts.append(self.extractor.images(images)["image_embed"].float().cpu())
+            self._images = torch.cat(parts)
+        return self._images
+
+    def text(self, captions: list[str]) -> torch.Tensor:
+        with torch.no_grad():
+            return self.extractor.text(list(captions)).float().cpu()
+
+
+def score_model(
+    captions: list[str],
+    references: list[list[str]],
+    inputs: CaptionInputs,
+    joint: JointEmbeddings,
+    names: list[str],
+    config: RunConfig,
+) -> tuple[dict[str, Any], list[dict[str, Any]] | None]:
+    """(metric name -> record entry, correctness judgements or None) of one model's captions."""
+    data = CaptionSet(captions, references, records=inputs.records)
+    if joint.available and "caption_r_precision" in names:
+        data.image_embed, data.caption_embed = joint.images(), joint.text(captions)
+        data.groups = inputs.groups()
+        data.encoder = {"id": joint.extractor.info.id, "weights_hash": joint.extractor.info.weights_hash}
+    elif "caption_r_precision" in names:
+        raise located(
+            config,
+            "evaluation.extractor",
+            InputError(f"caption_r_precision needs a joint image-text extractor, not {joint.extractor.info.id!r}"),
+        )
+    boot = Bootstrap(config.bootstrap, config.confidence, config.seed)
+    values = score_captions(names, data, boot, config.metric_options)
+    return {n: {**v.to_dict(), "confidence": config.confidence} for n, v in values.items()}, data.judgements
+
+
+def worst_captions(judgements: list[dict[str, Any]], indices: list[int]) -> list[dict[str, Any]]:
+    """The lowest-scoring captions by the judge (share of right judgements), with its reason."""
+    scored = []
+    for k, j in enumerate(judgements):
+        flags = [v for values in j["judgements"].values() for v in values]
+        scored.append((sum(flags) / max(len(flags), 1) - j["hallucinated"], k, j))
+    scored.sort(key=lambda t: (t[0], t[1]))
+    return [
+        {"caption": j["caption"], "score": round(max(s, 0.0), 4), "index": indices[k], "note": j["reason"]}
+        for s, k, j in scored[:WORST_CAPTIONS]
+    ]
+
+
+def per_attribute(values: dict[str, dict[str, Any]]) -> dict[str, float]:
+    """Per-attribute correctness (and the whole caption) for the report's heatmap."""
+    out = {
+        name.removeprefix("caption_correctness_"): v["value"]
+        for name, v in values.items()
+        if name.startswith("caption_correctness_") and v["value"] is not None
+    }
+    if out and values.get("caption_correctness", {}).get("value") is not None:
+        out["whole caption"] = values["caption_correctness"]["value"]
+    return out
+
+
+def caption_protocol(config: RunConfig, inputs: CaptionInputs, extractor: Extractor) -> dict[str, Any]:
+    """What makes two captioning records comparable (recorded; its hash is the leaderboard key)."""
+    info = extractor.info
+    suite = inputs.suite
+    return {
+        "task": TASK,
+        "split": inputs.split,
+        "samples": len(inputs.indices),
+        "images_sha256": content_key(inputs.indices),
+        "references": {
+            "sha256": content_key(inputs.references),
+            "per_image": sorted({len(r) for r in inputs.references}),
+            **(suite.reference_protocol() if hasattr(suite, "reference_protocol") else {}),
+        },
+        "tokenizer": "ptb (xmbench.text.ptb, pycocoevalcap's PTBTokenizer conventions)",
+        "seed": config.seed,
+        "caption_seed": derive_seed(config.seed, "captioning"),
+        "chunk": config.chunk,
+        "bootstrap": config.bootstrap,
+        "confidence": config.confidence,
+        "metric_options": {k: dict(v) for k, v in sorted(config.metric_options.items())},
+        "extractor": {
+            "id": info.id,
+            "weights_hash": info.weights_hash,
+            "resize": info.resize,
+            "input_size": info.input_size,
+        },
+    }
+
+
+def evaluate_captioner(
+    model: PreparedModel,
+    inputs: CaptionInputs,
+    joint: JointEmbeddings,
+    cache: TensorCache,
+    names: list[str],
+    config: RunConfig,
+    quiet: bool,
+) -> dict[str, Any] | None:
+    """Caption and score one model: the metric-bearing part of its record (rank 0; None elsewhere)."""
+    t0 = time.perf_counter()
+    captions, caption_s = caption_all(model, inputs, cache, config, quiet)
+    if not dist.is_main():
+        return None
+    references = inputs.references
+    if record_kind(model.spec) == "calibration" and model.spec.source == "real":
+        # the held-out caption is scored by the other references (on shapes: all five)
+        references = inputs.suite.held_out_references(inputs.split, inputs.indices)[1]
+    values, judgements = score_model(captions, references, inputs, joint, names, config)
+    strip = inputs.images(0, SAMPLE_STRIP).numpy()
+    out: dict[str, Any] = {
+        "metrics": values,
+        "samples": {
+            "captions": captions[:SAMPLE_STRIP],
+            "indices": inputs.indices[:SAMPLE_STRIP],
+            "references": [r[0] for r in inputs.references[:SAMPLE_STRIP]],
+            "png": encode_strip(strip),
+        },
+        "timings": {"caption_s": round(caption_s, 3), "evaluate_s": round(time.perf_counter() - t0 - caption_s, 3)},
+    }
+    if judgements is not None:
+        out["worst_captions"] = worst_captions(judgements, inputs.indices)
+        out["per_attribute"] = per_attribute(values)
+    return out
+
+
+def metrics_code_digest() -> str:
+    """Digest of the caption metrics' code: a record is reused only while it is unchanged."""
+    return code_digest(xmbench.metrics.captioning.scores)
+
+
+def prepare(
+    config: RunConfig, suite: Suite, split: str, cache_root: Any, device: torch.device, quiet: bool
+) -> tuple[CaptionInputs, list[str]]:
+    """Check the run's captioners and metrics and build its fixed inputs (before any long work)."""
+    try:
+        names = caption_metric_names(config, suite)
+        check_captioners(config)
+        inputs = CaptionInputs.of(config, suite, split)
+    except XmbenchError as e:
+        if str(e).startswith(config.path):
+            raise
+        raise located(config, "evaluation.task", e) from None
+    return inputs, names
+
+
+__all__ = [
+    "TASK",
+    "CaptionInputs",
+    "JointEmbeddings",
+    "caption_all",
+    "caption_metric_names",
+    "caption_protocol",
+    "evaluate_captioner",
+    "prepare",
+    "prepare_captioner",
+]
