@@ -1,0 +1,165 @@
+"""The image -> text runner: config, records, leaderboard, reuse, the gate, bad inputs."""
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from xmbench.cli import main
+from xmbench.results import read_record
+from xmbench.runner.config import default_configs, parse_config
+
+HERE = Path(__file__).parent
+
+CONFIG = textwrap.dedent("""\
+    [suite]
+    name = "shapes"
+
+    [evaluation]
+    task = "image-to-text"
+    samples = 60
+    metrics = ["caption_correctness", "caption_r_precision"]
+    bootstrap = 50
+    chunk = 25
+    device = "cpu"
+
+    [metric_options.caption_r_precision]
+    candidates = 10
+    folds = 2
+
+    [[models]]
+    name = "real"
+    captioner = "real"
+
+    [[models]]
+    name = "constant"
+    captioner = "constant"
+
+    [[models]]
+    name = "wrong-colour"
+    import = "toy_captioners:WrongColour"
+
+    [[models]]
+    name = "empty"
+    import = "toy_captioners:Empty"
+    """)
+
+
+@pytest.fixture(scope="module")
+def caption_run(tmp_path_factory, monkeypatch_module):
+    root = tmp_path_factory.mktemp("captioning")
+    cfg = root / "captioning.toml"
+    cfg.write_text(CONFIG)
+    out = root / "out"
+    assert main(["run", str(cfg), "--out", str(out), "--quiet"]) == 0
+    return cfg, out
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    mp = pytest.MonkeyPatch()
+    mp.syspath_prepend(str(HERE))
+    yield mp
+    mp.undo()
+
+
+def _records(out):
+    return {p.name.split("--")[0]: p for p in sorted((out / "results").glob("*.json"))}
+
+
+def test_records_carry_the_task_and_the_judge(caption_run):
+    _, out = caption_run
+    paths = _records(out)
+    assert set(paths) == {"real", "constant", "wrong-colour", "empty"}
+    records = {k: read_record(p) for k, p in paths.items()}
+    real, wrong, empty = records["real"], records["wrong-colour"], records["empty"]
+    assert all(r["task"] == "image-to-text" and r["protocol"]["task"] == "image-to-text" for r in records.values())
+    assert real["model"]["calibration"] == "ceiling" and real["model"]["kind"] == "calibration"
+    assert records["constant"]["model"]["calibration"] == "floor"
+    assert wrong["model"]["kind"] == "import" and wrong["model"]["calibration"] is None
+    assert real["metrics"]["caption_correctness"]["value"] == 1.0
+    assert real["metrics"]["caption_r_precision"]["value"] > 0.9
+    # every image but the blue ones has a wrong colour; shape, size, position and relation stay right
+    m = wrong["metrics"]
+    assert m["caption_correctness_shape"]["value"] == 1.0 and m["caption_correctness_relation"]["value"] == 1.0
+    assert 0.05 < m["caption_correctness_colour"]["value"] < 0.4
+    assert wrong["worst_captions"][0]["note"].startswith("colour of the")
+    assert empty["metrics"]["caption_parse_rate"]["value"] == 0.0
+    assert empty["metrics"]["caption_correctness"]["value"] == 0.0
+    assert wrong["per_attribute"]["shape"] == 1.0 and "whole caption" in wrong["per_attribute"]
+    assert len(real["samples"]["captions"]) == 8 and real["samples"]["indices"] == list(range(8))
+    assert real["protocol"]["references"]["per_image"] == [5]
+
+
+def test_leaderboard_and_reports_per_task(caption_run):
+    _, out = caption_run
+    md = (out / "leaderboards" / "shapes-captioning.md").read_text()
+    assert "image-to-text: suite 'shapes'" in md and "calibration captioners" in md
+    assert md.index("*real*") < md.index("wrong-colour") < md.index("*constant*")
+    assert (out / "leaderboards" / "shapes-captioning.csv").is_file()
+    assert not (out / "leaderboards" / "shapes.md").exists()
+    html = (out / "report-captioning.html").read_text()
+    assert "every model&#x27;s caption" in html or "every model's caption" in html
+    assert "Per-attribute accuracy" in html and "caption judge" in html
+    report_md = (out / "report-captioning.md").read_text()
+    assert "| image | real | constant | wrong-colour | empty |" in report_md.replace("  ", " ")
+
+
+def test_second_run_reuses_and_check_gates(caption_run, capsys):
+    cfg, out = caption_run
+    before = {k: p.read_bytes() for k, p in _records(out).items()}
+    assert main(["run", str(cfg), "--out", str(out)]) == 0
+    assert "4 reused from the cache" in capsys.readouterr().out
+    assert {k: p.read_bytes() for k, p in _records(out).items()} == before
+    paths = _records(out)
+    assert main(["check", str(paths["real"]), "--baseline", str(paths["real"])]) == 0
+    capsys.readouterr()
+    assert main(["check", str(paths["wrong-colour"]), "--baseline", str(paths["real"])]) == 1
+    assert "caption_correctness" in capsys.readouterr().out
+
+
+def test_mixing_tasks_is_refused(caption_run, tmp_path, capsys):
+    _, out = caption_run
+    record = json.loads(_records(out)["real"].read_text())
+    record["task"] = "text-to-image"
+    record["protocol"]["task"] = "text-to-image"
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps(record))
+    assert main(["check", str(other), "--baseline", str(_records(out)["real"])]) == 2
+    assert "refusing to mix protocols" in capsys.readouterr().err
+
+
+def test_default_run_has_both_tasks():
+    configs = default_configs()
+    assert [c.task for c in configs] == ["text-to-image", "image-to-text"]
+    captioning = configs[1]
+    assert {m.source for m in captioning.models} == {"real", "random", "constant"}
+    assert all(m.kind == "captioner" for m in captioning.models)
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (('task = "image-to-text"', 'task = "image-to-txt"'), "unknown [evaluation] task 'image-to-txt'"),
+        (('task = "image-to-text"', 'task = "image-to-text"\nreference_split = "val"'), "applies to text-to-image"),
+        (('captioner = "constant"', 'captioner = "konstant"'), "unknown captioner 'konstant'; did you mean 'constant'"),
+        (('metrics = ["caption_correctness"', 'metrics = ["bleu5"'), "unknown caption metric 'bleu5'"),
+        (("samples = 60", "samples = 6000"), "6000 images asked of split 'test', which holds 5000"),
+        (('import = "toy_captioners:Empty"', 'import = "toy_captioners"'), "needs a factory"),
+        (('captioner = "real"', 'calibration = "noise"'), "unknown calibration captioner 'noise'"),
+    ],
+)
+def test_bad_configs_are_one_located_line(tmp_path, capsys, edit, message):
+    text = CONFIG.replace(*edit)
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text(text)
+    assert main(["run", str(cfg), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err and err.startswith(f"xmbench: error: {cfg}:"), err
+    assert not (tmp_path / "out" / "results").exists()
+
+
+def test_captioner_key_needs_the_image_to_text_task():
+    with pytest.raises(Exception, match="captioner applies to image-to-text runs"):
+        parse_config(CONFIG.replace('task = "image-to-text"\n', ""), "x.toml")
