@@ -4,7 +4,9 @@
   ceiling). On `shapes` it is the sample's own caption, a sixth independent description of the scene.
 - ConstantCaptioner: the most frequent training caption for every image (a floor).
 - RandomCaptioner: a random training caption per image, seeded (a floor).
-All follow the Captioner contract: one str per uint8 image, deterministic given the seed.
+All follow the Captioner contract: one str per uint8 image, deterministic given the seed. They are
+registered in `xmbench.registry.CAPTION_CALIBRATION` (each class has `for_suite(suite, split)`,
+its `role` on a leaderboard and a VERSION).
 """
 
 from __future__ import annotations
@@ -18,14 +20,8 @@ import torch
 
 from xmbench.data.base import Suite
 from xmbench.errors import InputError
+from xmbench.registry import CAPTION_CALIBRATION
 from xmbench.seeding import derive_seed
-
-#: calibration captioner name -> one-line summary
-CALIBRATION_CAPTIONERS: dict[str, str] = {
-    "real": "a held-out reference caption of the same image, scored by the others (the ceiling)",
-    "constant": "the most frequent training caption for every image (a floor)",
-    "random": "a random training caption per image, seeded (a floor)",
-}
 
 
 def _digest(image: torch.Tensor) -> str:
@@ -38,6 +34,15 @@ class RealCaptioner:
     `captions_for(indices)` answers by sample index for callers that know it; `caption(images, seed)`
     finds each image among the split's (every image of the split is loaded once, on the first call).
     """
+
+    VERSION = 1
+    role = "ceiling"
+    summary = "a held-out reference caption of the same image, scored by the others (the ceiling)"
+
+    @classmethod
+    def for_suite(cls, suite: Suite, split: str | None = None) -> RealCaptioner:
+        """The real captioner of `split` (default the suite's evaluation split)."""
+        return cls(suite, split or suite.eval_split)
 
     def __init__(self, suite: Suite, split: str) -> None:
         suite.check_split(split)
@@ -82,6 +87,14 @@ def training_captions(suite: Suite, split: str = "train") -> list[str]:
 class ConstantCaptioner:
     """The most frequent caption of `split` for every image (ties: the alphabetically first)."""
 
+    VERSION = 1
+    role = "floor"
+    summary = "the most frequent training caption for every image (the floor)"
+
+    @classmethod
+    def for_suite(cls, suite: Suite, split: str | None = None) -> ConstantCaptioner:
+        return cls(suite, split or "train")
+
     def __init__(self, suite: Suite, split: str = "train") -> None:
         counts = Counter(training_captions(suite, split))
         self.text = min(counts, key=lambda c: (-counts[c], c))
@@ -93,6 +106,14 @@ class ConstantCaptioner:
 class RandomCaptioner:
     """A caption of `split` drawn per image from (seed, position in the batch)."""
 
+    VERSION = 1
+    role = "reference"
+    summary = "a random training caption per image, seeded (a reference)"
+
+    @classmethod
+    def for_suite(cls, suite: Suite, split: str | None = None) -> RandomCaptioner:
+        return cls(suite, split or "train")
+
     def __init__(self, suite: Suite, split: str = "train") -> None:
         self.pool = training_captions(suite, split)
 
@@ -103,9 +124,13 @@ class RandomCaptioner:
         ]
 
 
+for _cls, _name in ((RealCaptioner, "real"), (RandomCaptioner, "random"), (ConstantCaptioner, "constant")):
+    CAPTION_CALIBRATION.register(_name, _cls, summary=_cls.summary)
+
+
 def get_calibration_captioner(name: str, suite: Suite, split: str | None = None) -> object:
-    """A calibration captioner by name: "real" (of `split`, default the suite's eval split), "constant"
-    or "random" (drawing from `split`, default "train").
+    """A calibration captioner by name: "real" (of `split`, default the suite's eval split), "random"
+    or "constant" (drawing from `split`, default "train").
 
     Example:
         >>> from xmbench.data.shapes import ShapesSuite
@@ -113,10 +138,4 @@ def get_calibration_captioner(name: str, suite: Suite, split: str | None = None)
         >>> cap.captions_for([0]) == ShapesSuite().captions("test", [0])
         True
     """
-    from xmbench.errors import unknown_name
-
-    if name not in CALIBRATION_CAPTIONERS:
-        raise unknown_name("calibration captioner", name, CALIBRATION_CAPTIONERS)
-    if name == "real":
-        return RealCaptioner(suite, split or suite.eval_split)
-    return (ConstantCaptioner if name == "constant" else RandomCaptioner)(suite, split or "train")
+    return CAPTION_CALIBRATION.get(name).for_suite(suite, split)

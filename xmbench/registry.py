@@ -233,11 +233,16 @@ GENERATORS: Registry[Callable[..., Any]] = Registry("generator", "xmbench.genera
 #: image -> text models (factories returning an object with caption(images, seed) -> list[str]); built-ins
 #: (trained reference captioners, the retrieval captioner) in baselines.registry
 CAPTIONERS: Registry[Callable[..., Any]] = Registry("captioner", "xmbench.captioners", preload=("baselines.registry",))
+#: calibration captioner classes with `for_suite(suite, split)`, `role` and `VERSION`
+CAPTION_CALIBRATION: Registry[Any] = Registry(
+    "calibration captioner", "xmbench.caption_calibration", preload=("baselines.calibration_captioners",)
+)
 
 __all__ = [
     "BASELINES",
     "CALIBRATION",
     "CAPTIONERS",
+    "CAPTION_CALIBRATION",
     "EXTRACTORS",
     "GENERATORS",
     "METRICS",

@@ -112,10 +112,19 @@ def defined(record: dict[str, Any], metric: str) -> bool:
     return record["metrics"].get(metric, {}).get("value") is not None
 
 
+#: shown in the CSV only when the headline metric beside them is there (BLEU-4 stands for BLEU-1..3)
+HEADLINE_HIDDEN = {"bleu_1": "bleu_4", "bleu_2": "bleu_4", "bleu_3": "bleu_4"}
+
+
 def headline_metrics(names: list[str]) -> list[str]:
     """Metrics shown in the Markdown table: all but refinements of another listed metric
-    (`attribute_accuracy_shape` of `attribute_accuracy`, `fd_shapes_inf` of `fd_shapes`); the CSV has all."""
-    return [m for m in names if not any(m != o and m.startswith(o + "_") for o in names)]
+    (`attribute_accuracy_shape` of `attribute_accuracy`, `fd_shapes_inf` of `fd_shapes`) and BLEU-1..3
+    beside BLEU-4; the CSV has all."""
+    return [
+        m
+        for m in names
+        if not any(m != o and m.startswith(o + "_") for o in names) and HEADLINE_HIDDEN.get(m) not in names
+    ]
 
 
 def default_rank_metric(records: list[dict[str, Any]]) -> str:

@@ -2,8 +2,9 @@
 a content hash that keys the caption cache and the record.
 
 A model names its captioner with one key of its [[models]] table:
-- `captioner = "NAME"`: a calibration captioner (real, constant, random) or a registered trainable
-  captioner (trained, or reused from the training cache, like a generator baseline);
+- `captioner = "NAME"`: a calibration captioner (real, constant, random: `CAPTION_CALIBRATION`), a
+  trainable captioner registered in `BASELINES` (trained, or reused from the training cache, like a
+  generator baseline), or a factory registered in `CAPTIONERS` (called with the model's options);
 - `calibration = "NAME"`: a calibration captioner; `baseline = "NAME"`: a trainable captioner;
 - `checkpoint = "PATH"`: a trained captioner's checkpoint; `import = "pkg.module:factory"`: the user's.
 """
@@ -16,34 +17,34 @@ import torch
 
 from xmbench.data.base import Suite
 from xmbench.errors import InputError, XmbenchError, unknown_name
+from xmbench.registry import CAPTION_CALIBRATION, CAPTIONERS
 from xmbench.runner.cache import content_key
 from xmbench.runner.config import ModelSpec, RunConfig, located
 from xmbench.runner.models import PreparedModel, _module_digest, prepare_baseline
 
-#: where each calibration captioner sits on the scale (result records' model.calibration)
-CALIBRATION_CAPTIONER_ROLES = {"real": "ceiling", "random": "reference", "constant": "floor"}
-
 
 def trainable_captioners() -> dict[str, str]:
-    """Registered trainable captioner name -> summary (the `baselines` that caption)."""
-    from baselines.registry import BASELINES
+    """Registered trainable captioner name -> summary (the `baselines` with a `caption` method)."""
+    from xmbench.registry import BASELINES
 
-    return {n: getattr(c, "summary", "") for n, c in BASELINES.items() if callable(getattr(c, "caption", None))}
+    return {n: s for n, s in BASELINES.summaries().items() if callable(getattr(BASELINES.get(n), "caption", None))}
 
 
 def record_kind(spec: ModelSpec) -> str:
-    """The record's model.kind for `spec`: `captioner = NAME` resolves to calibration or baseline."""
+    """The record's model.kind for `spec`: `captioner = NAME` resolves to calibration, baseline or import."""
     if spec.kind != "captioner":
         return spec.kind
-    return "calibration" if spec.source in CALIBRATION_CAPTIONER_ROLES else "baseline"
+    if spec.source in CAPTION_CALIBRATION:
+        return "calibration"
+    return "import" if spec.source in CAPTIONERS and spec.source not in trainable_captioners() else "baseline"
 
 
 def _check_names(config: RunConfig, spec: ModelSpec, trainable: dict[str, str]) -> None:
     kind = record_kind(spec)
-    if kind == "calibration" and spec.source not in CALIBRATION_CAPTIONER_ROLES:
-        raise located(config, spec, unknown_name("calibration captioner", spec.source, CALIBRATION_CAPTIONER_ROLES))
+    if kind == "calibration" and spec.source not in CAPTION_CALIBRATION:
+        raise located(config, spec, unknown_name("calibration captioner", spec.source, CAPTION_CALIBRATION.names()))
     if kind == "baseline" and spec.source not in trainable:
-        known = [*trainable, *CALIBRATION_CAPTIONER_ROLES]
+        known = [*trainable, *CAPTIONERS.names(), *CAPTION_CALIBRATION.names()]
         raise located(config, spec, unknown_name("captioner", spec.source, known))
 
 
@@ -58,7 +59,7 @@ def check_captioners(config: RunConfig) -> None:
                 spec,
                 InputError(f"checkpoint {spec.source} of model {spec.name!r} does not exist; fix the path"),
             )
-        if spec.kind == "import" and ":" not in spec.source:
+        if spec.kind == "import" and ":" not in spec.source and spec.source not in CAPTIONERS:
             raise located(
                 config, spec, InputError(f"import path {spec.source!r} needs a factory: write pkg.module:factory")
             )
@@ -67,11 +68,9 @@ def check_captioners(config: RunConfig) -> None:
 
 
 def _calibration(spec: ModelSpec, suite: Suite, split: str) -> PreparedModel:
-    from baselines.calibration_captioners import get_calibration_captioner
-
-    digest = content_key("calibration-captioner", spec.source, suite.protocol(), split)
-    role = CALIBRATION_CAPTIONER_ROLES[spec.source]
-    return PreparedModel(spec, digest, role, lambda: get_calibration_captioner(spec.source, suite, split))
+    cls = CAPTION_CALIBRATION.get(spec.source)
+    digest = content_key("calibration-captioner", spec.source, cls.VERSION, suite.protocol(), split)
+    return PreparedModel(spec, digest, cls.role, lambda: cls.for_suite(suite, split if spec.source == "real" else None))
 
 
 def prepare_captioner(

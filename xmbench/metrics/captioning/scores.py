@@ -13,6 +13,7 @@ bootstraps over images (`xmbench.metrics.bootstrap`, the same resamples for ever
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -165,6 +166,19 @@ SCORERS: dict[str, tuple[Callable[..., list[MetricValue]], bool, str]] = {
 }
 
 
+def _check_options(name: str, options: dict[str, Any]) -> None:
+    if name not in SCORERS:
+        from xmbench.errors import unknown_name
+
+        raise unknown_name("caption metric in the options", name, SCORERS)
+    takes = list(inspect.signature(SCORERS[name][0]).parameters)[3:]
+    for option in options:
+        if option not in takes:
+            raise InputError(
+                f"caption metric {name!r} takes no option {option!r}; it takes: {', '.join(takes) or 'none'}"
+            )
+
+
 def score_captions(
     names: list[str], data: CaptionSet, boot: Bootstrap | None = None, options: dict[str, dict] | None = None
 ) -> dict[str, MetricValue]:
@@ -184,6 +198,8 @@ def score_captions(
         from xmbench.errors import unknown_name
 
         raise unknown_name("caption metric", unknown[0], SCORERS)
+    for name, opts in options.items():
+        _check_options(name, opts)
     if len(data.candidates) != len(data.references) or not data.candidates:
         raise InputError(f"got {len(data.candidates)} captions for {len(data.references)} reference lists")
     tokens = None
