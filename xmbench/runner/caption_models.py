@@ -20,7 +20,7 @@ from xmbench.errors import InputError, XmbenchError, unknown_name
 from xmbench.registry import CAPTION_CALIBRATION, CAPTIONERS
 from xmbench.runner.cache import content_key
 from xmbench.runner.config import ModelSpec, RunConfig, located
-from xmbench.runner.models import PreparedModel, _module_digest, prepare_baseline
+from xmbench.runner.models import PreparedModel, _checkpoint, _module_digest, prepare_baseline
 
 
 def trainable_captioners() -> dict[str, str]:
@@ -70,7 +70,28 @@ def check_captioners(config: RunConfig) -> None:
 def _calibration(spec: ModelSpec, suite: Suite, split: str) -> PreparedModel:
     cls = CAPTION_CALIBRATION.get(spec.source)
     digest = content_key("calibration-captioner", spec.source, cls.VERSION, suite.protocol(), split)
-    return PreparedModel(spec, digest, cls.role, lambda: cls.for_suite(suite, split if spec.source == "real" else None))
+    own_split = split if spec.source == "real" else None
+    return PreparedModel(spec, digest, cls.role, lambda: cls.for_suite(suite, own_split), version=cls.VERSION)
+
+
+def _import(spec: ModelSpec) -> PreparedModel:
+    """A user's captioner, keyed like a user's generator: its factory's VERSION, else its module file's hash."""
+    from xmbench.captioner import load_captioner
+    from xmbench.plugins import load_factory
+
+    version = getattr(load_factory(spec.source, CAPTIONERS), "VERSION", None)
+    if version is not None:
+        key, note = version, "keyed by import path, options and the factory's VERSION"
+    else:
+        key, note = _module_digest(spec.source), "keyed by import path, options and the module file's hash (no VERSION)"
+    return PreparedModel(
+        spec,
+        content_key("import-captioner", spec.source, spec.options, key),
+        None,
+        lambda: load_captioner(spec.source, **spec.options),
+        version=version,
+        info={"cache_note": note},
+    )
 
 
 def prepare_captioner(
@@ -90,22 +111,8 @@ def prepare_captioner(
         if kind == "baseline":
             return prepare_baseline(spec, config, suite, train_root, device, quiet)
         if kind == "checkpoint":
-            from baselines.checkpoint import checkpoint_hash, load_checkpoint
-
-            digest = checkpoint_hash(spec.source)
-            return PreparedModel(
-                spec, digest, None, lambda: load_checkpoint(spec.source, device=device), checkpoint_sha256=digest
-            )
-        from xmbench.captioner import load_captioner
-
-        digest = content_key("import-captioner", spec.source, spec.options, _module_digest(spec.source))
-        return PreparedModel(
-            spec,
-            digest,
-            None,
-            lambda: load_captioner(spec.source, **spec.options),
-            info={"cache_note": "keyed by import path, options and the module file's hash"},
-        )
+            return _checkpoint(spec, device)
+        return _import(spec)
     except XmbenchError as e:
         if str(e).startswith(config.path):
             raise

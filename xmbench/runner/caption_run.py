@@ -12,13 +12,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import xmbench
 from xmbench import distributed as dist
 from xmbench.atomic import atomic_write_text
 from xmbench.data import get_suite
 from xmbench.data.base import Suite
 from xmbench.errors import XmbenchError, unknown_name
 from xmbench.extractors import get_extractor, list_extractors
+from xmbench.metrics.captioning.scores import caption_metric_versions
 from xmbench.report import render_html, render_markdown
 from xmbench.results import SCHEMA, SCHEMA_VERSION, record_filename, update_leaderboard, write_record
 from xmbench.results.leaderboard import headline_metrics, metric_names
@@ -30,7 +30,6 @@ from xmbench.runner.captioning import (
     JointEmbeddings,
     caption_protocol,
     evaluate_captioner,
-    metrics_code_digest,
     prepare,
 )
 from xmbench.runner.config import RunConfig, located
@@ -74,6 +73,7 @@ def _record(
             "calibration": model.role,
             "checkpoint_sha256": model.checkpoint_sha256,
             "captioner_hash": model.generator_hash,
+            "version": model.version,
             **model.info,
         },
         "suite": suite.protocol(),
@@ -89,6 +89,7 @@ def _record(
             "cache_key": key,
             "config": Path(config.path).name,
             "record_format": RECORD_FORMAT,
+            "metric_versions": protocol["metric_versions"],
             "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         },
     }
@@ -121,20 +122,24 @@ def run_captioning(config: RunConfig, paths: Any, quiet: bool = False, echo: Cal
     cache = TensorCache(paths.cache)
     extractor = CachingExtractor(get_extractor(config.extractor, device=device, **config.extractor_options), cache)
     joint = JointEmbeddings(extractor, inputs, config.chunk)
-    protocol = caption_protocol(config, inputs, extractor)
+    protocol = caption_protocol(config, inputs, extractor, names)
     env = environment(device)
     say(
         f"xmbench run ({TASK}): {len(config.models)} models on {suite.name} ({split}, {len(inputs.indices)} images), "
         f"{len(names)} caption metrics, joint encoder {extractor.info.id}, device {device}"
     )
     records, record_paths, reused = [], [], []
-    code = metrics_code_digest()
     for k, spec in enumerate(config.models, 1):
         t0 = time.perf_counter()
         with dist.collective(f"preparing model {spec.name!r}"):
             model = prepare_captioner(spec, config, suite, split, paths.cache / "train", device, quiet)
         key = content_key(
-            RECORD_FORMAT, xmbench.__version__, code, model.generator_hash, suite.protocol(), protocol, names
+            RECORD_FORMAT,
+            model.generator_hash,
+            model.version,
+            suite.protocol(),
+            protocol,
+            caption_metric_versions(names),
         )
         record = _record(model, suite, protocol, env, key, config)
         path = paths.results / record_filename({**record, "metrics": {}})

@@ -22,20 +22,18 @@ from typing import Any
 
 import torch
 
-import xmbench
-import xmbench.metrics.captioning
 from xmbench import distributed as dist
 from xmbench.captioner import check_captions
 from xmbench.data.base import Suite
 from xmbench.errors import InputError, XmbenchError, unknown_name
 from xmbench.extractors.base import Extractor
-from xmbench.metrics.captioning.scores import SCORERS, Bootstrap, CaptionSet, score_captions
+from xmbench.metrics.captioning.scores import SCORERS, Bootstrap, CaptionSet, caption_metric_versions, score_captions
 from xmbench.metrics.r_precision import group_key
 from xmbench.results.samples import encode_strip
 from xmbench.runner.cache import TensorCache, content_key
 from xmbench.runner.caption_models import check_captioners, prepare_captioner, record_kind
 from xmbench.runner.config import RunConfig, located
-from xmbench.runner.models import PreparedModel, code_digest
+from xmbench.runner.models import PreparedModel
 from xmbench.runner.progress import bar
 from xmbench.seeding import derive_seed
 
@@ -245,7 +243,9 @@ def per_attribute(values: dict[str, dict[str, Any]]) -> dict[str, float]:
     return out
 
 
-def caption_protocol(config: RunConfig, inputs: CaptionInputs, extractor: Extractor) -> dict[str, Any]:
+def caption_protocol(
+    config: RunConfig, inputs: CaptionInputs, extractor: Extractor, names: list[str]
+) -> dict[str, Any]:
     """What makes two captioning records comparable (recorded; its hash is the leaderboard key)."""
     info = extractor.info
     suite = inputs.suite
@@ -266,6 +266,7 @@ def caption_protocol(config: RunConfig, inputs: CaptionInputs, extractor: Extrac
         "bootstrap": config.bootstrap,
         "confidence": config.confidence,
         "metric_options": {k: dict(v) for k, v in sorted(config.metric_options.items())},
+        "metric_versions": caption_metric_versions(names),
         "extractor": {
             "id": info.id,
             "weights_hash": info.weights_hash,
@@ -309,11 +310,6 @@ def evaluate_captioner(
         out["worst_captions"] = worst_captions(judgements, inputs.indices)
         out["per_attribute"] = per_attribute(values)
     return out
-
-
-def metrics_code_digest() -> str:
-    """Digest of the caption metrics' code: a record is reused only while it is unchanged."""
-    return code_digest(xmbench.metrics.captioning.scores)
 
 
 def prepare(

@@ -18,6 +18,8 @@ from xmbench.metrics.r_precision import RPrecisionResult, r_precision
 from xmbench.metrics.value import MetricValue
 
 NAME = "caption_r_precision"
+#: bump when the values change
+VERSION = 1
 
 
 def caption_retrieval(

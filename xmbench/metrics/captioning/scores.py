@@ -21,8 +21,16 @@ from typing import Any
 import numpy as np
 import torch
 
-from xmbench.errors import InputError
+from xmbench.errors import InputError, unknown_name
 from xmbench.metrics.bootstrap import bootstrap_mean_values, check_bootstrap, percentile_interval, resample_counts
+from xmbench.metrics.captioning import correctness as _correctness_module
+from xmbench.metrics.captioning import retrieval as _retrieval_module
+from xmbench.metrics.captioning.bleu import VERSION as BLEU_VERSION
+from xmbench.metrics.captioning.bleu import bleu_from_statistics, bleu_statistics
+from xmbench.metrics.captioning.cider import VERSION as CIDER_VERSION
+from xmbench.metrics.captioning.cider import cider_d_per_image
+from xmbench.metrics.captioning.rouge import VERSION as ROUGE_VERSION
+from xmbench.metrics.captioning.rouge import rouge_l_per_image
 from xmbench.metrics.value import MetricValue
 
 
@@ -83,15 +91,13 @@ def _mean_value(name: str, per_image: torch.Tensor, boot: Bootstrap, details: di
 
 
 def _bleu(data: CaptionSet, boot: Bootstrap, tokens: tuple[list[str], list[list[str]]]) -> list[MetricValue]:
-    from xmbench.metrics.captioning.bleu import VERSION, bleu_from_statistics, bleu_statistics
-
     stats = bleu_statistics(tokens[0], tokens[1], tokenize=False)
     value = bleu_from_statistics(stats.sum(0))
     replicates = bleu_from_statistics(boot.counts(len(stats)) @ stats) if boot.resamples else None
     details = {
         "protocol": "pycocoevalcap corpus BLEU, closest reference length",
         "tokenizer": "ptb",
-        "version": VERSION,
+        "version": BLEU_VERSION,
         "bootstrap": "images resampled, statistics re-summed, percentile",
     }
     out = []
@@ -102,46 +108,38 @@ def _bleu(data: CaptionSet, boot: Bootstrap, tokens: tuple[list[str], list[list[
 
 
 def _rouge(data: CaptionSet, boot: Bootstrap, tokens: tuple[list[str], list[list[str]]]) -> list[MetricValue]:
-    from xmbench.metrics.captioning.rouge import VERSION, rouge_l_per_image
-
     per_image = rouge_l_per_image(tokens[0], tokens[1], tokenize=False)
     return [
         _mean_value(
             "rouge_l",
             per_image,
             boot,
-            {"protocol": "pycocoevalcap ROUGE-L F, beta 1.2", "tokenizer": "ptb", "version": VERSION},
+            {"protocol": "pycocoevalcap ROUGE-L F, beta 1.2", "tokenizer": "ptb", "version": ROUGE_VERSION},
         )
     ]
 
 
 def _cider(data: CaptionSet, boot: Bootstrap, tokens: tuple[list[str], list[list[str]]]) -> list[MetricValue]:
-    from xmbench.metrics.captioning.cider import VERSION, cider_d_per_image
-
     per_image = cider_d_per_image(tokens[0], tokens[1], tokenize=False)
     details = {
         "protocol": "pycocoevalcap CIDEr-D, sigma 6, x10, document frequencies from the evaluated references",
         "tokenizer": "ptb",
-        "version": VERSION,
+        "version": CIDER_VERSION,
     }
     return [_mean_value("cider_d", per_image, boot, details)]
 
 
 def _correctness(data: CaptionSet, boot: Bootstrap, tokens: Any) -> list[MetricValue]:
-    from xmbench.metrics.captioning.correctness import correctness_values, judge_captions
-
     if data.records is None:
         raise InputError("caption correctness needs the scene records of a shapes suite; drop it for other suites")
-    data.judgements = judge_captions(data.candidates, data.records)
-    return correctness_values(data.judgements, boot.resamples, boot.confidence, boot.seed)
+    data.judgements = _correctness_module.judge_captions(data.candidates, data.records)
+    return _correctness_module.correctness_values(data.judgements, boot.resamples, boot.confidence, boot.seed)
 
 
 def _retrieval(data: CaptionSet, boot: Bootstrap, tokens: Any, candidates: int = 100, folds: int = 10) -> list:
-    from xmbench.metrics.captioning.retrieval import caption_r_precision
-
     if data.caption_embed is None or data.image_embed is None or data.groups is None:
         raise InputError("caption_r_precision needs a joint image-text extractor (shapes-v1 or clip-vit-b-32)")
-    value = caption_r_precision(
+    value = _retrieval_module.caption_r_precision(
         data.caption_embed,
         data.image_embed,
         data.groups,
@@ -156,22 +154,39 @@ def _retrieval(data: CaptionSet, boot: Bootstrap, tokens: Any, candidates: int =
     return [value]
 
 
-#: metric name -> (scorer, needs tokens, summary); a scorer returns one or more MetricValues
-SCORERS: dict[str, tuple[Callable[..., list[MetricValue]], bool, str]] = {
-    "bleu": (_bleu, True, "BLEU-1..4 as pycocoevalcap (bleu_1 .. bleu_4)"),
-    "rouge_l": (_rouge, True, "ROUGE-L F (beta 1.2) as pycocoevalcap"),
-    "cider_d": (_cider, True, "CIDEr-D (sigma 6, x10) as pycocoevalcap"),
-    "caption_correctness": (_correctness, False, "exact correctness against the shapes scene (with its parts)"),
-    "caption_r_precision": (_retrieval, False, "caption -> image R-precision with the joint encoder"),
+@dataclass(frozen=True)
+class Scorer:
+    """One caption metric: fn(data, boot, tokens, **options) -> MetricValues; whether it reads PTB tokens;
+    a one-line summary; its VERSION (records are reused only while every requested VERSION holds)."""
+
+    fn: Callable[..., list[MetricValue]]
+    tokens: bool
+    summary: str
+    version: int
+
+
+SCORERS: dict[str, Scorer] = {
+    "bleu": Scorer(_bleu, True, "BLEU-1..4 as pycocoevalcap (bleu_1 .. bleu_4)", BLEU_VERSION),
+    "rouge_l": Scorer(_rouge, True, "ROUGE-L F (beta 1.2) as pycocoevalcap", ROUGE_VERSION),
+    "cider_d": Scorer(_cider, True, "CIDEr-D (sigma 6, x10) as pycocoevalcap", CIDER_VERSION),
+    "caption_correctness": Scorer(
+        _correctness, False, "exact correctness against the shapes scene (with its parts)", _correctness_module.VERSION
+    ),
+    "caption_r_precision": Scorer(
+        _retrieval, False, "caption -> image R-precision with the joint encoder", _retrieval_module.VERSION
+    ),
 }
+
+
+def caption_metric_versions(names: list[str]) -> dict[str, int]:
+    """name -> VERSION of each caption metric in `names`."""
+    return {n: SCORERS[n].version for n in names}
 
 
 def _check_options(name: str, options: dict[str, Any]) -> None:
     if name not in SCORERS:
-        from xmbench.errors import unknown_name
-
         raise unknown_name("caption metric in the options", name, SCORERS)
-    takes = list(inspect.signature(SCORERS[name][0]).parameters)[3:]
+    takes = list(inspect.signature(SCORERS[name].fn).parameters)[3:]
     for option in options:
         if option not in takes:
             raise InputError(
@@ -195,18 +210,16 @@ def score_captions(
     options = options or {}
     unknown = [n for n in names if n not in SCORERS]
     if unknown:
-        from xmbench.errors import unknown_name
-
         raise unknown_name("caption metric", unknown[0], SCORERS)
     for name, opts in options.items():
         _check_options(name, opts)
     if len(data.candidates) != len(data.references) or not data.candidates:
         raise InputError(f"got {len(data.candidates)} captions for {len(data.references)} reference lists")
     tokens = None
-    if any(SCORERS[n][1] for n in names):
+    if any(SCORERS[n].tokens for n in names):
         tokens = (_tokens(data.candidates), [_tokens(r) for r in data.references])
     out: dict[str, MetricValue] = {}
     for name in names:
-        for value in SCORERS[name][0](data, boot, tokens, **options.get(name, {})):
+        for value in SCORERS[name].fn(data, boot, tokens, **options.get(name, {})):
             out[value.name] = value
     return out
