@@ -43,6 +43,11 @@ CONFIG = textwrap.dedent("""\
     [[models]]
     name = "empty"
     import = "toy_captioners:Empty"
+
+    [[models]]
+    name = "retrieval"
+    captioner = "retrieval"
+    options = { limit = 400, components = 16 }
     """)
 
 
@@ -71,13 +76,20 @@ def _records(out):
 def test_records_carry_the_task_and_the_judge(caption_run):
     _, out = caption_run
     paths = _records(out)
-    assert set(paths) == {"real", "constant", "wrong-colour", "empty"}
+    assert set(paths) == {"real", "constant", "wrong-colour", "empty", "retrieval"}
     records = {k: read_record(p) for k, p in paths.items()}
     real, wrong, empty = records["real"], records["wrong-colour"], records["empty"]
     assert all(r["task"] == "image-to-text" and r["protocol"]["task"] == "image-to-text" for r in records.values())
     assert real["model"]["calibration"] == "ceiling" and real["model"]["kind"] == "calibration"
     assert records["constant"]["model"]["calibration"] == "floor"
     assert wrong["model"]["kind"] == "import" and wrong["model"]["calibration"] is None
+    retrieval = records["retrieval"]
+    assert retrieval["model"]["kind"] == "baseline" and retrieval["model"]["options"] == {
+        "limit": 400,
+        "components": 16,
+    }
+    # nearest training image by pixels: often the right scene, never always
+    assert 0.02 < retrieval["metrics"]["caption_correctness"]["value"] < 0.9
     assert real["metrics"]["caption_correctness"]["value"] == 1.0
     assert real["metrics"]["caption_r_precision"]["value"] > 0.9
     # every image but the blue ones has a wrong colour; shape, size, position and relation stay right
@@ -97,6 +109,7 @@ def test_leaderboard_and_reports_per_task(caption_run):
     md = (out / "leaderboards" / "shapes-captioning.md").read_text()
     assert "image-to-text: suite 'shapes'" in md and "calibration captioners" in md
     assert md.index("*real*") < md.index("wrong-colour") < md.index("*constant*")
+    assert md.index("*real*") < md.index("retrieval") < md.index("*constant*")
     assert (out / "leaderboards" / "shapes-captioning.csv").is_file()
     assert not (out / "leaderboards" / "shapes.md").exists()
     html = (out / "report-captioning.html").read_text()
@@ -110,7 +123,7 @@ def test_second_run_reuses_and_check_gates(caption_run, capsys):
     cfg, out = caption_run
     before = {k: p.read_bytes() for k, p in _records(out).items()}
     assert main(["run", str(cfg), "--out", str(out)]) == 0
-    assert "4 reused from the cache" in capsys.readouterr().out
+    assert "5 reused from the cache" in capsys.readouterr().out
     assert {k: p.read_bytes() for k, p in _records(out).items()} == before
     paths = _records(out)
     assert main(["check", str(paths["real"]), "--baseline", str(paths["real"])]) == 0
@@ -134,7 +147,7 @@ def test_default_run_has_both_tasks():
     configs = default_configs()
     assert [c.task for c in configs] == ["text-to-image", "image-to-text"]
     captioning = configs[1]
-    assert {m.source for m in captioning.models} == {"real", "random", "constant"}
+    assert {m.source for m in captioning.models} == {"retrieval", "real", "random", "constant"}
     assert all(m.kind == "captioner" for m in captioning.models)
 
 

@@ -11,10 +11,13 @@ A model names its captioner with one key of its [[models]] table:
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
+from typing import Any
 
 import torch
 
+from xmbench.captioner import CheckedCaptioner
 from xmbench.data.base import Suite
 from xmbench.errors import InputError, XmbenchError, unknown_name
 from xmbench.registry import CAPTION_CALIBRATION, CAPTIONERS
@@ -31,19 +34,18 @@ def trainable_captioners() -> dict[str, str]:
 
 
 def record_kind(spec: ModelSpec) -> str:
-    """The record's model.kind for `spec`: `captioner = NAME` resolves to calibration, baseline or import."""
+    """The record's model.kind for `spec`: `captioner = NAME` is a calibration captioner or a reference
+    ("baseline") captioner of the registries."""
     if spec.kind != "captioner":
         return spec.kind
-    if spec.source in CAPTION_CALIBRATION:
-        return "calibration"
-    return "import" if spec.source in CAPTIONERS and spec.source not in trainable_captioners() else "baseline"
+    return "calibration" if spec.source in CAPTION_CALIBRATION else "baseline"
 
 
 def _check_names(config: RunConfig, spec: ModelSpec, trainable: dict[str, str]) -> None:
     kind = record_kind(spec)
     if kind == "calibration" and spec.source not in CAPTION_CALIBRATION:
         raise located(config, spec, unknown_name("calibration captioner", spec.source, CAPTION_CALIBRATION.names()))
-    if kind == "baseline" and spec.source not in trainable:
+    if kind == "baseline" and spec.source not in trainable and spec.source not in CAPTIONERS:
         known = [*trainable, *CAPTIONERS.names(), *CAPTION_CALIBRATION.names()]
         raise located(config, spec, unknown_name("captioner", spec.source, known))
 
@@ -59,7 +61,7 @@ def check_captioners(config: RunConfig) -> None:
                 spec,
                 InputError(f"checkpoint {spec.source} of model {spec.name!r} does not exist; fix the path"),
             )
-        if spec.kind == "import" and ":" not in spec.source and spec.source not in CAPTIONERS:
+        if spec.kind == "import" and ":" not in spec.source:
             raise located(
                 config, spec, InputError(f"import path {spec.source!r} needs a factory: write pkg.module:factory")
             )
@@ -94,6 +96,53 @@ def _import(spec: ModelSpec) -> PreparedModel:
     )
 
 
+def _registered(spec: ModelSpec, suite: Suite, device: torch.device) -> PreparedModel:
+    """A captioner of the CAPTIONERS registry (the reference captioners), keyed by its VERSION and the
+    sha256 of the weights it loads (the shipped file, or the `checkpoint` option's)."""
+    factory = CAPTIONERS.get(spec.source)
+    takes = inspect.signature(factory).parameters
+    options = dict(spec.options)
+    if "suite" in takes and "suite" not in options:
+        options["suite"] = suite
+    if "device" in takes and "device" not in options:
+        options["device"] = str(device)
+    weights, note = None, "keyed by name, options, VERSION and the weights' sha256"
+    trainable = _trainable_classes()
+    if spec.source in trainable:
+        from baselines.checkpoint import checkpoint_hash
+
+        version = trainable[spec.source].VERSION
+        checkpoint = spec.options.get("checkpoint")
+        weights = checkpoint_hash(checkpoint) if checkpoint else _shipped_sha256(spec.source)
+    else:
+        version = getattr(factory, "VERSION", None)
+        if version is None:
+            version, note = _module_digest(f"{factory.__module__}:x"), "keyed by name, options and the module's hash"
+    identity = {k: v for k, v in spec.options.items() if k != "device"}
+    digest = content_key("captioner", spec.source, version, identity, weights, suite.protocol())
+    return PreparedModel(
+        spec,
+        digest,
+        None,
+        lambda: CheckedCaptioner(factory(**options), spec.source),
+        checkpoint_sha256=weights,
+        version=version if isinstance(version, int) else None,
+        info={"cache_note": note},
+    )
+
+
+def _trainable_classes() -> dict[str, Any]:
+    from baselines.captioners import TRAINABLE_CAPTIONERS
+
+    return TRAINABLE_CAPTIONERS
+
+
+def _shipped_sha256(name: str) -> str:
+    from baselines.shipped import get_shipped
+
+    return get_shipped(name).sha256
+
+
 def prepare_captioner(
     spec: ModelSpec,
     config: RunConfig,
@@ -108,6 +157,8 @@ def prepare_captioner(
         kind = record_kind(spec)
         if kind == "calibration":
             return _calibration(spec, suite, split)
+        if kind == "baseline" and spec.source in CAPTIONERS:
+            return _registered(spec, suite, device)
         if kind == "baseline":
             return prepare_baseline(spec, config, suite, train_root, device, quiet)
         if kind == "checkpoint":
