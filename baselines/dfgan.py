@@ -117,7 +117,7 @@ class DFGAN(Baseline):
     name = "dfgan"
     summary = "DF-GAN (Tao et al. 2022): deep fusion blocks, one-way D, hinge + MA-GP"
     VERSION = 1  # bump when training or generation output changes (tests/baselines/golden.json)
-    #: budget for a few CPU minutes (README "Baselines"): batch 32 and 4x the published learning
+    #: budget for a few CPU minutes (docs/baselines.md): batch 32 and 4x the published learning
     #: rates (G 1e-4 / D 4e-4), keeping their 1:4 ratio, buy more, larger updates in the same CPU time
     DEFAULTS: dict[str, Any] = {
         "loss": "hinge",

@@ -52,7 +52,7 @@ class GanIntCls(Baseline):
     name = "gan-int-cls"
     summary = "GAN-INT-CLS (Reed et al. 2016): text-conditioned DCGAN, matching-aware D, GAN-INT"
     VERSION = 1  # bump when training or generation output changes (tests/baselines/golden.json)
-    #: budget for a few CPU minutes (README "Baselines"): narrow nets (ngf = ndf = 16 halve the CPU
+    #: budget for a few CPU minutes (docs/baselines.md): narrow nets (ngf = ndf = 16 halve the CPU
     #: time per image of 32) and small batches buy more updates; at 1,600 steps lr 3.2e-3 (Reed et
     #: al.: 2e-4) reached R-precision 0.59 / 0.57 (seeds 0 / 1), 1.6e-3 0.52, 8e-4 0.44 (1,500 steps)
     DEFAULTS: dict[str, Any] = {

@@ -109,7 +109,7 @@ class StackGAN(Baseline):
     name = "stackgan"
     summary = "StackGAN (Zhang et al. 2017): conditioning augmentation + KL, stage I at R/2, stage II to R"
     VERSION = 1  # bump when training or generation output changes (tests/baselines/golden.json)
-    #: budget for a few CPU minutes (README "Baselines"): batch 32 and lr 8e-4 (paper: 2e-4) buy
+    #: budget for a few CPU minutes (docs/baselines.md): batch 32 and lr 8e-4 (paper: 2e-4) buy
     #: more, larger updates in the same CPU time
     DEFAULTS: dict[str, Any] = {
         "loss": "bce",

@@ -1,4 +1,4 @@
-"""Run every benchmark with the arguments behind the README's Performance figures (`make bench`).
+"""Run every benchmark with the arguments behind the figures in docs/performance.md (`make bench`).
 
 Each benchmark runs in its own process (so peak-memory figures and thread pools do not mix) and prints
 its own ratio against its peer; a failing benchmark is reported and the others still run. With a

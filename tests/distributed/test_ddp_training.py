@@ -2,7 +2,11 @@
 
 import json
 
+import pytest
+
 from baselines.checkpoint import LATEST_FILE
+
+pytestmark = pytest.mark.distributed
 
 
 def _ranks(out):

@@ -9,6 +9,8 @@ import torch
 from xmbench import distributed as dist
 from xmbench.errors import InputError
 
+pytestmark = pytest.mark.distributed
+
 
 def test_single_process_helpers_act_on_one_process(monkeypatch):
     monkeypatch.delenv("WORLD_SIZE", raising=False)

@@ -3,7 +3,11 @@
 import json
 import math
 
+import pytest
+
 from xmbench.results import read_record
+
+pytestmark = pytest.mark.distributed
 
 
 def _records(out):

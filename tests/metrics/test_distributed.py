@@ -5,6 +5,7 @@ samples in the same order and draw the same seeded subsets, splits, candidates a
 import os
 import socket
 
+import pytest
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
@@ -16,6 +17,8 @@ from xmbench.metrics.inception_score import InceptionScore
 from xmbench.metrics.kid import KernelInceptionDistance
 from xmbench.metrics.prdc import PRDC
 from xmbench.metrics.r_precision import RPrecision
+
+pytestmark = pytest.mark.distributed
 
 GEN, REAL = 400, 300  # odd split sizes on purpose: rank 0 and rank 1 hold different counts below
 

@@ -24,6 +24,7 @@ def test_registry_lists_the_standard_extractors():
     assert {"inception-v3-fid", "inception-v3-finetuned", "clip-vit-b-32"} <= set(names)
 
 
+@pytest.mark.slow
 def test_inception_matches_torch_fidelity_on_its_own_loading(inception, inception_file, inception_state):
     info = inception.info
     assert (info.id, info.input_size, info.resize, info.feature_dim) == ("inception-v3-fid", 299, "tf1-bilinear", 2048)
@@ -44,6 +45,7 @@ def test_inception_matches_torch_fidelity_on_its_own_loading(inception, inceptio
     assert torch.allclose(out["logits"], out["features"] @ inception_state["fc.weight"].T, rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.slow
 def test_finetuned_inception_has_its_own_head_with_bias(inception_state, tmp_path):
     tuned = {**inception_state, "fc.weight": torch.randn(5, 2048) * 0.01, "fc.bias": torch.arange(5.0)}
     path = tmp_path / "tuned.safetensors"
@@ -112,6 +114,7 @@ def test_bad_weights_files_are_one_line(tmp_path):
         get_extractor("clip-vit-b-32", weights=other)
 
 
+@pytest.mark.slow
 def test_clip_embeddings_match_open_clip_pipeline(clip_file):
     import open_clip
 

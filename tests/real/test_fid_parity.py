@@ -24,6 +24,7 @@ def fixture_images(n: int, size: int, seed: int) -> torch.Tensor:
     return torch.from_numpy(out)
 
 
+@pytest.mark.slow
 def test_fid_matches_torch_fidelity_through_the_resize_path(inception, inception_file):
     """64x64 inputs go through TF1-bilinear resizing to 299. (At 299 the features are identical to
     torch-fidelity's own network: test_extractors; one calculate_metrics run costs ~30 CPU-seconds,

@@ -3,11 +3,13 @@
 import html
 import json
 
-from conftest import records_by_model as _records
+import pytest
 
+from conftest import records_by_model as _records
 from xmbench.cli import main
 
 
+@pytest.mark.slow
 def test_run_writes_records_leaderboard_and_report(first_run, capsys):
     cfg, out = first_run
     records = _records(out)

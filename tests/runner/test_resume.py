@@ -8,8 +8,9 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import records_by_model
+import pytest
 
+from conftest import records_by_model
 from xmbench.cli import main
 from xmbench.runner.cache import TensorCache
 
@@ -34,6 +35,7 @@ def _assert_same_as_uninterrupted(out: Path, reference: Path, models: set[str]) 
             assert a[field] == b[field], (name, field)
 
 
+@pytest.mark.slow
 def test_sigkill_then_rerun_matches_uninterrupted(first_run, tmp_path):
     cfg, reference = first_run
     small = _config_without_baseline(cfg, tmp_path / "small.toml")

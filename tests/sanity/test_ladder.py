@@ -27,6 +27,7 @@ def _rho(summary, axis, metric):
     return float(summary[(summary.axis == axis) & (summary.metric == metric)].rho.iloc[0])
 
 
+@pytest.mark.slow
 def test_fd_sees_image_degradations_and_mode_dropping(small_ladder):
     _, _, summary = small_ladder
     for axis in ("blur", "noise", "colour", "mode_drop"):

@@ -4,7 +4,7 @@
     protocol = get_protocol("cub")
     values = evaluate_protocol(protocol, suite, generator, weights={...})
 
-See README "Protocols" for each recipe and how it relates to torch-fidelity, torchmetrics, clean-fid
+See docs/protocols.md for each recipe and how it relates to torch-fidelity, torchmetrics, clean-fid
 and the original papers.
 """
 

@@ -2,7 +2,7 @@
 
 Records are the single source of truth for leaderboards, reports and the regression check, so every
 reader validates them first: a corrupt or foreign file is refused with one line naming it.
-See README "Result records" for the field-by-field description.
+See docs/results.md for the field-by-field description.
 """
 
 from __future__ import annotations
