@@ -60,9 +60,30 @@ class CheckedGenerator:
 def load_generator(spec: str, resolution: int | None = None, **kwargs: object) -> CheckedGenerator:
     """A user's generator from `pkg.module:factory` or an entry-point name in `xmbench.generators`.
 
-    The factory (a class or function) is called with `kwargs` and must return an object with a
-    `generate(captions, seed)` method; its outputs are then checked to be uint8 (N,3,R,R) with
-    R = resolution when given. Every failure is a one-line InputError.
+    Args:
+        spec: `pkg.module:factory` (dots after the colon walk attributes), or the name of an entry point
+            in the `xmbench.generators` group.
+        resolution: when given, every output must be R x R with R = resolution.
+        **kwargs: passed to the factory.
+
+    Returns:
+        The generator, wrapped so that every output is checked: uint8 (N,3,R,R), one image per caption.
+
+    Raises:
+        InputError: one line for an unimportable module, a missing attribute, a factory that is not
+            callable or an object without `generate(captions, seed)`; later, for a wrong output.
+
+    Example:
+        >>> from xmbench.data import get_suite
+        >>> noise = load_generator(
+        ...     "baselines.calibration:NoiseGenerator.for_suite", resolution=32, suite=get_suite("shapes")
+        ... )
+        >>> noise.generate(["a red circle", "a blue square above a green cross"], seed=0).shape
+        torch.Size([2, 3, 32, 32])
+        >>> load_generator("baselines.calibration:NoSuchGenerator")
+        Traceback (most recent call last):
+        ...
+        xmbench.errors.InputError: module 'baselines.calibration' has no attribute 'NoSuchGenerator'; ...
     """
     generator = make_plugin(spec, GENERATORS, "generate", "captions, seed", **kwargs)
     return CheckedGenerator(generator, spec, resolution)

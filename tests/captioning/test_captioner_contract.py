@@ -109,6 +109,7 @@ def test_long_captions_are_cut_with_one_warning():
         check_captions(["a " * MAX_CAPTION_TOKENS], 1)
 
 
+@pytest.mark.slow
 def test_entry_point_group_is_searched(tmp_path):
     dist = tmp_path / "toy_ep-0.dist-info"
     dist.mkdir()

@@ -15,19 +15,57 @@ SuiteFactory = Callable[..., Suite]
 
 
 def register_suite(name: str, factory: SuiteFactory, summary: str) -> None:
-    """Register a suite factory `factory(**options) -> Suite` under `name` (same as SUITES.register)."""
+    """Register a suite factory `factory(**options) -> Suite` under `name` (same as SUITES.register).
+
+    Args:
+        name: the suite's name in `get_suite`, run configs and `--suite`.
+        factory: a Suite subclass or a function returning a Suite; called with the suite's options.
+        summary: one line for `xmbench suites`.
+
+    Example:
+        >>> from xmbench.data.shapes import ShapesSuite
+        >>> register_suite("shapes-64", lambda **o: ShapesSuite(resolution=64, **o), "shapes at 64x64")
+        >>> get_suite("shapes-64").resolution
+        64
+        >>> SUITES.remove("shapes-64")
+    """
     SUITES.register(name, factory, summary=summary)
 
 
 def list_suites() -> dict[str, str]:
-    """Suite name -> one-line summary. `folder:PATH` is always available too."""
+    """Every registered suite: name -> one-line summary. `folder:PATH` is always available too.
+
+    Example:
+        >>> suites = list_suites()
+        >>> "shapes" in suites and "cub" in suites
+        True
+        >>> suites["shapes"]
+        'procedural shapes with exact attributes (embedded default, offline)'
+    """
     return SUITES.summaries()
 
 
 def get_suite(name: str, **options: Any) -> Suite:
-    """A suite by name: a registered name, or `folder:PATH` for a folder with captions.jsonl.
+    """Open a suite: a registered name, or `folder:PATH` for a folder with captions.jsonl.
 
-    options: suite-specific keywords, e.g. resolution=64.
+    Args:
+        name: a name from `list_suites()`, or `folder:PATH`.
+        **options: suite-specific keywords, e.g. `resolution=64` for shapes, `root=PATH` for a real suite.
+
+    Returns:
+        The Suite. Real suites check their folder's layout when opened.
+
+    Raises:
+        InputError: an unknown name (suggesting close ones) or an option the suite does not take.
+
+    Example:
+        >>> suite = get_suite("shapes")
+        >>> suite.resolution, suite.size("test")
+        (32, 5000)
+        >>> get_suite("shapez")
+        Traceback (most recent call last):
+        ...
+        xmbench.errors.InputError: unknown suite 'shapez'; did you mean 'shapes'?
     """
     try:
         if name.startswith("folder:"):

@@ -36,7 +36,23 @@ class Batch:
 
 
 class Suite(ABC):
-    """A text-to-image dataset: random access to (image, caption, attributes) by (split, index)."""
+    """A text-to-image dataset: random access to (image, caption, attributes) by (split, index).
+
+    Subclasses set `name` and `resolution` and implement `splits` and `_get`; images are uint8
+    (3, H, W) with H = W = `resolution`.
+
+    Example:
+        >>> from xmbench.data import get_suite
+        >>> suite = get_suite("shapes")
+        >>> suite.splits
+        {'train': 20000, 'val': 2000, 'test': 5000, 'compositional': 2000}
+        >>> sample = suite.get("test", 0)
+        >>> sample.image.shape, sample.image.dtype, sample.caption
+        ((3, 32, 32), dtype('uint8'), 'a little tangerine block is on the right of a tiny green lozenge')
+        >>> batch = suite.batch("test", range(4))
+        >>> batch.images.shape, len(batch.captions)
+        (torch.Size([4, 3, 32, 32]), 4)
+    """
 
     name: str
     resolution: int

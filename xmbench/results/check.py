@@ -52,7 +52,13 @@ class MetricCheck:
 
 
 def parse_tolerances(specs: list[str]) -> dict[str, Tolerance]:
-    """Parse `METRIC=5%` (relative to the baseline value) or `METRIC=0.01` (absolute) specs."""
+    """Parse `METRIC=5%` (relative to the baseline value) or `METRIC=0.01` (absolute) specs.
+
+    Example:
+        >>> tolerances = parse_tolerances(["fd_shapes=5%", "attribute_accuracy=0.01"])
+        >>> tolerances["fd_shapes"], tolerances["attribute_accuracy"]
+        (Tolerance(amount=0.05, relative=True), Tolerance(amount=0.01, relative=False))
+    """
     out: dict[str, Tolerance] = {}
     for spec in specs:
         m = _TOLERANCE.match(spec)
@@ -70,7 +76,35 @@ def check_records(
     alpha: float = 0.05,
     sources: tuple[str, str] = ("NEW", "BASELINE"),
 ) -> list[MetricCheck]:
-    """Per-metric verdicts for the metrics both records hold (baseline order)."""
+    """Per-metric verdicts of `new` against `baseline`, for the metrics both records hold (baseline order).
+
+    A metric fails when it is worse than the baseline beyond its tolerance and that worsening is
+    significant (one-sided at `alpha`): from paired bootstrap replicates when both records carry them,
+    else a normal approximation from the recorded CIs.
+
+    Args:
+        new: the record under test.
+        baseline: the accepted record, of the same suite and protocol.
+        tolerances: metric -> allowed worsening (`parse_tolerances`); without one, none is allowed.
+        alpha: one-sided significance level.
+        sources: the records' names in error messages.
+
+    Raises:
+        InputError: records of different protocols, or a tolerance for a metric they do not share.
+
+    Example:
+        >>> from pathlib import Path
+        >>> import xmbench
+        >>> from xmbench.results import read_record
+        >>> folder = Path(xmbench.__file__).parents[1] / "leaderboards" / "results" / "shapes"  # in a clone
+        >>> new = read_record(next(folder.glob("dfgan--*.json")))
+        >>> old = read_record(next(folder.glob("gan-int-cls--*.json")))
+        >>> checks = check_records(new, old, parse_tolerances(["fd_shapes=5%"]))
+        >>> [c.failed for c in checks if c.name == "fd_shapes"]
+        [True]
+        >>> any(c.failed for c in check_records(old, old))
+        False
+    """
     check_same_protocol([new, baseline], list(sources), what="check")
     tolerances = tolerances or {}
     shared = [m for m in baseline["metrics"] if defined(new, m) and defined(baseline, m)]

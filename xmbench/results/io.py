@@ -32,7 +32,27 @@ def write_record(path: str | os.PathLike, record: dict[str, Any]) -> Path:
 
 
 def read_record(path: str | os.PathLike) -> dict[str, Any]:
-    """Read and validate one record; InputError with one line for a missing, corrupt or foreign file."""
+    """Read and validate one result record (the JSON `xmbench run` writes).
+
+    Args:
+        path: the record's file.
+
+    Returns:
+        The record as a dict (fields in docs/results.md).
+
+    Raises:
+        InputError: one line for a missing, corrupt or foreign file.
+
+    Example:
+        >>> from pathlib import Path
+        >>> import xmbench
+        >>> folder = Path(xmbench.__file__).parents[1] / "leaderboards" / "results" / "shapes"  # in a clone
+        >>> record = read_record(next(folder.glob("dfgan--*.json")))
+        >>> record["model"]["name"], record["suite"]["suite"], record["protocol"]["samples"]
+        ('dfgan', 'shapes', 2000)
+        >>> sorted(record["metrics"]["fd_shapes"])[:4]
+        ['bootstrap', 'ci_high', 'ci_low', 'confidence']
+    """
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -67,5 +87,14 @@ def expand_record_paths(paths: Iterable[str | os.PathLike]) -> list[Path]:
 
 
 def read_records(paths: Iterable[str | os.PathLike]) -> list[dict[str, Any]]:
-    """Read and validate every record in `paths` (files or folders of *.json)."""
+    """Read and validate every record in `paths` (files, or folders whose *.json files are read in name order).
+
+    Example:
+        >>> from pathlib import Path
+        >>> import xmbench
+        >>> folder = Path(xmbench.__file__).parents[1] / "leaderboards" / "results" / "shapes"  # in a clone
+        >>> names = {r["model"]["name"] for r in read_records([folder])}
+        >>> {"real", "retrieval", "noise"} <= names
+        True
+    """
     return [read_record(p) for p in expand_record_paths(paths)]

@@ -142,6 +142,17 @@ def leaderboard_frame(
     then models by rank, then reference and floor. Records of several training seeds of one model
     (xmbench.results.seeds) become one row: `seeds` counts them, `<name>` is the mean over seeds,
     `<name>_seed_std` their spread, and ranks compare models across seeds.
+
+    Example:
+        >>> from pathlib import Path
+        >>> import xmbench
+        >>> from xmbench.results import read_records
+        >>> folder = Path(xmbench.__file__).parents[1] / "leaderboards" / "results" / "shapes"  # in a clone
+        >>> frame = leaderboard_frame(read_records([folder]))
+        >>> frame.attrs["rank_by"], list(frame["role"])[0], list(frame["role"])[-1]
+        ('attribute_accuracy', 'ceiling', 'floor')
+        >>> to_markdown(frame).splitlines()[0]
+        "Protocol: suite 'shapes' at 32px, test split, 2000 samples, extractor shapes-v1 (key `...`)."
     """
     records, sources = aggregate_seeds(records, sources)
     check_comparable(records, sources)

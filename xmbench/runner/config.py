@@ -125,7 +125,13 @@ def default_configs() -> list[RunConfig]:
 
 
 def load_config(path: str | Path | None = None) -> RunConfig:
-    """Read and validate a TOML config; None loads the embedded default."""
+    """Read and validate a TOML run config; None loads the embedded default (`default.toml`).
+
+    Example:
+        >>> config = load_config()
+        >>> config.suite, config.samples, [m.name for m in config.models]
+        ('shapes', 2000, ['gan-int-cls', 'stackgan', 'dfgan', 'real', 'retrieval', 'noise'])
+    """
     if path is None:
         label, text = default_config_text()
     else:
@@ -142,7 +148,26 @@ def load_config(path: str | Path | None = None) -> RunConfig:
 
 
 def parse_config(text: str, label: str = "<config>") -> RunConfig:
-    """Parse TOML `text` (named `label` in errors) into a RunConfig."""
+    """Parse TOML `text` into a validated RunConfig.
+
+    Args:
+        text: the config's TOML (tables `suite`, `evaluation`, `metric_options`, `training`, `models`).
+        label: the file name used in error messages.
+
+    Raises:
+        InputError: `label:line: ...` for malformed TOML, an unknown key (suggesting close ones), a wrong
+            type or a model table that names no source or several.
+
+    Example:
+        >>> text = '[evaluation]\\nsamples = 100\\n[[models]]\\nname = "floor"\\ncalibration = "noise"\\n'
+        >>> config = parse_config(text, "my.toml")
+        >>> config.suite, config.samples, config.models[0].kind
+        ('shapes', 100, 'calibration')
+        >>> parse_config("[evaluation]\\nsamplez = 100\\n", "my.toml")
+        Traceback (most recent call last):
+        ...
+        xmbench.errors.InputError: my.toml:2: unknown key in [evaluation] 'samplez'; did you mean 'samples', ...?
+    """
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
