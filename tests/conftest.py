@@ -5,6 +5,14 @@ import torch
 torch.set_num_threads(min(2, torch.get_num_threads()))
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_collect_file(file_path, parent):
+    """Files under tests/ are tests, not doctest modules: `--doctest-modules` (pyproject.toml) is meant for
+    xmbench/ and baselines/, and importing the several tests/**/conftest.py as doctest modules clashes by name."""
+    collected = yield
+    return [c for c in collected if type(c).__name__ != "DoctestModule"]
+
+
 @pytest.fixture(scope="session")
 def shapes():
     from xmbench.data.shapes import ShapesSuite

@@ -4,8 +4,8 @@ import html
 import json
 
 import pytest
-
 from conftest import records_by_model as _records
+
 from xmbench.cli import main
 
 

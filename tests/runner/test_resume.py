@@ -9,8 +9,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import records_by_model
+
 from xmbench.cli import main
 from xmbench.runner.cache import TensorCache
 
