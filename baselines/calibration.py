@@ -30,7 +30,7 @@ class RealGenerator:
     `images_for(indices)` gives the images of the split by index, for callers that know them.
     """
 
-    VERSION: ClassVar[int] = 1  # bump when outputs change (tests/baselines/test_golden.py)
+    VERSION: ClassVar[int] = 1  # bump when outputs change (tests/baselines/test_baseline_golden.py)
 
     @classmethod
     def for_suite(cls, suite: Suite, split: str | None = None) -> RealGenerator:
@@ -69,7 +69,7 @@ class RetrievalGenerator:
     Ties go to the lowest training index, so the output does not depend on the seed.
     """
 
-    VERSION: ClassVar[int] = 1  # bump when outputs change (tests/baselines/test_golden.py)
+    VERSION: ClassVar[int] = 1  # bump when outputs change (tests/baselines/test_baseline_golden.py)
 
     @classmethod
     def for_suite(cls, suite: Suite, split: str | None = None) -> RetrievalGenerator:
@@ -111,7 +111,7 @@ class RetrievalGenerator:
 class NoiseGenerator:
     """Uniform random uint8 pixels; image i depends only on (seed, i)."""
 
-    VERSION: ClassVar[int] = 1  # bump when outputs change (tests/baselines/test_golden.py)
+    VERSION: ClassVar[int] = 1  # bump when outputs change (tests/baselines/test_baseline_golden.py)
 
     @classmethod
     def for_suite(cls, suite: Suite, split: str | None = None) -> NoiseGenerator:

@@ -4,7 +4,7 @@ The runner's caches key on a generator's VERSION, not on its source code, so a r
 nothing. These tests hold each version to its outputs: a tiny deterministic training (3 steps, one
 thread) of every baseline and a fixed call of every calibration generator, compared with the values
 stored in golden.json for that version. When an output changes on purpose, bump the class's VERSION
-and rewrite the golden values with `XMBENCH_UPDATE_GOLDEN=1 pytest tests/baselines/test_golden.py`.
+and rewrite the golden values with `XMBENCH_UPDATE_GOLDEN=1 pytest tests/baselines/test_baseline_golden.py`.
 """
 
 import hashlib
