@@ -10,7 +10,48 @@ from xmbench.atomic import atomic_write_bytes, atomic_write_json, atomic_write_t
 from xmbench.errors import unknown_name
 
 
+def _caption_sanity(args: argparse.Namespace) -> int:
+    from xmbench.data.shapes import ShapesSuite
+    from xmbench.extractors import get_extractor
+    from xmbench.sanity.caption_ladder import (
+        CAPTION_EDITS,
+        CaptionLadderConfig,
+        markdown_table,
+        run_caption_ladder,
+        summarise_captions,
+    )
+
+    edits = tuple(args.axes.split(",")) if args.axes else CAPTION_EDITS
+    unknown = [e for e in edits if e not in CAPTION_EDITS]
+    if unknown:
+        raise unknown_name("caption edit", unknown[0], CAPTION_EDITS)
+    extractor = get_extractor(args.extractor, **({"weights": args.weights} if args.weights else {}))
+    config = CaptionLadderConfig(n=args.n, seed=args.seed, edits=edits)
+    table = run_caption_ladder(extractor, ShapesSuite(), config, log=print if args.verbose else lambda s: None)
+    summary = summarise_captions(table)
+    out = Path(args.out)
+    atomic_write_text(out / "caption-sanity-levels.csv", table.to_csv(index=False))
+    atomic_write_text(out / "caption-sanity-summary.csv", summary.to_csv(index=False))
+    atomic_write_text(out / "caption-sanity.md", markdown_table(summary) + "\n")
+    atomic_write_json(
+        out / "caption-sanity.json",
+        {
+            "extractor": extractor.info.id,
+            "weights_hash": extractor.info.weights_hash,
+            "config": asdict(config),
+            "summary": summary.to_dict("records"),
+        },
+    )
+    print(markdown_table(summary))
+    print(
+        f"wrote {out / 'caption-sanity-summary.csv'}, {out / 'caption-sanity-levels.csv'}, {out / 'caption-sanity.md'}"
+    )
+    return 1 if args.strict and summary["ok"].eq(False).sum() else 0
+
+
 def _sanity(args: argparse.Namespace) -> int:
+    if args.captions:
+        return _caption_sanity(args)
     from xmbench.data import get_suite
     from xmbench.extractors import get_extractor
     from xmbench.sanity.ladder import AXES, LadderConfig, plot_png, run_ladder, summarise
@@ -63,5 +104,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default; 1 on a busy machine)")
     p.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    p.add_argument(
+        "--captions",
+        action="store_true",
+        help="the caption ladder instead: edit real captions (axes: colour,shape,relation,drop_word,truncate,"
+        "shuffle) and check every caption metric falls",
+    )
     p.add_argument("--verbose", action="store_true", help="print every level's values")
     p.set_defaults(func=_sanity)

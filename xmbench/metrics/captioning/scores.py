@@ -13,6 +13,7 @@ bootstraps over images (`xmbench.metrics.bootstrap`, the same resamples for ever
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from xmbench.metrics.captioning.cider import cider_d_per_image
 from xmbench.metrics.captioning.rouge import VERSION as ROUGE_VERSION
 from xmbench.metrics.captioning.rouge import rouge_l_per_image
 from xmbench.metrics.value import MetricValue
+from xmbench.text.ptb import ptb_tokenize
 
 
 @dataclass
@@ -75,10 +77,14 @@ class Bootstrap:
         return percentile_interval(replicates, self.confidence)
 
 
-def _tokens(captions: list[str]) -> list[str]:
-    from xmbench.text.ptb import ptb_tokenize
+@functools.lru_cache(maxsize=1 << 16)
+def _ptb(caption: str) -> str:
+    """PTB tokens joined by spaces (cached: references are tokenised once per run, not once per model)."""
+    return " ".join(ptb_tokenize(caption))
 
-    return [" ".join(ptb_tokenize(c)) for c in captions]
+
+def _tokens(captions: list[str]) -> list[str]:
+    return [_ptb(c) for c in captions]
 
 
 def _mean_value(name: str, per_image: torch.Tensor, boot: Bootstrap, details: dict[str, Any]) -> MetricValue:
