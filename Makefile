@@ -38,7 +38,7 @@ format: install
 
 # the docs site, built strictly (a broken link or reference fails) into build/site (git-ignored)
 docs: $(VENV)/.docs-installed
-	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict
 
 bench: install
 	$(PY) benchmarks/run_all.py
