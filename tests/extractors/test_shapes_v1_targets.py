@@ -76,3 +76,16 @@ def test_is_logits_order_matches_classes():
     from xmbench.extractors.shapes_v1.targets import IS_CLASSES
 
     assert len(IS_CLASSES) == 30 and IS_CLASSES[0] == "red circle" and IS_CLASSES[7] == "orange square"
+
+
+def test_worst_captions_rank_by_share_right_then_index():
+    from xmbench.metrics.attributes import worst_captions
+
+    def made(caption, flags, reason=""):
+        return {"caption": caption, "correct": all(flags), "judgements": {"shape": flags}, "reason": reason}
+
+    judgements = [made("a", [True, True]), made("b", [False, True], "x"), made("c", [False, False], "y")]
+    judgements.append(made("d", [True, False], "z"))
+    worst = worst_captions(judgements, k=3)
+    assert [(w["caption"], w["score"], w["index"]) for w in worst] == [("c", 0.0, 2), ("b", 0.5, 1), ("d", 0.5, 3)]
+    assert worst[0]["note"] == "y" and len(worst_captions(judgements)) == 4

@@ -25,6 +25,9 @@ def test_run_writes_records_leaderboard_and_report(first_run, capsys):
     assert rec["model"]["version"] == GanIntCls.VERSION
     assert rec["run"]["metric_versions"] == {name: metric_version(name) for name in rec["run"]["metric_versions"]}
     assert {"fd", "kid", "attribute_accuracy"} <= set(rec["run"]["metric_versions"])
+    # the attribute metric's per-image extras reach the record through its details, lifted to their own section
+    assert len(rec["worst_captions"]) == 10 and "worst_captions" not in rec["metrics"]["attribute_accuracy"]["details"]
+    assert rec["per_attribute"]["whole caption"] == rec["metrics"]["attribute_accuracy"]["value"]
     for name in ("fd_shapes", "kid", "is", "clip_score", "r_precision", "precision", "attribute_accuracy"):
         m = rec["metrics"][name]
         assert m["ci_low"] is not None and m["ci_low"] <= m["ci_high"], name

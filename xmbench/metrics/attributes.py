@@ -183,6 +183,19 @@ def ratio_ci(
     return percentile_interval(stats[torch.isfinite(stats)], confidence)
 
 
+def worst_captions(judgements: list[dict[str, Any]], k: int = 10) -> list[dict[str, Any]]:
+    """The `k` images with the lowest share of right judgements (ties: lowest index first).
+
+    Returns [{"caption", "score" (share right, in [0,1], 4 decimals), "index", "note" (the reason)}, ...].
+    """
+    scored = []
+    for i, j in enumerate(judgements):
+        flags = [v for values in j["judgements"].values() for v in values]
+        scored.append((sum(flags) / max(len(flags), 1), i, j))
+    scored.sort(key=lambda t: (t[0], t[1]))
+    return [{"caption": j["caption"], "score": round(s, 4), "index": i, "note": j["reason"]} for s, i, j in scored[:k]]
+
+
 class AttributeAccuracy(EvalMetric):
     """Streaming attribute accuracy over batches (the Evaluator's adapter for "attribute_accuracy");
     `judgements` holds the per-image records. Needs the shapes-v1 extractor's "attributes".
@@ -223,6 +236,7 @@ class AttributeAccuracy(EvalMetric):
             right, judged = scores[key]
             lo, hi = ratio_ci(right, judged, self.ctx.bootstrap, self.ctx.confidence, self.ctx.seed)
             name = "attribute_accuracy" if key == "caption" else f"attribute_accuracy_{key}"
+            extra = {"worst_captions": worst_captions(self.judgements)} if key == "caption" else {}
             out.append(
                 MetricValue(
                     name=name,
@@ -237,6 +251,7 @@ class AttributeAccuracy(EvalMetric):
                         "judged": int(judged.sum()),
                         "scope": "whole caption" if key == "caption" else key,
                         "bootstrap": "images resampled with replacement, percentile",
+                        **extra,
                     },
                 )
             )

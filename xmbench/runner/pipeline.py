@@ -59,7 +59,6 @@ from xmbench.seeding import derive_seed
 #: bump when the way a record's numbers are computed changes (invalidates reused records)
 RECORD_FORMAT = 1
 SAMPLE_STRIP = 8
-WORST_CAPTIONS = 10
 #: display order of metrics when the config asks for "all"
 METRIC_ORDER = ("attribute_accuracy", "fd", "kid", "is", "clip_score", "r_precision", "prdc", "fd_infinity")
 
@@ -287,18 +286,6 @@ def _threads(n: int) -> Iterator[None]:
         torch.set_num_threads(before)
 
 
-def _worst_captions(judgements: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    scored = []
-    for k, j in enumerate(judgements):
-        flags = [v for values in j["judgements"].values() for v in values]
-        scored.append((sum(flags) / max(len(flags), 1), k, j))
-    scored.sort(key=lambda t: (t[0], t[1]))
-    return [
-        {"caption": j["caption"], "score": round(s, 4), "index": k, "note": j["reason"]}
-        for s, k, j in scored[:WORST_CAPTIONS]
-    ]
-
-
 def _per_attribute(values: dict[str, dict[str, Any]]) -> dict[str, float]:
     out = {
         name.removeprefix("attribute_accuracy_"): v["value"]
@@ -380,6 +367,8 @@ def _evaluate(
     if not main:
         return None
     values = {name: {**v.to_dict(), "confidence": config.confidence} for name, v in computed.items()}
+    # per-image extras a metric reports in its details become record sections of their own
+    worst = values.get("attribute_accuracy", {}).get("details", {}).pop("worst_captions", None)
     gen_s = generate.seconds
     out: dict[str, Any] = {
         "metrics": values,
@@ -390,9 +379,8 @@ def _evaluate(
         },
         "timings": {"generate_s": round(gen_s, 3), "evaluate_s": round(time.perf_counter() - t0 - gen_s, 3)},
     }
-    attribute_metric = evaluator.metrics.get("attribute_accuracy")
-    if attribute_metric is not None:
-        out["worst_captions"] = _worst_captions(attribute_metric.judgements)
+    if worst is not None:
+        out["worst_captions"] = worst
         out["per_attribute"] = _per_attribute(values)
     return out
 
