@@ -24,7 +24,7 @@ from baselines.registry import get_baseline  # noqa: E402
 from xmbench import distributed as dist  # noqa: E402
 from xmbench.data import get_suite  # noqa: E402
 from xmbench.runner.cache import content_key  # noqa: E402
-from xmbench.runner.pipeline import sharded  # noqa: E402
+from xmbench.runner.sharding import sharded  # noqa: E402
 from xmbench.seeding import derive_seed  # noqa: E402
 
 TINY = {"batch_size": 8, "ngf": 8, "ndf": 8, "text_encoder": "joint"}

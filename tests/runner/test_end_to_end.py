@@ -49,7 +49,7 @@ def test_second_run_reuses_every_cache(first_run, capsys, monkeypatch):
         raise AssertionError("the second run must not train, generate or evaluate")
 
     monkeypatch.setattr(baselines.training, "train_baseline", forbidden)
-    monkeypatch.setattr(pipeline, "_evaluate", forbidden)
+    monkeypatch.setattr(pipeline, "evaluate_generator", forbidden)
     assert main(["run", str(cfg), "--out", str(out)]) == 0
     text = capsys.readouterr().out
     assert "4 reused from the cache" in text and "report:" in text

@@ -36,6 +36,8 @@ from xmbench.runner.config import RunConfig, located
 from xmbench.runner.environment import environment, resolve_device
 from xmbench.runner.extract import CachingExtractor
 from xmbench.runner.models import PreparedModel
+from xmbench.runner.publish import RunSummary
+from xmbench.runner.record import previous_record
 
 #: the leaderboard of an image -> text run: <suite>-captioning.md beside <suite>.md
 LEADERBOARD_SUFFIX = "-captioning"
@@ -107,8 +109,6 @@ def run_captioning(config: RunConfig, paths: Any, quiet: bool = False, echo: Cal
 
     Returns the run's RunSummary on rank 0 (None on the other ranks under torchrun).
     """
-    from xmbench.runner.pipeline import RunSummary, _previous
-
     t_start = time.perf_counter()
     device = dist.process_device(resolve_device(config.device))
     dist.init(device)
@@ -143,7 +143,7 @@ def run_captioning(config: RunConfig, paths: Any, quiet: bool = False, echo: Cal
         )
         record = _record(model, suite, protocol, env, key, config)
         path = paths.results / record_filename({**record, "metrics": {}})
-        previous = _previous(path) if main else None
+        previous = previous_record(path) if main else None
         if dist.broadcast_json(previous is not None and previous.get("run", {}).get("cache_key") == key):
             records.append(previous)
             record_paths.append(path)

@@ -35,6 +35,7 @@ from xmbench.runner.caption_models import check_captioners, prepare_captioner, r
 from xmbench.runner.config import RunConfig, located
 from xmbench.runner.models import PreparedModel
 from xmbench.runner.progress import bar
+from xmbench.runner.sharding import sharded
 from xmbench.seeding import derive_seed
 
 TASK = "image-to-text"
@@ -150,8 +151,6 @@ def caption_all(
     model: PreparedModel, inputs: CaptionInputs, cache: TensorCache, config: RunConfig, quiet: bool
 ) -> tuple[list[str], float]:
     """Every evaluation image's caption (on rank 0; [] elsewhere) and the seconds spent captioning."""
-    from xmbench.runner.pipeline import sharded
-
     work = _ChunkCaptioner(model, inputs, cache, config.chunk, derive_seed(config.seed, "captioning"))
     captions: list[str] = []
     with bar(len(inputs.indices), f"{model.spec.name}: caption", quiet or not dist.is_main()) as pbar:

@@ -1,0 +1,148 @@
+"""The text -> image evaluation of one model: generate the evaluation captions' images chunk by chunk
+(cached), extract them (sharded under torchrun), feed one Evaluator on rank 0, compute its metrics."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from xmbench import distributed as dist
+from xmbench.generator import Generator, check_generated
+from xmbench.metrics.evaluator import Evaluator
+from xmbench.metrics.fd import ReferenceStats
+from xmbench.metrics.value import MetricValue
+from xmbench.runner.cache import TensorCache, content_key, strings_digest
+from xmbench.runner.extract import CachingExtractor
+from xmbench.runner.models import PreparedModel
+from xmbench.runner.progress import bar
+from xmbench.runner.reference import EvaluationInputs
+from xmbench.runner.sharding import sharded
+from xmbench.runner.single_process import single_process
+from xmbench.runner.threads import threads
+from xmbench.seeding import derive_seed
+
+#: generated images kept for the record's sample strip (the first ones, in caption order)
+SAMPLE_STRIP = 8
+
+
+@dataclass
+class Evaluated:
+    """One model's evaluation on rank 0: its metric values, the first images, the seconds spent."""
+
+    values: dict[str, MetricValue]
+    strip: np.ndarray  # uint8 (min(SAMPLE_STRIP, N), 3, H, W)
+    generate_s: float
+    evaluate_s: float
+
+
+class ChunkGenerator:
+    """uint8 images of one chunk of the evaluation captions, from the sample cache or generated
+    (the generator is loaded on first need) and cached; seconds spent in `seconds`.
+
+    Cache key: (generator hash, suite protocol, split, chunk start, captions digest, seed).
+    """
+
+    def __init__(self, model: PreparedModel, inputs: EvaluationInputs, cache: TensorCache, seed: int) -> None:
+        self.model, self.inputs, self.cache, self.seed = model, inputs, cache, seed
+        self.generator: Generator | None = None
+        self.seconds = 0.0
+
+    def __call__(self, start: int) -> torch.Tensor:
+        t0, inputs = time.perf_counter(), self.inputs
+        captions = inputs.captions[start : start + inputs.config.chunk]
+        key = content_key(
+            "samples",
+            self.model.generator_hash,
+            inputs.suite.protocol(),
+            inputs.split,
+            start,
+            strings_digest(captions),
+            self.seed,
+        )
+        stored = self.cache.get("samples", key)
+        images = stored["images"] if stored is not None else self._generate(start, captions, key)
+        self.seconds += time.perf_counter() - t0
+        return images
+
+    def _generate(self, start: int, captions: list[str], key: str) -> torch.Tensor:
+        if self.generator is None:
+            self.generator = self.model.load()
+        with torch.no_grad():
+            out = self.generator.generate(list(captions), derive_seed(self.seed, "chunk", start))
+        source = f"model {self.model.spec.name!r}"
+        images = check_generated(out, len(captions), self.inputs.suite.resolution, source).cpu()
+        self.cache.put("samples", key, {"images": images})  # only this chunk's rank writes its entry
+        return images
+
+
+def evaluate_generator(
+    model: PreparedModel,
+    inputs: EvaluationInputs,
+    extractor: CachingExtractor,
+    cache: TensorCache,
+    reference: ReferenceStats | None,
+    metrics: list[str],
+    options: dict[str, dict[str, Any]],
+    quiet: bool,
+) -> Evaluated | None:
+    """Generate, extract and evaluate one model (on rank 0; None on the other ranks, which generate
+    and extract their share of the chunks). Every rank must call it."""
+    config, main = inputs.config, dist.is_main()
+    evaluator = Evaluator(
+        extractor,
+        metrics,
+        reference=reference,
+        seed=config.seed,
+        bootstrap=config.bootstrap,
+        confidence=config.confidence,
+        options=options,
+    )
+    for outputs in inputs.reference_outputs(extractor):
+        evaluator.update_reference_extracted(outputs)
+    t0 = time.perf_counter()
+    generate = ChunkGenerator(model, inputs, cache, derive_seed(config.seed, "generation"))
+    strip = _feed(evaluator, generate, inputs, extractor.device, f"{model.spec.name}", quiet or not main)
+    values = None
+    with dist.collective(f"computing the metrics of model {model.spec.name!r}"):
+        if main:
+            single_process(evaluator, *evaluator.metrics.values())
+            with threads(1):
+                values = evaluator.compute()
+    if not main:
+        return None
+    return Evaluated(values, strip, generate.seconds, time.perf_counter() - t0 - generate.seconds)
+
+
+def _feed(
+    evaluator: Evaluator,
+    generate: ChunkGenerator,
+    inputs: EvaluationInputs,
+    device: torch.device,
+    name: str,
+    quiet: bool,
+) -> np.ndarray | None:
+    """Generate and extract every chunk (sharded), feed the outputs to `evaluator` in caption order on
+    rank 0, and return the first SAMPLE_STRIP images (on the rank that generated chunk 0)."""
+    captions, chunk = inputs.captions, inputs.config.chunk
+    records = inputs.records if dist.is_main() else None  # only rank 0 feeds the metrics
+    strip = None
+
+    def work(start: int) -> dict[str, torch.Tensor]:
+        nonlocal strip
+        images = generate(start)
+        if start == 0:
+            strip = images[:SAMPLE_STRIP].numpy()
+        return evaluator.extract(images, captions[start : start + images.shape[0]])
+
+    with bar(len(captions), f"{name}: generate+extract", quiet) as pbar:
+        for start, outputs in sharded(
+            range(0, len(captions), chunk), work, f"generating and extracting for model {name!r}", device
+        ):
+            end = start + next(iter(outputs.values())).shape[0]
+            evaluator.update_extracted(outputs, captions[start:end], records[start:end] if records else None)
+            pbar.update(end - start)
+    return strip

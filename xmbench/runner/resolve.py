@@ -1,0 +1,68 @@
+"""Resolving a run config's names before any long work: suite and splits, metrics and their options,
+the extractor. Each problem is one InputError located at its line of the config."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from xmbench.data import get_suite
+from xmbench.data.base import Suite
+from xmbench.errors import InputError, XmbenchError, unknown_name
+from xmbench.extractors import Extractor, get_extractor, list_extractors
+from xmbench.metrics import list_metrics
+from xmbench.runner.config import RunConfig, located
+
+#: display order of metrics when the config asks for "all"
+METRIC_ORDER = ("attribute_accuracy", "fd", "kid", "is", "clip_score", "r_precision", "prdc", "fd_infinity")
+
+
+def suite_and_split(config: RunConfig) -> tuple[Suite, str]:
+    """The configured suite and its evaluation split, checking both splits hold the samples asked of them."""
+    try:
+        suite = get_suite(config.suite, **config.suite_options)
+    except XmbenchError as e:
+        raise located(config, "suite.name", e) from None
+    split = config.split or suite.eval_split
+    for key, name, count in (
+        ("evaluation.split", split, config.samples),
+        ("evaluation.reference_split", config.reference_split, config.reference_samples),
+    ):
+        if name not in suite.splits:
+            raise located(config, key, unknown_name(f"split of suite {suite.name!r}", name, suite.splits))
+        if count > suite.splits[name]:
+            raise located(
+                config,
+                key.replace("split", "samples"),
+                InputError(
+                    f"{count} samples asked of split {name!r}, which holds {suite.splits[name]}; lower the count"
+                ),
+            )
+    return suite, split
+
+
+def metric_names(config: RunConfig) -> list[str]:
+    """The metrics to compute: the configured ones (checked), or every registered one in METRIC_ORDER."""
+    known = list_metrics()
+    if config.metrics is None:
+        return [m for m in METRIC_ORDER if m in known] + [m for m in known if m not in METRIC_ORDER]
+    for name in config.metrics:
+        if name not in known and name != "fid":
+            raise located(config, "evaluation.metrics", unknown_name("metric", name, known))
+    return list(config.metrics)
+
+
+def metric_options(config: RunConfig, names: list[str]) -> dict[str, dict[str, Any]]:
+    """[metric_options] per metric, refusing tables of metrics the run does not compute."""
+    for name in config.metric_options:
+        if name not in names:
+            raise located(config, f"metric_options.{name}", unknown_name("metric in [metric_options]", name, names))
+    return {k: dict(v) for k, v in config.metric_options.items()}
+
+
+def extractor(config: RunConfig, device: torch.device) -> Extractor:
+    """The configured extractor on `device`."""
+    if config.extractor not in list_extractors():
+        raise located(config, "evaluation.extractor", unknown_name("extractor", config.extractor, list_extractors()))
+    return get_extractor(config.extractor, device=device, **config.extractor_options)
