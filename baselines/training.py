@@ -27,6 +27,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -106,22 +107,57 @@ def train(
     torchrun, where batch_size is per process: the global batch is world size x batch_size).
     """
     out = Path(out_dir)
-    identity = _identity(model, suite, seed)
     ids_all = model.tokenizer.encode(data.captions, model.max_len)
-    device = model.device
+    start, rows = _resume(model, suite, out, seed)
+    last = out / json.loads((out / LATEST_FILE).read_text())["checkpoint"] if start else None
+    model.train()
+    schedule = _Schedule(steps, checkpoint_every, log_every, eval_every)
+    curves = _Curves(out, rows, model.options["batch_size"] * dist.world_size())
+    ema = _EmaStatistics(ids_all, seed)
+    draw_seed = parallel.rank_seed(seed)
+    bar = tqdm(
+        total=steps,
+        initial=start,
+        desc=model.name,
+        unit="step",
+        dynamic_ncols=True,
+        disable=quiet or not sys.stderr.isatty() or not dist.is_main(),
+    )
+    with parallel.DataParallel(model) as dp:
+        for step in range(start, steps):
+            logs = _train_step(model, data, ids_all, draw_seed, step)
+            done = step + 1
+            curves.steps_since += 1
+            if schedule.logs(done):
+                row = curves.row(done, logs)
+                if dist.is_main() and eval_hook is not None and schedule.evaluates(done):
+                    ema.refresh(model)
+                    with dp.plain():
+                        row.update(eval_hook(done, model))
+                    model.train()
+                curves.add(row)
+                bar.set_postfix({k: f"{v:.3g}" for k, v in row.items() if k != "step"})
+            bar.update(1)
+            if schedule.checkpoints(done):
+                last = _save(model, suite, out, done, seed, samples, dp, ema)
+    bar.close()
+    if last is None:
+        raise InputError(f"nothing to train: steps={steps}; pass --steps >= 1")
+    return last
+
+
+def _resume(model: Any, suite: Suite, out: Path, seed: int) -> tuple[int, list[dict[str, Any]]]:
+    """(step to start from, curve rows so far): the latest checkpoint in `out` loaded into `model`
+    (weights and optimisers), or (0, []) after recording the run's identity in a fresh folder.
+    Every rank resumes from the same checkpoint."""
+    identity = _identity(model, suite, seed)
     start, rows = 0, []
-    with dist.collective(f"reading the run folder {out}"):  # every rank resumes from the same checkpoint
+    with dist.collective(f"reading the run folder {out}"):
         if (out / LATEST_FILE).exists():
-            recorded = json.loads((out / RUN_FILE).read_text())
-            if recorded != identity:
-                diff = sorted(k for k in identity if recorded.get(k) != identity[k])
-                raise InputError(
-                    f"{out} holds a different run ({', '.join(diff)} differ: it trains "
-                    f"{recorded.get('baseline')!r}); pass another --out or the same settings"
-                )
+            _check_identity(out, identity)
             start = json.loads((out / LATEST_FILE).read_text())["step"]
             resumed = load_checkpoint(
-                out, baseline=model.name, resolution=model.resolution, device=device, optimizer=True
+                out, baseline=model.name, resolution=model.resolution, device=model.device, optimizer=True
             )
             model.load_state_dict(resumed.state_dict())
             for key, opt in model.optimizers().items():
@@ -135,65 +171,108 @@ def train(
             f"the ranks found different checkpoints in {out}; under torchrun with several "
             "nodes the run folder must be on a filesystem every node shares"
         )
-    last = out / json.loads((out / LATEST_FILE).read_text())["checkpoint"] if start else None
-    model.train()
-    batch = model.options["batch_size"]
-    bar = tqdm(
-        total=steps,
-        initial=start,
-        desc=model.name,
-        unit="step",
-        dynamic_ncols=True,
-        disable=quiet or not sys.stderr.isatty() or not dist.is_main(),
-    )
-    t0, done_since = time.perf_counter(), 0
-    # training CPU seconds of this process, carried across resumes through the curves
-    cpu0 = time.process_time() - (rows[-1].get("cpu_s", 0.0) if rows else 0.0)
-    draw_seed, main = parallel.rank_seed(seed), dist.is_main()
-    ema_ids = ids_all[batch_indices(derive_seed(seed, "ema-statistics"), 0, len(ids_all), EMA_STATISTICS_CAPTIONS)]
-    with parallel.DataParallel(model) as dp:
-        for step in range(start, steps):
-            idx = batch_indices(draw_seed, step, len(data.captions), batch)
-            images = data.images[idx].to(device).float().div_(127.5).sub_(1)
-            logs = parallel.mean_logs(
-                model.train_step(images, ids_all[idx].to(device), step_generator(draw_seed, step))
-            )
-            if not all(math.isfinite(v) for v in logs.values()):
-                raise XmbenchError(
-                    f"training diverged at step {step + 1} ({logs}); lower the learning rates or pick another --loss"
-                )
-            done, done_since = step + 1, done_since + 1
-            if done % log_every == 0 or done == steps:
-                rate = done_since * batch * dist.world_size() / (time.perf_counter() - t0)
-                row: dict[str, Any] = {
-                    "step": done,
-                    **{k: round(v, 5) for k, v in logs.items()},
-                    "images_per_s": round(rate, 1),
-                    "cpu_s": round(time.process_time() - cpu0, 2),
-                }
-                if main and eval_hook is not None and ((eval_every and done % eval_every == 0) or done == steps):
-                    model.refresh_ema_statistics(ema_ids, derive_seed(seed, "ema-statistics"))
-                    with dp.plain():
-                        row.update(eval_hook(done, model))
-                    model.train()
-                rows.append(row)
-                if main:
-                    _write_curves(out, rows)
-                bar.set_postfix({k: f"{v:.3g}" for k, v in row.items() if k != "step"})
-                t0, done_since = time.perf_counter(), 0
-            bar.update(1)
-            if done % checkpoint_every == 0 or done == steps:
-                name = f"step-{done:07d}"
-                last = out / "checkpoints" / name
-                model.refresh_ema_statistics(ema_ids, derive_seed(seed, "ema-statistics"))
-                parallel.sync_buffers(model)
-                with dist.collective(f"writing checkpoint {name}"), dp.plain():
-                    if main:
-                        _checkpoint(model, suite, out, name, seed, samples)
-    bar.close()
-    if last is None:
-        raise InputError(f"nothing to train: steps={steps}; pass --steps >= 1")
-    return last
+    return start, rows
+
+
+def _check_identity(out: Path, identity: dict[str, Any]) -> None:
+    """Refuse to resume a run folder that trains something else."""
+    recorded = json.loads((out / RUN_FILE).read_text())
+    if recorded != identity:
+        diff = sorted(k for k in identity if recorded.get(k) != identity[k])
+        raise InputError(
+            f"{out} holds a different run ({', '.join(diff)} differ: it trains "
+            f"{recorded.get('baseline')!r}); pass another --out or the same settings"
+        )
+
+
+def _train_step(model: Any, data: SplitTensors, ids_all: torch.Tensor, draw_seed: int, step: int) -> dict:
+    """One optimisation step on the batch and noise of `step`; its losses averaged over ranks."""
+    device = model.device
+    idx = batch_indices(draw_seed, step, len(data.captions), model.options["batch_size"])
+    images = data.images[idx].to(device).float().div_(127.5).sub_(1)
+    logs = parallel.mean_logs(model.train_step(images, ids_all[idx].to(device), step_generator(draw_seed, step)))
+    if not all(math.isfinite(v) for v in logs.values()):
+        raise XmbenchError(
+            f"training diverged at step {step + 1} ({logs}); lower the learning rates or pick another --loss"
+        )
+    return logs
+
+
+@dataclass(frozen=True)
+class _Schedule:
+    """When a step (counted from 1) logs a curve row, runs the eval hook, writes a checkpoint; the
+    last step does all three."""
+
+    steps: int
+    checkpoint_every: int
+    log_every: int
+    eval_every: int
+
+    def logs(self, done: int) -> bool:
+        return done % self.log_every == 0 or done == self.steps
+
+    def evaluates(self, done: int) -> bool:
+        return bool(self.eval_every and done % self.eval_every == 0) or done == self.steps
+
+    def checkpoints(self, done: int) -> bool:
+        return done % self.checkpoint_every == 0 or done == self.steps
+
+
+class _Curves:
+    """The training curves (rows written to curves.json / .csv on rank 0), with the images/s since
+    the last row and the process's training CPU seconds, carried across resumes through the rows."""
+
+    def __init__(self, out: Path, rows: list[dict[str, Any]], global_batch: int) -> None:
+        self.out, self.rows, self.global_batch = out, rows, global_batch
+        self.t0, self.steps_since = time.perf_counter(), 0
+        self.cpu0 = time.process_time() - (rows[-1].get("cpu_s", 0.0) if rows else 0.0)
+
+    def row(self, done: int, logs: dict[str, float]) -> dict[str, Any]:
+        rate = self.steps_since * self.global_batch / (time.perf_counter() - self.t0)
+        return {
+            "step": done,
+            **{k: round(v, 5) for k, v in logs.items()},
+            "images_per_s": round(rate, 1),
+            "cpu_s": round(time.process_time() - self.cpu0, 2),
+        }
+
+    def add(self, row: dict[str, Any]) -> None:
+        """Append `row`, write the curves (rank 0) and restart the rate's clock."""
+        self.rows.append(row)
+        if dist.is_main():
+            _write_curves(self.out, self.rows)
+        self.t0, self.steps_since = time.perf_counter(), 0
+
+
+class _EmaStatistics:
+    """Refreshes the EMA generator's batch-norm statistics on a fixed draw of training captions."""
+
+    def __init__(self, ids_all: torch.Tensor, seed: int) -> None:
+        self.seed = derive_seed(seed, "ema-statistics")
+        self.ids = ids_all[batch_indices(self.seed, 0, len(ids_all), EMA_STATISTICS_CAPTIONS)]
+
+    def refresh(self, model: Any) -> None:
+        model.refresh_ema_statistics(self.ids, self.seed)
+
+
+def _save(
+    model: Any,
+    suite: Suite,
+    out: Path,
+    done: int,
+    seed: int,
+    samples: tuple[torch.Tensor, list[str]] | None,
+    dp: parallel.DataParallel,
+    ema: _EmaStatistics,
+) -> Path:
+    """Checkpoint step `done` (rank 0 writes; every rank syncs buffers first); returns its folder."""
+    name = f"step-{done:07d}"
+    ema.refresh(model)
+    parallel.sync_buffers(model)
+    with dist.collective(f"writing checkpoint {name}"), dp.plain():
+        if dist.is_main():
+            _checkpoint(model, suite, out, name, seed, samples)
+    return out / "checkpoints" / name
 
 
 def _checkpoint(
