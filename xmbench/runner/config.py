@@ -82,7 +82,7 @@ class RunConfig:
 
 # schema: table -> key -> (types, required)
 _SCALAR = {
-    "suite": {"name": (str,), "resolution": (int,), "seed": (int,)},
+    "suite": {"name": (str,), "resolution": (int,), "seed": (int,), "root": (str,)},
     "evaluation": {
         "split": (str,),
         "samples": (int,),
