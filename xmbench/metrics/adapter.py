@@ -25,12 +25,24 @@ if TYPE_CHECKING:
 
 
 def extractor_details(info: ExtractorInfo) -> dict[str, Any]:
-    """The extractor facts every value records: id, weights hash, resize mode."""
+    """The extractor facts every value records: id, weights hash, resize mode.
+
+    Example:
+        >>> extractor_details(ExtractorInfo("toy-v1", "ab", None, "none", 8))
+        {'extractor': 'toy-v1', 'weights_hash': 'ab', 'resize': 'none'}
+    """
     return {"extractor": info.id, "weights_hash": info.weights_hash, "resize": info.resize}
 
 
 def require_reference(ctx: MetricContext, metric: str) -> ReferenceStats:
-    """ctx.reference, or a one-line InputError naming how to give one."""
+    """ctx.reference, or a one-line InputError naming how to give one.
+
+    Example:
+        >>> require_reference(MetricContext(ExtractorInfo("toy-v1", "", None, "none", 8)), "FD")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        xmbench.errors.InputError: FD needs a reference: pass reference=ReferenceStats(...) to the Evaluator ...
+    """
     if ctx.reference is None:
         raise InputError(
             f"{metric} needs a reference: pass reference=ReferenceStats(...) to the Evaluator or call "
@@ -56,6 +68,13 @@ def metric_value(
 
     The replicates are centred on `value` and clipped to the metric's range `bounds` (see
     `bootstrap.centre_replicates`); `scheme` says what was resampled.
+
+    Example:
+        >>> ctx = MetricContext(ExtractorInfo("toy-v1", "", None, "none", 8))
+        >>> v = metric_value(ctx, name="acc", value=0.5, n=4, higher_is_better=True, details={},
+        ...                  replicates=np.array([0.4, 0.5, 0.6]), bounds=(0.0, 1.0))
+        >>> v.ci_low < 0.5 < v.ci_high, v.details["resamples"]
+        (True, 3)
     """
     if replicates is None:
         return MetricValue(name, value, None, None, std, n, higher_is_better, details)
@@ -77,6 +96,19 @@ class MetricAdapter(EvalMetric):
     Subclasses set `key` (the extractor output fed to `metric.update`) or override `update`, and
     implement `compute` from `self.metric.result()`. Reference features, when the metric takes them,
     go to `metric.update(x, real=True)` (set `takes_reference = True`).
+
+    Example:
+        >>> import torch
+        >>> from xmbench.metrics.inception_score import InceptionScore
+        >>> class MeanIS(MetricAdapter):
+        ...     key = "logits"
+        ...     def compute(self):
+        ...         r = self.metric.result()
+        ...         return [metric_value(self.ctx, name="is", value=r.mean, n=8, higher_is_better=True, details={})]
+        >>> adapter = MeanIS(MetricContext(ExtractorInfo("toy-v1", "", None, "none", 8)), InceptionScore(2, seed=None))
+        >>> adapter.update({"logits": torch.eye(2).repeat(4, 1) * 50})
+        >>> round(adapter.compute()[0].value, 3)
+        2.0
     """
 
     key = "features"

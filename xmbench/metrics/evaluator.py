@@ -36,7 +36,15 @@ def extract_images(
     needs: frozenset[str] | set[str] = frozenset(),
 ) -> dict[str, torch.Tensor]:
     """The extractor's outputs (on its device) for images uint8 (N,3,H,W) (float in [0,1] with
-    float_input), validated first; InputError when an output in `needs` is missing."""
+    float_input), validated first; InputError when an output in `needs` is missing.
+
+    Example:
+        >>> import torch
+        >>> from xmbench.extractors import get_extractor
+        >>> out = extract_images(get_extractor("shapes-v1"), torch.zeros(2, 3, 32, 32, dtype=torch.uint8))
+        >>> tuple(out["features"].shape)
+        (2, 256)
+    """
     images = check_images(images, float_input=float_input, name=name)
     with torch.no_grad():
         outputs = dict(extractor.images(images.to(extractor.device)))

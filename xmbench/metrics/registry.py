@@ -34,7 +34,13 @@ KNOWN_NEEDS = frozenset(
 
 @dataclass
 class MetricContext:
-    """What a metric factory gets: the extractor it is fed from, the reference, seed (default 2020) and CI settings."""
+    """What a metric factory gets: the extractor it is fed from, the reference, seed (default 2020) and CI settings.
+
+    Example:
+        >>> from xmbench.extractors.base import ExtractorInfo
+        >>> MetricContext(ExtractorInfo("toy-v1", "", None, "none", 8)).seed
+        2020
+    """
 
     extractor: ExtractorInfo
     reference: ReferenceStats | None = None
@@ -68,6 +74,10 @@ class MetricSpec:
 
     version: bumped by hand whenever the metric's outputs change (golden-value tests enforce it); result
     caches and records key on it. higher_is_better: the direction of every value the metric reports.
+
+    Example:
+        >>> MetricSpec("mine", factory=print, needs=frozenset({"features"}), version=3).version
+        3
     """
 
     name: str
@@ -90,6 +100,12 @@ def register_metric(
     `needs` from KNOWN_NEEDS; `version` ≥ 1, bumped by hand when the metric's outputs change;
     `higher_is_better` the direction of every value it reports. Built-in metric modules are named in
     METRICS' preload; a plugin's entry point in the group "xmbench.metrics" points at a MetricSpec.
+
+    Example:
+        >>> register_metric("bogus", print, frozenset({"pixels"}))  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        xmbench.errors.InputError: metric 'bogus' needs unknown inputs ['pixels']; known: [...]
     """
     unknown = set(needs) - KNOWN_NEEDS
     if unknown:
@@ -100,12 +116,27 @@ def register_metric(
 
 
 def list_metrics() -> dict[str, frozenset[str]]:
-    """Registered metric name -> the inputs it needs."""
+    """Registered metric name -> the inputs it needs.
+
+    Example:
+        >>> sorted(list_metrics()["clip_score"])
+        ['image_embed', 'text_embed']
+    """
     return {name: get_metric_spec(name).needs for name in sorted(METRICS.names())}
 
 
 def get_metric_spec(name: str) -> MetricSpec:
-    """The registered spec of `name`; InputError suggesting close names otherwise."""
+    """The registered spec of `name`; InputError suggesting close names otherwise.
+
+    Example:
+        >>> spec = get_metric_spec("kid")
+        >>> spec.version >= 1, spec.higher_is_better
+        (True, False)
+        >>> get_metric_spec("kidd")
+        Traceback (most recent call last):
+        ...
+        xmbench.errors.InputError: unknown metric 'kidd'; did you mean 'kid'?
+    """
     spec = METRICS.get(name)
     if not isinstance(spec, MetricSpec):
         raise InputError(f"metric {name!r} is a {type(spec).__name__}, not a MetricSpec; point its entry point at one")
@@ -113,5 +144,10 @@ def get_metric_spec(name: str) -> MetricSpec:
 
 
 def metric_version(name: str) -> int:
-    """The recipe version of metric `name` (bumped by hand when its values change); records and caches key on it."""
-    return int(getattr(get_metric_spec(name), "version", 1))
+    """The recipe version of metric `name` (bumped by hand when its values change); records and caches key on it.
+
+    Example:
+        >>> metric_version("prdc")  # 2: density / coverage ties follow Naeem et al.'s prdc
+        2
+    """
+    return get_metric_spec(name).version
