@@ -7,7 +7,7 @@ import pytest
 import torch
 import torch_fidelity.defaults
 from conftest import ToyExtractor, random_images
-from test_golden import ToyShapes
+from toy_shapes import ToyShapes
 
 from xmbench.errors import InputError
 from xmbench.metrics import clip_score as clip_module

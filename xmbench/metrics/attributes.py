@@ -33,7 +33,7 @@ from xmbench.metrics.bootstrap import check_bootstrap, percentile_interval, resa
 from xmbench.metrics.registry import EvalMetric, MetricContext, register_metric
 from xmbench.metrics.value import MetricValue
 
-#: bump by hand when attribute accuracy's outputs change (golden-value tests in tests/metrics/test_golden.py)
+#: bump by hand when attribute accuracy's outputs change (golden-value tests in tests/metrics/test_metric_golden.py)
 VERSION = 1
 HIGHER_IS_BETTER = True
 ATTRIBUTES: tuple[str, ...] = ("count", "shape", "colour", "size", "position", "relation")

@@ -29,7 +29,7 @@ from xmbench.metrics.registry import MetricContext, register_metric
 from xmbench.metrics.result import MetricResult
 from xmbench.metrics.value import MetricValue
 
-#: bump by hand when the CLIP score's outputs change (golden-value tests in tests/metrics/test_golden.py)
+#: bump by hand when the CLIP score's outputs change (golden-value tests in tests/metrics/test_metric_golden.py)
 VERSION = 1
 #: reported name -> (factor on mean max(cos, 0), scale label recorded in details["scale"], convention)
 SCALES: dict[str, tuple[float, str, str]] = {

@@ -55,7 +55,7 @@ __all__ = [
     "warn_if_rank_deficient",
 ]
 
-#: bump by hand when FD's outputs change (golden-value tests in tests/metrics/test_golden.py)
+#: bump by hand when FD's outputs change (golden-value tests in tests/metrics/test_metric_golden.py)
 VERSION = 1
 INCEPTION_FID_ID = "inception-v3-fid"
 

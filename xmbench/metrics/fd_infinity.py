@@ -31,7 +31,7 @@ from xmbench.metrics.registry import MetricContext, register_metric
 from xmbench.metrics.result import MetricResult
 from xmbench.metrics.value import MetricValue
 
-#: bump by hand when FD∞'s outputs change (golden-value tests in tests/metrics/test_golden.py)
+#: bump by hand when FD∞'s outputs change (golden-value tests in tests/metrics/test_metric_golden.py)
 VERSION = 1
 
 

@@ -33,7 +33,7 @@ from xmbench.metrics.registry import MetricContext, register_metric
 from xmbench.metrics.result import MetricResult
 from xmbench.metrics.value import MetricValue
 
-#: bump by hand when KID's outputs change (golden-value tests in tests/metrics/test_golden.py)
+#: bump by hand when KID's outputs change (golden-value tests in tests/metrics/test_metric_golden.py)
 VERSION = 1
 #: the scale label results carry (details["scale"]) and the leaderboard header shows
 SCALE = "MMD² ×1"

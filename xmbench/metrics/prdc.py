@@ -35,7 +35,7 @@ from xmbench.metrics.registry import MetricContext, register_metric
 from xmbench.metrics.result import MetricResult
 from xmbench.metrics.value import MetricValue
 
-#: bump by hand when PRDC's outputs change (golden-value tests in tests/metrics/test_golden.py).
+#: bump by hand when PRDC's outputs change (golden-value tests in tests/metrics/test_metric_golden.py).
 #: 2: density / coverage count a point on a ball's edge as outside (Naeem et al.'s prdc), was inside.
 VERSION = 2
 BLOCK = 2048

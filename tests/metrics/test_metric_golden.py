@@ -4,7 +4,7 @@ A change in any output (value, std, CI bounds) fails here unless the metric's VE
 bumped VERSION fails until the golden values are regenerated — so records and caches, which key on
 the versions, never mix outputs of two implementations. Regenerate after a deliberate change with
 
-    python tests/metrics/test_golden.py --update
+    python tests/metrics/test_metric_golden.py --update
 
 and say in the commit why the outputs changed. The inputs hold exact duplicates on both sides, so that
 tie conventions (PRDC's ball edges, R-precision's equal similarities) are exercised too.
@@ -20,10 +20,10 @@ import pytest
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from conftest import ToyExtractor, random_images  # noqa: E402
+from conftest import random_images  # noqa: E402
+from toy_shapes import ToyShapes  # noqa: E402
 
 from xmbench.data import get_suite  # noqa: E402
-from xmbench.extractors.shapes_v1.targets import HEADS  # noqa: E402
 from xmbench.metrics import get_metric_spec  # noqa: E402
 from xmbench.metrics.evaluator import Evaluator  # noqa: E402
 
@@ -36,22 +36,6 @@ OPTIONS = {
     "fd_infinity": {"points": 5},
 }
 FIELDS = ("value", "std", "ci_low", "ci_high")
-
-
-class ToyShapes(ToyExtractor):
-    """The toy extractor under the shapes-v1 id, with "attributes": per head, a class index derived
-    deterministically from the features (what attribute_accuracy reads)."""
-
-    def __init__(self) -> None:
-        super().__init__(ident="shapes-v1")
-        self.info = type(self.info)(**{**self.info.__dict__, "yields": self.info.yields | {"attributes"}})
-
-    def images(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
-        out = super().images(images)
-        sizes = torch.tensor([len(classes) for classes in HEADS.values()])
-        codes = (out["features"][:, : len(sizes)].double().abs() * 1000).long()
-        out["attributes"] = codes % sizes
-        return out
 
 
 def _inputs() -> tuple[torch.Tensor, torch.Tensor, list[str], list[dict]]:
@@ -88,7 +72,7 @@ def test_outputs_match_the_golden_values_of_the_metric_version(metric, current):
     version = current[metric]["version"]
     assert golden["version"] == version, (
         f"{metric} is VERSION {version} but its golden values are for VERSION {golden['version']}; "
-        "regenerate them: python tests/metrics/test_golden.py --update"
+        "regenerate them: python tests/metrics/test_metric_golden.py --update"
     )
     now = current[metric]["values"]
     assert set(now) == set(golden["values"]), f"{metric} reports other names than at VERSION {version}"
@@ -104,7 +88,7 @@ def test_outputs_match_the_golden_values_of_the_metric_version(metric, current):
 
 if __name__ == "__main__":
     if sys.argv[1:] != ["--update"]:
-        sys.exit("usage: python tests/metrics/test_golden.py --update")
+        sys.exit("usage: python tests/metrics/test_metric_golden.py --update")
     torch.set_num_threads(1)
     GOLDEN.write_text(json.dumps(compute_golden(), indent=1, sort_keys=True) + "\n")
     print(f"wrote {GOLDEN.name}")
