@@ -13,14 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from xmbench import distributed as dist
-from xmbench.atomic import atomic_write_text
 from xmbench.data import get_suite
 from xmbench.data.base import Suite
 from xmbench.errors import XmbenchError, unknown_name
 from xmbench.extractors import get_extractor, list_extractors
 from xmbench.metrics.captioning.scores import caption_metric_versions
-from xmbench.report import render_html, render_markdown
-from xmbench.results import SCHEMA, SCHEMA_VERSION, record_filename, update_leaderboard, write_record
+from xmbench.results import SCHEMA, SCHEMA_VERSION, record_filename, write_record
 from xmbench.results.leaderboard import headline_metrics, metric_names
 from xmbench.runner.cache import TensorCache, content_key
 from xmbench.runner.caption_models import prepare_captioner, record_kind
@@ -36,16 +34,8 @@ from xmbench.runner.config import RunConfig, located
 from xmbench.runner.environment import environment, resolve_device
 from xmbench.runner.extract import CachingExtractor
 from xmbench.runner.models import PreparedModel
-from xmbench.runner.publish import RunSummary
+from xmbench.runner.publish import publish
 from xmbench.runner.record import previous_record
-
-#: the leaderboard of an image -> text run: <suite>-captioning.md beside <suite>.md
-LEADERBOARD_SUFFIX = "-captioning"
-
-
-def leaderboard_path(text_to_image_path: Path) -> Path:
-    """`leaderboards/shapes.md` -> `leaderboards/shapes-captioning.md`."""
-    return text_to_image_path.with_name(f"{text_to_image_path.stem}{LEADERBOARD_SUFFIX}{text_to_image_path.suffix}")
 
 
 def _suite(config: RunConfig) -> tuple[Suite, str]:
@@ -168,20 +158,8 @@ def run_captioning(config: RunConfig, paths: Any, quiet: bool = False, echo: Cal
     summary = None
     with dist.collective("writing the leaderboard and report"):
         if main:
-            board = leaderboard_path(paths.leaderboard)
-            md, csv, _ = update_leaderboard(
-                board, paths.results, records[0], title=f"{suite.name} captioning leaderboard", rank_by=config.rank_by
-            )
-            report = paths.report.with_name(f"{paths.report.stem}{LEADERBOARD_SUFFIX}{paths.report.suffix}")
-            title = f"xmbench report: {suite.name} captioning"
-            atomic_write_text(report, render_html(records, title=title, rank_by=config.rank_by))
-            report_md = atomic_write_text(
-                report.with_suffix(".md"), render_markdown(records, title=title, rank_by=config.rank_by)
-            )
-            summary = RunSummary(
-                records, record_paths, md, csv, report, report_md, time.perf_counter() - t_start, reused
-            )
+            summary = publish(suite.name, paths, records, record_paths, reused, config.rank_by, t_start, TASK)
     return summary
 
 
-__all__ = ["leaderboard_path", "run_captioning"]
+__all__ = ["run_captioning"]

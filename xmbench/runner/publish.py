@@ -52,6 +52,14 @@ class RunSummary:
     reused: list[str] = field(default_factory=list)
 
 
+#: what an image -> text run's leaderboard and reports add to their names: shapes-captioning.md beside shapes.md
+CAPTIONING_SUFFIX = "-captioning"
+
+
+def _suffixed(path: Path, suffix: str) -> Path:
+    return path.with_name(f"{path.stem}{suffix}{path.suffix}")
+
+
 def publish(
     suite_name: str,
     paths: RunPaths,
@@ -60,6 +68,7 @@ def publish(
     reused: list[str],
     rank_by: str | None,
     t_start: float,
+    task: str = "text-to-image",
 ) -> RunSummary:
     """Write the leaderboard (re-reading the results folder under its lock) and the HTML and Markdown reports.
 
@@ -68,14 +77,16 @@ def publish(
         records, record_paths, reused: this run's records, where they are, and the models reused from the cache.
         rank_by: the metric the leaderboard ranks by (None: its default).
         t_start: time.perf_counter() at the run's start, for RunSummary.seconds.
+        task: "image-to-text" writes `<leaderboard>-captioning.md` and `report-captioning.html` instead.
     """
+    suffix = CAPTIONING_SUFFIX if task == "image-to-text" else ""
+    name = f"{suite_name} captioning" if suffix else suite_name
     md, csv, _ = update_leaderboard(
-        paths.leaderboard, paths.results, records[0], title=f"{suite_name} leaderboard", rank_by=rank_by
+        _suffixed(paths.leaderboard, suffix), paths.results, records[0], title=f"{name} leaderboard", rank_by=rank_by
     )
-    report = atomic_write_text(
-        paths.report, render_html(records, title=f"xmbench report: {suite_name}", rank_by=rank_by)
-    )
+    report_path = _suffixed(paths.report, suffix)
+    report = atomic_write_text(report_path, render_html(records, title=f"xmbench report: {name}", rank_by=rank_by))
     report_md = atomic_write_text(
-        paths.report.with_suffix(".md"), render_markdown(records, title=f"xmbench: {suite_name}", rank_by=rank_by)
+        report_path.with_suffix(".md"), render_markdown(records, title=f"xmbench: {name}", rank_by=rank_by)
     )
     return RunSummary(records, record_paths, md, csv, report, report_md, time.perf_counter() - t_start, reused)
