@@ -51,14 +51,3 @@ def tokenized(
     cands = [to_tokens(c, tokenize) for c in candidates]
     refs = [[to_tokens(r, tokenize) for r in rs] for rs in references]
     return cands, refs
-
-
-def ngram_counts(tokens: Tokens, max_n: int) -> dict[Tokens, int]:
-    """Counts of every n-gram of `tokens` for n = 1..max_n (keys are token tuples)."""
-    counts: dict[Tokens, int] = {}
-    size = len(tokens)
-    for n in range(1, max_n + 1):
-        for i in range(size - n + 1):
-            gram = tokens[i : i + n]
-            counts[gram] = counts.get(gram, 0) + 1
-    return counts

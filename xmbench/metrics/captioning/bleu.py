@@ -17,12 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import torch
 from torchmetrics import Metric
 from torchmetrics.utilities import dim_zero_cat
 
 from xmbench.errors import InputError
-from xmbench.metrics.captioning._inputs import Tokens, ngram_counts, tokenized
+from xmbench.metrics.captioning._inputs import Tokens, tokenized
+from xmbench.metrics.captioning._ngrams import caption_set, lookup, unique
 
 VERSION = 1
 MAX_N = 4
@@ -35,28 +37,31 @@ def _check_max_n(max_n: int) -> None:
         raise InputError(f"BLEU max_n must be a positive int (4 for BLEU-1..4), got {max_n!r}")
 
 
-def _image_statistics(candidate: Tokens, references: list[Tokens], max_n: int) -> list[float]:
-    c = len(candidate)
-    r = min((abs(len(ref) - c), len(ref)) for ref in references)[1]
-    ref_max: dict[Tokens, int] = {}
-    for ref in references:
-        for gram, count in ngram_counts(ref, max_n).items():
-            if count > ref_max.get(gram, 0):
-                ref_max[gram] = count
-    matches = [0] * max_n
-    for gram, count in ngram_counts(candidate, max_n).items():
-        matches[len(gram) - 1] += min(count, ref_max.get(gram, 0))
-    guesses = [max(c - n, 0) for n in range(max_n)]
-    return [c, r, *guesses, *matches]
-
-
 def bleu_statistics_from_tokens(
-    candidates: Sequence[Tokens], references: Sequence[list[Tokens]], max_n: int = MAX_N
+    candidates: Sequence[Tokens], references: Sequence[Sequence[Tokens]], max_n: int = MAX_N
 ) -> torch.Tensor:
     """Per-image statistics (N, 2 + 2·max_n) float64 from token tuples; see `bleu_statistics`."""
     _check_max_n(max_n)
-    rows = [_image_statistics(c, rs, max_n) for c, rs in zip(candidates, references, strict=True)]
-    return torch.tensor(rows, dtype=torch.float64).reshape(len(rows), 2 + 2 * max_n)
+    cs = caption_set(candidates, references, max_n)
+    t, n = cs.table, cs.n_images
+    # the most often any one reference of the image holds each n-gram
+    ref_idx, ref_keys = cs.keys(candidates=False)
+    unique_keys, inverse, _ = unique(ref_keys)
+    ref_max = np.zeros(unique_keys.size, dtype=np.int64)
+    np.maximum.at(ref_max, inverse, t.count[ref_idx])
+    cand_idx, cand_keys = cs.keys(candidates=True)
+    clipped = np.minimum(t.count[cand_idx], lookup(unique_keys, ref_max, cand_keys))
+    cells = t.sequence[cand_idx] * max_n + t.order[cand_idx]
+    matches = np.bincount(cells, weights=clipped, minlength=n * max_n).reshape(n, max_n)
+    c = t.lengths[:n]
+    guesses = np.maximum(c[:, None] - np.arange(max_n), 0)
+    # closest reference length, ties to the shorter: minimise |l - c|·span + l
+    ref_lengths, ref_image = t.lengths[n:], cs.image[n:]
+    span = int(ref_lengths.max(initial=0)) + 1
+    closest = np.full(n, np.iinfo(np.int64).max)
+    np.minimum.at(closest, ref_image, np.abs(ref_lengths - c[ref_image]) * span + ref_lengths)
+    stats = np.concatenate([c[:, None], (closest % span)[:, None], guesses, matches], axis=1)
+    return torch.from_numpy(stats.astype(np.float64))
 
 
 def bleu_statistics(

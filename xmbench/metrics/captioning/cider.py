@@ -18,72 +18,47 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import numpy as np
 import torch
 from torchmetrics import Metric
 from torchmetrics.utilities import dim_zero_cat
 
 from xmbench.errors import InputError
-from xmbench.metrics.captioning._inputs import Tokens, ngram_counts, tokenized
+from xmbench.metrics.captioning._inputs import Tokens, tokenized
+from xmbench.metrics.captioning._ngrams import caption_set, lookup, unique
 
 VERSION = 1
 MAX_N = 4
 SIGMA = 6.0
 
-_Vector = tuple[dict[Tokens, float], list[float], int]
-
-
-def _document_frequency(counts: list[list[dict[Tokens, int]]]) -> dict[Tokens, int]:
-    df: dict[Tokens, int] = {}
-    for image_refs in counts:
-        for gram in set().union(*image_refs):
-            df[gram] = df.get(gram, 0) + 1
-    return df
-
-
-def _vector(counts: dict[Tokens, int], idf: dict[Tokens, float], log_n: float, max_n: int) -> _Vector:
-    """TF-IDF weights (one dict over all orders), per-order norms, and length (bigram count)."""
-    weights = {}
-    squares = [0.0] * max_n
-    for gram, tf in counts.items():
-        w = tf * idf.get(gram, log_n)
-        weights[gram] = w
-        squares[len(gram) - 1] += w * w
-    length = sum(tf for gram, tf in counts.items() if len(gram) == 2)
-    return weights, [math.sqrt(s) for s in squares], length
-
-
-def _similarity(cand: _Vector, ref: _Vector, max_n: int, sigma: float) -> float:
-    """Σ over orders of the clipped, length-penalised cosine of two TF-IDF vectors."""
-    c_weights, c_norms, c_length = cand
-    r_weights, r_norms, r_length = ref
-    dots = [0.0] * max_n
-    for gram, w in c_weights.items():
-        rw = r_weights.get(gram)
-        if rw is not None:
-            dots[len(gram) - 1] += min(w, rw) * rw
-    penalty = math.e ** (-((c_length - r_length) ** 2) / (2 * sigma**2))
-    total = 0.0
-    for n in range(max_n):
-        if c_norms[n] != 0 and r_norms[n] != 0:
-            total += dots[n] / (c_norms[n] * r_norms[n]) * penalty
-    return total
-
 
 def cider_d_from_tokens(
-    candidates: Sequence[Tokens], references: Sequence[list[Tokens]], max_n: int = MAX_N, sigma: float = SIGMA
+    candidates: Sequence[Tokens], references: Sequence[Sequence[Tokens]], sigma: float = SIGMA
 ) -> torch.Tensor:
     """Per-image CIDEr-D (N,) float64 from token tuples; see `cider_d_per_image`."""
     if not candidates:
         raise InputError("CIDEr-D needs at least one image (document frequencies come from the evaluated set)")
-    ref_counts = [[ngram_counts(r, max_n) for r in refs] for refs in references]
-    log_n = math.log(float(len(candidates)))
-    idf = {gram: log_n - math.log(max(1.0, df)) for gram, df in _document_frequency(ref_counts).items()}
-    scores = []
-    for cand, image_refs in zip(candidates, ref_counts, strict=True):
-        c_vec = _vector(ngram_counts(cand, max_n), idf, log_n, max_n)
-        total = sum(_similarity(c_vec, _vector(r, idf, log_n, max_n), max_n, sigma) for r in image_refs)
-        scores.append(total / max_n / len(image_refs) * 10.0)
-    return torch.tensor(scores, dtype=torch.float64)
+    cs = caption_set(candidates, references, MAX_N)
+    t, n = cs.table, cs.n_images
+    ref_idx, ref_keys = cs.keys(candidates=False)
+    df = np.bincount(unique(ref_keys)[0] % max(t.n_grams, 1), minlength=t.n_grams)
+    idf = math.log(float(n)) - np.log(np.maximum(1.0, df))
+    weights = t.count * idf[t.gram]
+    sequences = t.lengths.size
+    cells = t.sequence * MAX_N + t.order
+    norms = np.sqrt(np.bincount(cells, weights=weights**2, minlength=sequences * MAX_N)).reshape(sequences, MAX_N)
+    cand_idx, cand_keys = cs.keys(candidates=True)
+    ref_weights = weights[ref_idx]
+    clipped = np.minimum(lookup(cand_keys, weights[cand_idx], ref_keys), ref_weights) * ref_weights
+    dots = np.bincount(cells[ref_idx], weights=clipped, minlength=sequences * MAX_N).reshape(sequences, MAX_N)[n:]
+    ref_image = cs.image[n:]
+    denominators = norms[ref_image] * norms[n:]
+    cosines = np.divide(dots, denominators, out=np.zeros(dots.shape), where=denominators != 0)
+    length = np.maximum(t.lengths - 1, 0).astype(np.float64)  # pycocoevalcap's length: the bigram count
+    penalty = np.e ** (-((length[ref_image] - length[n:]) ** 2) / (2 * sigma**2))
+    per_reference = (cosines * penalty[:, None]).sum(1)
+    scores = np.bincount(ref_image, weights=per_reference, minlength=n) / MAX_N / cs.refs_per_image * 10.0
+    return torch.from_numpy(scores)
 
 
 def cider_d_per_image(
@@ -112,7 +87,7 @@ def cider_d_per_image(
         A 3-word caption has no 4-grams, so even an exact match scores 7.5 (three of four orders).
     """
     cands, refs = tokenized(candidates, references, tokenize)
-    return cider_d_from_tokens(cands, refs, MAX_N, sigma)
+    return cider_d_from_tokens(cands, refs, sigma)
 
 
 def cider_d(
@@ -180,7 +155,7 @@ class CIDErD(Metric):
         """(N,) float64 CIDEr-D of every image fed, with document frequencies from all of them."""
         if not self.captions:
             raise InputError("CIDEr-D needs at least one image; call update first")
-        return cider_d_from_tokens(*_decode(dim_zero_cat(self.captions)), MAX_N, self.sigma)
+        return cider_d_from_tokens(*_decode(dim_zero_cat(self.captions)), self.sigma)
 
     def compute(self) -> torch.Tensor:
         return self.per_image_scores().mean()
