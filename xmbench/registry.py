@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from baselines.base import Baseline
     from xmbench.data.base import Suite
     from xmbench.extractors.base import Extractor
+    from xmbench.metrics.captioning.registry import CaptionMetric
     from xmbench.metrics.registry import MetricSpec
 
 T = TypeVar("T")
@@ -237,12 +238,18 @@ CAPTIONERS: Registry[Callable[..., Any]] = Registry("captioner", "xmbench.captio
 CAPTION_CALIBRATION: Registry[Any] = Registry(
     "calibration captioner", "xmbench.caption_calibration", preload=("baselines.calibration_captioners",)
 )
+#: caption (image -> text) metrics (CaptionMetric: functional form, streaming class, VERSION, inputs);
+#: a registry of their own, so text -> image runs never list them
+CAPTION_METRICS: Registry[CaptionMetric] = Registry(
+    "caption metric", "xmbench.caption_metrics", preload=("xmbench.metrics.captioning.registry",)
+)
 
 __all__ = [
     "BASELINES",
     "CALIBRATION",
     "CAPTIONERS",
     "CAPTION_CALIBRATION",
+    "CAPTION_METRICS",
     "EXTRACTORS",
     "GENERATORS",
     "METRICS",

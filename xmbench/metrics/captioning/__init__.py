@@ -1,34 +1,38 @@
-"""Caption (image → text) metrics: BLEU-1..4, ROUGE-L and CIDEr-D as pycocoevalcap computes them.
+"""Caption (image → text) metrics.
 
-Every metric takes generated captions first, then the list of reference captions per image, and
-PTB-tokenises them like pycocoevalcap (`xmbench.text.ptb`) unless `tokenize=False`.
-`CAPTION_METRICS` maps each metric name to its torchmetrics class and VERSION, for the runner.
+BLEU-1..4, ROUGE-L and CIDEr-D exactly as pycocoevalcap computes them, METEOR and SPICE through its
+jars, CLIP-S / RefCLIP-S from joint embeddings, diversity, and exact correctness on `shapes`. Every
+metric takes the generated captions first, then the references (a list per image), and PTB-tokenises
+captions like pycocoevalcap (`xmbench.text.ptb`) unless `tokenize=False`. The built-in metrics are
+listed in `xmbench.registry.CAPTION_METRICS` (see `xmbench.metrics.captioning.registry`).
 """
 
-from xmbench.metrics.captioning import bleu as _bleu_module
-from xmbench.metrics.captioning import cider as _cider_module
-from xmbench.metrics.captioning import rouge as _rouge_module
 from xmbench.metrics.captioning.bleu import BLEU, bleu, bleu_from_statistics, bleu_statistics
 from xmbench.metrics.captioning.cider import CIDErD, cider_d, cider_d_per_image
+from xmbench.metrics.captioning.clip_s import CLIPS, RefCLIPS, clip_s, clip_s_per_image, refclip_s, refclip_s_per_image
+from xmbench.metrics.captioning.diversity import diversity
+from xmbench.metrics.captioning.meteor import meteor
 from xmbench.metrics.captioning.rouge import ROUGEL, rouge_l, rouge_l_per_image
-
-#: metric name -> (torchmetrics class, VERSION); "bleu" reports BLEU-1..4
-CAPTION_METRICS = {
-    "bleu": (BLEU, _bleu_module.VERSION),
-    "rouge_l": (ROUGEL, _rouge_module.VERSION),
-    "cider_d": (CIDErD, _cider_module.VERSION),
-}
+from xmbench.metrics.captioning.spice import spice
 
 __all__ = [
     "BLEU",
-    "CAPTION_METRICS",
     "CIDErD",
+    "CLIPS",
     "ROUGEL",
+    "RefCLIPS",
     "bleu",
     "bleu_from_statistics",
     "bleu_statistics",
     "cider_d",
     "cider_d_per_image",
+    "clip_s",
+    "clip_s_per_image",
+    "diversity",
+    "meteor",
+    "refclip_s",
+    "refclip_s_per_image",
     "rouge_l",
     "rouge_l_per_image",
+    "spice",
 ]
