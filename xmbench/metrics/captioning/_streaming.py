@@ -12,6 +12,23 @@ from torchmetrics.utilities import dim_zero_cat
 from xmbench.errors import InputError
 
 
+def gathered(metric: Metric, name: str, empty: torch.Tensor) -> torch.Tensor:
+    """List state `name` of every process, concatenated along dim 0 in rank order; `empty` when nothing was fed.
+
+    Synced across processes when torch.distributed is initialised (inside compute() the state is synced already).
+    """
+    if metric._is_synced:
+        return _cat(getattr(metric, name), empty)
+    with metric.sync_context():
+        return _cat(getattr(metric, name), empty).clone()
+
+
+def _cat(state: list[torch.Tensor] | torch.Tensor, empty: torch.Tensor) -> torch.Tensor:
+    if isinstance(state, torch.Tensor):  # a synced list state
+        return state
+    return dim_zero_cat(state) if state else empty
+
+
 class PerImageMean(Metric):
     """compute() -> mean of per-image scores (float64 scalar).
 
@@ -50,7 +67,7 @@ class PerImageMean(Metric):
         return self.total / self.n
 
     def per_image_scores(self) -> torch.Tensor:
-        """(N,) float64 scores of every image fed (needs `per_image=True`)."""
+        """(N,) float64 scores of every image fed, by every process (needs `per_image=True`)."""
         if not self.per_image:
             raise InputError(f"per-image {self.metric_name} scores need per_image=True")
-        return dim_zero_cat(self.image_scores) if self.image_scores else torch.zeros(0, dtype=torch.float64)
+        return gathered(self, "image_scores", torch.zeros(0, dtype=torch.float64))

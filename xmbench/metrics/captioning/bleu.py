@@ -20,11 +20,11 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 from torchmetrics import Metric
-from torchmetrics.utilities import dim_zero_cat
 
 from xmbench.errors import InputError
 from xmbench.metrics.captioning._inputs import Tokens, tokenized
 from xmbench.metrics.captioning._ngrams import caption_set, lookup, unique
+from xmbench.metrics.captioning._streaming import gathered
 
 VERSION = 1
 MAX_N = 4
@@ -172,7 +172,7 @@ class BLEU(Metric):
         return bleu_from_statistics(self.totals)
 
     def per_image_statistics(self) -> torch.Tensor:
-        """(N, 2 + 2·max_n) statistics of every image fed (needs `per_image=True`)."""
+        """(N, 2 + 2·max_n) statistics of every image fed, by every process (needs `per_image=True`)."""
         if not self.per_image:
             raise InputError("per-image BLEU statistics need BLEU(per_image=True)")
-        return dim_zero_cat(self.statistics) if self.statistics else torch.zeros(0, 2 + 2 * self.max_n)
+        return gathered(self, "statistics", torch.zeros(0, 2 + 2 * self.max_n, dtype=torch.float64))

@@ -21,11 +21,11 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 from torchmetrics import Metric
-from torchmetrics.utilities import dim_zero_cat
 
 from xmbench.errors import InputError
 from xmbench.metrics.captioning._inputs import Tokens, tokenized
 from xmbench.metrics.captioning._ngrams import caption_set, lookup, unique
+from xmbench.metrics.captioning._streaming import gathered
 
 VERSION = 1
 MAX_N = 4
@@ -153,9 +153,10 @@ class CIDErD(Metric):
 
     def per_image_scores(self) -> torch.Tensor:
         """(N,) float64 CIDEr-D of every image fed, with document frequencies from all of them."""
-        if not self.captions:
+        data = gathered(self, "captions", torch.zeros(0, dtype=torch.uint8))
+        if data.numel() == 0:
             raise InputError("CIDEr-D needs at least one image; call update first")
-        return cider_d_from_tokens(*_decode(dim_zero_cat(self.captions)), self.sigma)
+        return cider_d_from_tokens(*_decode(data), self.sigma)
 
     def compute(self) -> torch.Tensor:
         return self.per_image_scores().mean()
