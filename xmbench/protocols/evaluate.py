@@ -96,42 +96,12 @@ def evaluate_protocol(
     Returns {"protocol": record, "values": {metric name: MetricValue}, "extractors": {id: info}}.
     """
     weights = dict(weights or {})
-    indices = protocol.caption_indices(suite)
     extractors = _build_extractors(protocol.stages, weights, device)
-    evaluators = []
-    for stage, extractor in zip(protocol.stages, extractors, strict=False):
-        reference, features = None, None
-        if REFERENCE_METRICS & set(stage.metrics):
-            imported = pytorch_fid_stats is not None and stage.extractor == "inception-v3-fid"
-            if not imported or set(stage.metrics) - {"fid"}:  # KID and PRDC need the real features themselves
-                features = reference_features(
-                    suite, protocol.split, protocol.reference_indices(suite), extractor, cache_dir, batch_size
-                )
-            if imported:
-                reference = ReferenceStats.from_pytorch_fid(pytorch_fid_stats)
-            else:
-                mu, sigma = stats_from_features(features)
-                reference = ReferenceStats(mu, sigma, features.shape[0], extractor.info.id, extractor.info.weights_hash)
-        ev = Evaluator(
-            extractor,
-            list(stage.metrics),
-            reference=reference,
-            seed=derive_seed(protocol.name, protocol.seed),
-            bootstrap=bootstrap,
-            options=stage.metric_options,
-        )
-        if features is not None:
-            for metric in ev.metrics.values():  # KID / PRDC keep the reference features themselves
-                metric.update_reference({"features": features.to(extractor.device)})
-        evaluators.append(ev)
-    checked = CheckedGenerator(generator, type(generator).__name__)
-    for start in range(0, len(indices), batch_size):
-        batch = indices[start : start + batch_size]
-        captions = suite.captions(protocol.split, batch)
-        records = [{"group": g} for g in suite.groups(protocol.split, batch)]
-        images = checked.generate(captions, derive_seed(protocol.name, protocol.seed, "generate", start))
-        for ev, extractor in zip(evaluators, extractors, strict=False):
-            ev.update(images.to(extractor.device), captions, records)
+    evaluators = [
+        _stage_evaluator(protocol, stage, extractor, suite, bootstrap, cache_dir, batch_size, pytorch_fid_stats)
+        for stage, extractor in zip(protocol.stages, extractors, strict=False)
+    ]
+    _generate_and_feed(protocol, suite, generator, evaluators, extractors, batch_size)
     values: dict[str, MetricValue] = {}
     for stage, ev in zip(protocol.stages, evaluators, strict=False):
         for name, value in ev.compute().items():
@@ -144,3 +114,66 @@ def evaluate_protocol(
         "values": values,
         "extractors": infos,
     }
+
+
+def _stage_evaluator(
+    protocol: Protocol,
+    stage: Stage,
+    extractor: Extractor,
+    suite: PhotoSuite,
+    bootstrap: int,
+    cache_dir: str | os.PathLike | None,
+    batch_size: int,
+    pytorch_fid_stats: str | os.PathLike | None,
+) -> Evaluator:
+    """The Evaluator of one stage, holding its reference (statistics, and the features KID / PRDC keep)."""
+    reference, features = None, None
+    if REFERENCE_METRICS & set(stage.metrics):
+        imported = pytorch_fid_stats is not None and stage.extractor == "inception-v3-fid"
+        if not imported or set(stage.metrics) - {"fid"}:  # KID and PRDC need the real features themselves
+            features = reference_features(
+                suite, protocol.split, protocol.reference_indices(suite), extractor, cache_dir, batch_size
+            )
+        reference = _reference_stats(features, extractor, pytorch_fid_stats if imported else None)
+    ev = Evaluator(
+        extractor,
+        list(stage.metrics),
+        reference=reference,
+        seed=derive_seed(protocol.name, protocol.seed),
+        bootstrap=bootstrap,
+        options=stage.metric_options,
+    )
+    if features is not None:
+        for metric in ev.metrics.values():  # KID / PRDC keep the reference features themselves
+            metric.update_reference({"features": features.to(extractor.device)})
+    return ev
+
+
+def _reference_stats(
+    features: torch.Tensor | None, extractor: Extractor, pytorch_fid_stats: str | os.PathLike | None
+) -> ReferenceStats:
+    """The stage's reference statistics: imported from a pytorch-fid npz, or from the real features."""
+    if pytorch_fid_stats is not None:
+        return ReferenceStats.from_pytorch_fid(pytorch_fid_stats)
+    mu, sigma = stats_from_features(features)
+    return ReferenceStats(mu, sigma, features.shape[0], extractor.info.id, extractor.info.weights_hash)
+
+
+def _generate_and_feed(
+    protocol: Protocol,
+    suite: PhotoSuite,
+    generator: Generator,
+    evaluators: list[Evaluator],
+    extractors: list[Extractor],
+    batch_size: int,
+) -> None:
+    """Generate the protocol's captions in batches (seeded by protocol, seed and position) and feed every stage."""
+    indices = protocol.caption_indices(suite)
+    checked = CheckedGenerator(generator, type(generator).__name__)
+    for start in range(0, len(indices), batch_size):
+        batch = indices[start : start + batch_size]
+        captions = suite.captions(protocol.split, batch)
+        records = [{"group": g} for g in suite.groups(protocol.split, batch)]
+        images = checked.generate(captions, derive_seed(protocol.name, protocol.seed, "generate", start))
+        for ev, extractor in zip(evaluators, extractors, strict=False):
+            ev.update(images.to(extractor.device), captions, records)

@@ -237,17 +237,15 @@ class _Validator:
         if key in values and values[key] < minimum:
             raise self.fail(f"[{table}] {key} must be at least {minimum}, not {values[key]}", table, key)
 
-    def config(self, data: dict[str, Any]) -> RunConfig:
+    def sections(self, data: dict[str, Any]) -> None:
         for top, value in data.items():
             if top not in (*_SCALAR, "models", "metric_options"):
                 raise self.fail(str(unknown_name("section", top, [*_SCALAR, "models", "metric_options"])), top)
             if top != "models" and not isinstance(value, dict):
                 raise self.fail(f"{top} must be a table [{top}]", None, top)
-        suite = data.get("suite", {})
-        ev = data.get("evaluation", {})
-        tr = data.get("training", {})
-        for name, values in (("suite", suite), ("evaluation", ev), ("training", tr)):
-            self.check_keys(values, _SCALAR[name], name)
+
+    def counts(self, ev: dict[str, Any]) -> None:
+        """[evaluation]'s sample counts, batch, chunk, bootstrap and confidence."""
         for key in ("samples", "reference_samples", "batch_size", "chunk"):
             self.positive(ev, key, "evaluation", 2 if "samples" in key else 1)
         self.positive(ev, "bootstrap", "evaluation", 0)
@@ -255,15 +253,16 @@ class _Validator:
             raise self.fail(
                 f"[evaluation] confidence must lie in [0.5, 1), not {ev['confidence']}", "evaluation", "confidence"
             )
-        task = self.task(ev)
-        metrics = ev.get("metrics", "all")
+
+    def metric_list(self, metrics: Any) -> None:
         if isinstance(metrics, str) and metrics != "all":
             raise self.fail(
                 f'[evaluation] metrics must be "all" or a list of names, not {metrics!r}', "evaluation", "metrics"
             )
         if isinstance(metrics, list) and (not metrics or not all(isinstance(m, str) for m in metrics)):
             raise self.fail("[evaluation] metrics must be a non-empty list of metric names", "evaluation", "metrics")
-        metric_options = data.get("metric_options", {})
+
+    def metric_tables(self, metric_options: dict[str, Any]) -> None:
         for name, opts in metric_options.items():
             if not isinstance(opts, dict):
                 raise self.fail(
@@ -271,6 +270,20 @@ class _Validator:
                     "metric_options",
                     name,
                 )
+
+    def config(self, data: dict[str, Any]) -> RunConfig:
+        self.sections(data)
+        suite = data.get("suite", {})
+        ev = data.get("evaluation", {})
+        tr = data.get("training", {})
+        for name, values in (("suite", suite), ("evaluation", ev), ("training", tr)):
+            self.check_keys(values, _SCALAR[name], name)
+        self.counts(ev)
+        task = self.task(ev)
+        metrics = ev.get("metrics", "all")
+        self.metric_list(metrics)
+        metric_options = data.get("metric_options", {})
+        self.metric_tables(metric_options)
         models = self.models(data.get("models"), task)
         suite_options = {k: v for k, v in suite.items() if k != "name"}
         return RunConfig(
