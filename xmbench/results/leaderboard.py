@@ -146,9 +146,10 @@ def leaderboard_frame(
     Example:
         >>> from pathlib import Path
         >>> import xmbench
-        >>> from xmbench.results import read_records
+        >>> from xmbench.results import read_record, read_records
         >>> folder = Path(xmbench.__file__).parents[1] / "leaderboards" / "results" / "shapes"  # in a clone
-        >>> frame = leaderboard_frame(read_records([folder]))
+        >>> key = protocol_key(read_record(next(folder.glob("dfgan--*.json"))))  # the text -> image board
+        >>> frame = leaderboard_frame([r for r in read_records([folder]) if protocol_key(r) == key])
         >>> frame.attrs["rank_by"], list(frame["role"])[0], list(frame["role"])[-1]
         ('attribute_accuracy', 'ceiling', 'floor')
         >>> to_markdown(frame).splitlines()[0]
