@@ -173,7 +173,8 @@ def render_html(
     """The whole report as one HTML string (refuses records of mixed suites or protocols)."""
     frame = leaderboard_frame(records, rank_by=rank_by, sources=sources)
     order = {name: k for k, name in enumerate(frame["model"])}
-    records = sorted(records, key=lambda r: order[r["model"]["name"]])
+    # one training seed of a model sits where the leaderboard put its aggregated row
+    records = sorted(records, key=lambda r: order.get(r["model"]["name"], order.get(r["model"].get("seed_group"))))
     models = [r for r in records if calibration_role(r) is None]
     stamp = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     body = "".join(

@@ -42,6 +42,8 @@ class ModelSpec:
     steps: int | None = None
     seed: int = 0
     line: int = 0
+    train: bool = False  # train even when a shipped checkpoint has this exact recipe
+    group: str | None = None  # the [[models]] name of a model trained with several `seeds`
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,8 @@ _MODEL_KEYS = {
     **{k: (str,) for k in (*MODEL_SOURCES, "captioner")},
     "steps": (int,),
     "seed": (int,),
+    "seeds": (list,),
+    "train": (bool,),
     "options": (dict,),
 }
 
@@ -373,24 +377,55 @@ class _Validator:
             if name in names:
                 raise self.fail(f"two models are named {name!r}; give each a distinct name", "models", "name", i)
             names.add(name)
-            if "steps" in m and kind not in ("baseline", "captioner"):
-                raise self.fail(
-                    f"model {name!r}: steps applies only to a baseline that xmbench trains", "models", "steps", i
+            self.check_training_keys(m, name, kind, i)
+            seeds = self.training_seeds(m, name, i)
+            for seed in seeds or [m.get("seed", 0)]:
+                member = f"{name}-s{seed}" if seeds else name
+                if seeds and member in names:
+                    raise self.fail(f"two models are named {member!r}; rename one", "models", "seeds", i)
+                names.add(member)
+                out.append(
+                    ModelSpec(
+                        name=member,
+                        kind=kind,
+                        source=m[kind],
+                        options=dict(m.get("options", {})),
+                        steps=m.get("steps"),
+                        seed=seed,
+                        line=self.line_of("models", kind, i),
+                        train=m.get("train", False),
+                        group=name if seeds else None,
+                    )
                 )
-            if "steps" in m and m["steps"] < 1:
-                raise self.fail(f"model {name!r}: steps must be at least 1, not {m['steps']}", "models", "steps", i)
-            out.append(
-                ModelSpec(
-                    name=name,
-                    kind=kind,
-                    source=m[kind],
-                    options=dict(m.get("options", {})),
-                    steps=m.get("steps"),
-                    seed=m.get("seed", 0),
-                    line=self.line_of("models", kind, i),
-                )
-            )
         return tuple(out)
+
+    def check_training_keys(self, m: dict[str, Any], name: str, kind: str, i: int) -> None:
+        """steps belongs to trainable models (baselines, captioners), seeds and train to baselines; steps >= 1."""
+        for key in ("steps", "seeds", "train"):
+            if key in m and kind not in (("baseline", "captioner") if key == "steps" else ("baseline",)):
+                raise self.fail(
+                    f"model {name!r}: {key} applies only to a baseline that xmbench trains", "models", key, i
+                )
+        if "steps" in m and m["steps"] < 1:
+            raise self.fail(f"model {name!r}: steps must be at least 1, not {m['steps']}", "models", "steps", i)
+
+    def training_seeds(self, m: dict[str, Any], name: str, i: int) -> list[int] | None:
+        """The model's `seeds` list (None without one), checked: distinct integers, not beside `seed`."""
+        if "seeds" not in m:
+            return None
+        seeds = m["seeds"]
+        if "seed" in m:
+            raise self.fail(f"model {name!r}: give seed or seeds, not both", "models", "seeds", i)
+        if not seeds or not all(isinstance(s, int) and not isinstance(s, bool) for s in seeds):
+            raise self.fail(
+                f"model {name!r}: seeds must be a non-empty list of integers, e.g. seeds = [0, 1, 2]",
+                "models",
+                "seeds",
+                i,
+            )
+        if len(set(seeds)) != len(seeds):
+            raise self.fail(f"model {name!r}: seeds {seeds} repeat a seed", "models", "seeds", i)
+        return list(seeds)
 
 
 def located(config: RunConfig, where: ModelSpec | str, error: XmbenchError) -> InputError:

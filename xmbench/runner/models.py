@@ -120,6 +120,9 @@ def prepare_baseline(
     from baselines.training import train_baseline
 
     steps, options, extra = _training_settings(spec, config)
+    shipped = None if spec.train or "train_limit" in extra else _shipped_for(spec, steps, options, suite)
+    if shipped is not None:
+        return _prepare_shipped(spec, shipped, steps, options, device)
     key = training_key(spec, config, suite)
     run_dir = train_root / f"{spec.name}-{key[:12]}"
     t0, trained_now = time.perf_counter(), False
@@ -160,6 +163,50 @@ def prepare_baseline(
         training=training,
         train_s=time.perf_counter() - t0,
         trained_now=trained_now,
+    )
+
+
+def _shipped_for(spec: ModelSpec, steps: int, options: dict[str, Any], suite: Suite) -> Any:
+    """The shipped checkpoint whose recipe is exactly this training (single process), or None."""
+    from baselines.base import COMMON_DEFAULTS
+    from baselines.registry import baseline_class
+    from baselines.shipped import find_shipped
+
+    if dist.world_size() > 1:
+        return None
+    cls = baseline_class(spec.source)
+    resolved = {k: v for k, v in {**COMMON_DEFAULTS, **cls.DEFAULTS, **options}.items() if k != "steps"}
+    shipped = find_shipped(spec.source, resolved, steps, spec.seed, suite.protocol())
+    # weights shipped for another version of the baseline's code may not generate the same images
+    return shipped if shipped is not None and shipped.recipe["baseline_version"] == cls.VERSION else None
+
+
+def _prepare_shipped(
+    spec: ModelSpec, shipped: Any, steps: int, options: dict[str, Any], device: torch.device
+) -> PreparedModel:
+    """A baseline whose recipe ships with xmbench: its hash-checked weights, nothing trained."""
+    from baselines.checkpoint import load_checkpoint
+    from baselines.shipped import verified_file
+
+    file = verified_file(shipped)
+    training = {
+        "baseline": spec.source,
+        "steps": steps,
+        "seed": spec.seed,
+        "options": options,
+        "train_limit": None,
+        "shipped": shipped.name,
+        "cost": shipped.meta.get("cost"),
+        "curves": shipped.meta.get("curve", []),
+    }
+    return PreparedModel(
+        spec,
+        shipped.sha256,
+        None,
+        lambda: load_checkpoint(file, baseline=spec.source, device=device),
+        checkpoint_sha256=shipped.sha256,
+        version=shipped.recipe["baseline_version"],
+        training=training,
     )
 
 
@@ -232,7 +279,10 @@ def prepare_model(
     """Resolve one model: baseline (train or reuse), checkpoint, import path or calibration generator."""
     try:
         if spec.kind == "baseline":
-            return prepare_baseline(spec, config, suite, train_root, device, quiet)
+            prepared = prepare_baseline(spec, config, suite, train_root, device, quiet)
+            if spec.group is not None:  # one of several training seeds: the leaderboard aggregates the group
+                prepared.info.update(seed_group=spec.group, training_seed=spec.seed)
+            return prepared
         if spec.kind == "calibration":
             return _calibration(spec, suite)
         if spec.kind == "checkpoint":
