@@ -36,6 +36,8 @@ def test_every_reference_gan_ships_within_the_size_budget():
         assert shipped.sha256 == sha256_file(shipped.file)
         assert shipped.meta["size_bytes"] == shipped.file.stat().st_size
         assert shipped.meta["cost"]["cpu_s"] > 0 and shipped.meta["cost"]["threads"] >= 1
+        # bumping a baseline's VERSION means its shipped weights must be retrained and shipped again
+        assert shipped.recipe["baseline_version"] == baseline_class(shipped.recipe["baseline"]).VERSION
 
 
 @pytest.mark.parametrize("name", GANS)
