@@ -122,7 +122,7 @@ class DFGAN(Baseline):
     DEFAULTS: dict[str, Any] = {
         "loss": "hinge",
         "batch_size": 32,
-        "steps": 800,
+        "steps": 1600,  # the shipped recipe (baselines/weights/dfgan.json)
         "lr_g": 4e-4,
         "lr_d": 1.6e-3,
         "betas": [0.0, 0.9],

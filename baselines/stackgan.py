@@ -114,7 +114,7 @@ class StackGAN(Baseline):
     DEFAULTS: dict[str, Any] = {
         "loss": "bce",
         "batch_size": 32,
-        "steps": 1000,
+        "steps": 2250,  # the shipped recipe (baselines/weights/stackgan.json)
         "lr_g": 8e-4,
         "lr_d": 8e-4,
         "betas": [0.5, 0.999],

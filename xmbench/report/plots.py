@@ -61,7 +61,7 @@ def training_curves_png(curves: dict[str, list[dict[str, float]]]) -> bytes:
     fig, axes = plt.subplots(1, len(models), figsize=(4.2 * len(models), 3.2), squeeze=False)
     for ax, model in zip(axes[0], models, strict=False):
         rows = curves[model]
-        keys = sorted({k for r in rows for k in r} - {"step", "images_per_s"})
+        keys = sorted({k for r in rows for k in r} - {"step", "images_per_s", "cpu_s"})
         for key in keys:
             pts = [(r["step"], r[key]) for r in rows if isinstance(r.get(key), (int, float)) and math.isfinite(r[key])]
             if pts:
