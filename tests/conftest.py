@@ -18,3 +18,13 @@ def shapes():
     from xmbench.data.shapes import ShapesSuite
 
     return ShapesSuite()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def offline_weights():
+    """Tests never download: missing standard weights give the offline error (subprocesses inherit it).
+    Tests of the download set up their own server on 127.0.0.1 and lift this for themselves."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("XMBENCH_OFFLINE", "1")
+    yield
+    mp.undo()

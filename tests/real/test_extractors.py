@@ -72,7 +72,7 @@ def test_weights_found_under_xmbench_home(inception_file, tmp_path, monkeypatch)
         (
             "inception-v3-fid",
             INCEPTION_FILE,
-            "torch-fidelity's release https://github.com/toshas/torch-fidelity/releases/",
+            "https://github.com/toshas/torch-fidelity/releases/",
         ),
         ("clip-vit-b-32", CLIP_FILE, "timm/vit_base_patch32_clip_224.openai"),
         ("inception-v3-finetuned", "inception-v3-finetuned-cub.safetensors", "fine-tuned on the dataset"),

@@ -7,10 +7,10 @@ import sys
 from collections.abc import Sequence
 
 from xmbench import __version__, distributed
-from xmbench.cli import evaluator, results, run, sanity, suites, train
+from xmbench.cli import evaluator, results, run, sanity, suites, train, weights
 from xmbench.errors import XmbenchError
 
-COMMAND_MODULES = [suites, run, train, evaluator, sanity, results]
+COMMAND_MODULES = [suites, run, train, evaluator, sanity, results, weights]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,4 +1,4 @@
-"""`clip-vit-b-32`: open_clip's ViT-B/32 with OpenAI's weights, from a local file.
+"""`clip-vit-b-32`: open_clip's ViT-B/32 with OpenAI's weights (fetched and verified at first use).
 
 Image preprocessing follows the model's own open_clip config (shortest side to 224 with bicubic,
 centre crop 224, OpenAI mean/std), done on uint8 tensors with torchvision's antialiased bicubic
@@ -27,16 +27,14 @@ from xmbench.extractors.local_weights import (
     state_shapes,
     unreadable_error,
 )
+from xmbench.extractors.standard_weights import CATALOGUE
 from xmbench.filehash import sha256_file
 from xmbench.images import check_images
 
 EXTRACTOR_ID = "clip-vit-b-32"
 MODEL = "ViT-B-32-quickgelu"  # open_clip's ViT-B-32 with QuickGELU, the activation OpenAI's weights were trained with
-FILE_NAME = "open_clip_vit_b_32_openai.safetensors"
-SOURCE = (
-    "open_clip's ViT-B-32 'openai' weights: open_clip_model.safetensors of the Hugging Face repo "
-    "timm/vit_base_patch32_clip_224.openai, saved under this name"
-)
+FILE_NAME = CATALOGUE[EXTRACTOR_ID].file_name
+SOURCE = f"{CATALOGUE[EXTRACTOR_ID].source}: {CATALOGUE[EXTRACTOR_ID].url}"
 EMBED_DIM = 512
 ARCHITECTURE = "open_clip ViT-B-32"
 #: tensors whose shapes tell ViT-B/32 CLIP apart, checked before the (slow) model construction

@@ -3,8 +3,9 @@
 The network is torch-fidelity's `FeatureExtractorInceptionV3` unchanged: uint8 input, TF1-compatible
 bilinear resize to 299x299 (`interpolate_bilinear_2d_like_tensorflow1x`), (x - 128) / 128, pool3
 features (2048-d) and the 1008-way logits. xmbench only replaces its weight loading (torch-fidelity
-unpickles with weights_only=False and downloads when no path is given): weights are read here with
-safetensors or weights_only=True, then handed to torch-fidelity as a state dict serialised in memory.
+unpickles with weights_only=False): weights are fetched from torch-fidelity's own release URL and
+verified (xmbench.extractors.standard_weights), read here with safetensors or weights_only=True, then
+handed to torch-fidelity as a state dict serialised in memory.
 
 `inception-v3-finetuned` is the same network with a user-supplied head of C classes, for the
 StackGAN-era CUB / Oxford Inception Score (those papers fine-tuned Inception on the dataset).
@@ -17,20 +18,21 @@ import os
 
 import torch
 from torch import nn
-from torch_fidelity.feature_extractor_inceptionv3 import URL_INCEPTION_V3, FeatureExtractorInceptionV3
+from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
 
 from xmbench.errors import InputError
 from xmbench.extractors.base import Extractor, ExtractorInfo
 from xmbench.extractors.local_weights import fit_error, load_state_dict, resolve_weights
+from xmbench.extractors.standard_weights import CATALOGUE
 from xmbench.filehash import sha256_file
 from xmbench.images import check_images
 
-FILE_NAME = URL_INCEPTION_V3.rsplit("/", 1)[1]  # weights-inception-2015-12-05-6726825d.pth
+FILE_NAME = CATALOGUE["inception-v3-fid"].file_name  # weights-inception-2015-12-05-6726825d.pth
 IMAGENET_CLASSES = 1008  # the TF 2015-12-05 graph's softmax width
 INPUT_SIZE = FeatureExtractorInceptionV3.INPUT_IMAGE_SIZE
 RESIZE = "tf1-bilinear"  # torch-fidelity's interpolate_bilinear_2d_like_tensorflow1x
 FEATURE_DIM = 2048
-SOURCE = f"torch-fidelity's release {URL_INCEPTION_V3}"
+SOURCE = f"torch-fidelity's release {CATALOGUE['inception-v3-fid'].url}"
 FINETUNED_SOURCE = (
     "your Inception-v3 fine-tuned on the dataset (as StackGAN's inception_finetuned_models), "
     "converted to torch-fidelity's InceptionV3 state-dict layout with an fc of the dataset's classes"

@@ -1,8 +1,9 @@
 """Weights of the standard extractors: found locally, hashed, loaded without unpickling code.
 
-Nothing is downloaded. A weights file is `weights=PATH` (the --weights option) or
-$XMBENCH_HOME/weights/<file name>; when absent, the error names the file, where it goes and where it
-comes from.
+A weights file is `weights=PATH` (the --weights option) or $XMBENCH_HOME/weights/<file name>. When
+that is absent, the standard weights (xmbench.extractors.standard_weights) are fetched and verified
+unless offline; other files are the user's to place, and the error names the file, where it goes and
+where it comes from.
 """
 
 from __future__ import annotations
@@ -16,16 +17,22 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, safe_open
 
 from xmbench.errors import WeightsError
+from xmbench.extractors.standard_weights import CATALOGUE, fetch
 from xmbench.home import xmbench_home
 
 
 def resolve_weights(weights: str | os.PathLike | None, *, extractor: str, file_name: str, source: str) -> Path:
     """The weights file of `extractor`: `weights` if given, else $XMBENCH_HOME/weights/`file_name`.
 
-    source: where the file comes from (text for the error; never fetched). Raises WeightsError.
+    source: where the file comes from (text for the error). A missing file that is one of the standard
+    weights of `extractor` is fetched (see xmbench.extractors.standard_weights). Raises WeightsError.
     """
     if weights is not None:
         path = Path(weights)
+        if path.is_dir():
+            raise WeightsError(
+                f"extractor {extractor!r}: {str(path)!r} is a folder; pass the path of the file {file_name} in it"
+            )
         if not path.is_file():
             raise WeightsError(
                 f"extractor {extractor!r}: weights file {str(path)!r} not found; pass the path of "
@@ -33,6 +40,9 @@ def resolve_weights(weights: str | os.PathLike | None, *, extractor: str, file_n
             )
         return path
     path = xmbench_home() / "weights" / file_name
+    standard = CATALOGUE.get(extractor)
+    if standard is not None and standard.file_name == file_name:
+        return fetch(extractor)
     if not path.is_file():
         raise WeightsError(
             f"extractor {extractor!r} needs {file_name}: put it at {path} (or pass --weights PATH); "
