@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ import safetensors.torch
 import torch
 
 from xmbench.atomic import atomic_write_bytes, atomic_write_json
-from xmbench.errors import InputError, WeightsError
+from xmbench.errors import CacheRepairWarning, InputError, WeightsError
 from xmbench.filehash import sha256_file
 
 MODEL_FILE, OPTIMIZER_FILE, CONFIG_FILE, LATEST_FILE = (
@@ -84,12 +85,60 @@ def save_checkpoint(model: Any, folder: str | os.PathLike, info: dict[str, Any])
     return folder
 
 
+def read_latest(run_dir: str | os.PathLike) -> tuple[int, str] | None:
+    """(step, checkpoint folder relative to `run_dir`) of a run folder's newest checkpoint; None if it has none.
+
+    latest.json is trusted only when it is well formed and names a checkpoint folder that holds its
+    model file; otherwise (damaged by a crash outside xmbench or by hand) the newest complete
+    `checkpoints/step-N` folder is used, latest.json is rewritten to it, and one warning says so.
+
+    Example:
+        >>> import tempfile
+        >>> read_latest(tempfile.mkdtemp()) is None
+        True
+    """
+    run_dir = Path(run_dir)
+    latest = run_dir / LATEST_FILE
+    if not latest.exists():
+        return None
+    try:
+        data = json.loads(latest.read_bytes()[:_LATEST_MAX_BYTES])
+        step, folder = data["step"], data["checkpoint"]
+        if isinstance(step, int) and isinstance(folder, str) and (run_dir / folder / MODEL_FILE).is_file():
+            return step, folder
+    except (ValueError, TypeError, KeyError, OSError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        pass
+    found = _newest_complete(run_dir)
+    what = f"using the newest complete checkpoint {found[1]}" if found else "no complete checkpoint: starting afresh"
+    warnings.warn(f"{latest} is damaged; {what}", CacheRepairWarning, stacklevel=2)
+    if found:
+        atomic_write_json(latest, {"step": found[0], "checkpoint": found[1]})
+    else:
+        latest.unlink(missing_ok=True)
+    return found
+
+
+#: latest.json is a few dozen bytes; more is damage, not a pointer
+_LATEST_MAX_BYTES = 4096
+
+
+def _newest_complete(run_dir: Path) -> tuple[int, str] | None:
+    steps = []
+    for folder in (run_dir / "checkpoints").glob("step-*"):
+        number = folder.name.removeprefix("step-")
+        if number.isdigit() and (folder / MODEL_FILE).is_file():
+            steps.append((int(number), f"checkpoints/{folder.name}"))
+    return max(steps, default=None)
+
+
 def checkpoint_file(path: str | os.PathLike) -> Path:
     """The model.safetensors of `path`: a run folder (its latest checkpoint), a checkpoint folder or the file."""
     path = Path(path)
     if path.is_dir() and (path / LATEST_FILE).exists():
-        latest = json.loads((path / LATEST_FILE).read_text())
-        path = path / latest["checkpoint"]
+        latest = read_latest(path)
+        if latest is None:
+            raise WeightsError(f"run folder {path} holds no complete checkpoint; train it again with `xmbench train`")
+        path = path / latest[1]
     if path.is_dir():
         path = path / MODEL_FILE
     if not path.is_file():

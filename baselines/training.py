@@ -36,7 +36,7 @@ from tqdm import tqdm
 
 from baselines import parallel
 from baselines.base import Baseline
-from baselines.checkpoint import LATEST_FILE, load_checkpoint, save_checkpoint
+from baselines.checkpoint import LATEST_FILE, load_checkpoint, read_latest, save_checkpoint
 from baselines.data import SplitTensors, load_split
 from baselines.registry import as_suite, get_baseline
 from xmbench import distributed as dist
@@ -109,7 +109,8 @@ def train(
     out = Path(out_dir)
     ids_all = model.tokenizer.encode(data.captions, model.max_len)
     start, rows = _resume(model, suite, out, seed)
-    last = out / json.loads((out / LATEST_FILE).read_text())["checkpoint"] if start else None
+    latest = read_latest(out) if start else None
+    last = out / latest[1] if latest else None
     model.train()
     schedule = _Schedule(steps, checkpoint_every, log_every, eval_every)
     curves = _Curves(out, rows, model.options["batch_size"] * dist.world_size())
@@ -153,17 +154,17 @@ def _resume(model: Any, suite: Suite, out: Path, seed: int) -> tuple[int, list[d
     identity = _identity(model, suite, seed)
     start, rows = 0, []
     with dist.collective(f"reading the run folder {out}"):
-        if (out / LATEST_FILE).exists():
+        latest = read_latest(out)  # a damaged latest.json falls back to the newest complete checkpoint
+        if latest is not None:
             _check_identity(out, identity)
-            start = json.loads((out / LATEST_FILE).read_text())["step"]
+            start = latest[0]
             resumed = load_checkpoint(
                 out, baseline=model.name, resolution=model.resolution, device=model.device, optimizer=True
             )
             model.load_state_dict(resumed.state_dict())
             for key, opt in model.optimizers().items():
                 opt.load_state_dict(resumed.optimizers()[key].state_dict())
-            if (out / "curves.json").exists():
-                rows = [r for r in json.loads((out / "curves.json").read_text()) if r["step"] <= start]
+            rows = [r for r in read_curves(out) if r["step"] <= start]
         elif dist.is_main():
             atomic_write_json(out / RUN_FILE, identity)
     if len(set(dist.all_gather_json(start))) > 1:
@@ -174,9 +175,32 @@ def _resume(model: Any, suite: Suite, out: Path, seed: int) -> tuple[int, list[d
     return start, rows
 
 
+def read_curves(run_dir: Path) -> list[dict[str, Any]]:
+    """The logged rows of a run folder's curves.json; [] when it is absent or damaged (it is rewritten)."""
+    try:
+        rows = json.loads((run_dir / "curves.json").read_bytes())
+    except (OSError, ValueError):
+        return []
+    ok = isinstance(rows, list) and all(isinstance(r, dict) and isinstance(r.get("step"), int) for r in rows)
+    return rows if ok else []
+
+
+def _read_run_file(path: Path) -> dict[str, Any]:
+    """The identity a run folder was started with; one line when it is missing or damaged."""
+    try:
+        recorded = json.loads(path.read_bytes()[:65536])
+    except (OSError, ValueError) as e:
+        raise InputError(
+            f"{path} is unreadable ({type(e).__name__}); delete the run folder {path.parent} or pass another --out"
+        ) from None
+    if not isinstance(recorded, dict):
+        raise InputError(f"{path} is not a run description; delete the run folder {path.parent} or pass another --out")
+    return recorded
+
+
 def _check_identity(out: Path, identity: dict[str, Any]) -> None:
     """Refuse to resume a run folder that trains something else."""
-    recorded = json.loads((out / RUN_FILE).read_text())
+    recorded = _read_run_file(out / RUN_FILE)
     if recorded != identity:
         diff = sorted(k for k in identity if recorded.get(k) != identity[k])
         raise InputError(

@@ -8,7 +8,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -52,3 +54,32 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
 def atomic_write_json(path: str | os.PathLike, obj: Any) -> Path:
     """Write `obj` as indented, key-sorted JSON to `path` atomically."""
     return atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=True) + "\n")
+
+
+#: a temporary file untouched this long belongs to a writer that died (live writes take seconds)
+STALE_AFTER_S = 3600.0
+
+
+def remove_stale_temporaries(root: str | os.PathLike, older_than_s: float = STALE_AFTER_S) -> int:
+    """Delete the `.<name>.tmp` files and folders that writers killed mid-write (SIGKILL) left under
+    `root`, once untouched for `older_than_s` seconds; returns how many were removed.
+
+    Example:
+        >>> import tempfile
+        >>> remove_stale_temporaries(tempfile.mkdtemp())
+        0
+    """
+    root = Path(root)
+    if not root.is_dir():
+        return 0
+    cutoff, removed = time.time() - older_than_s, 0
+    for path in list(root.rglob(".*.tmp")):
+        with contextlib.suppress(FileNotFoundError):  # a concurrent run may have removed it first
+            if path.lstat().st_mtime >= cutoff:
+                continue
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+            removed += 1
+    return removed

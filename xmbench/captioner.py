@@ -16,7 +16,7 @@ from typing import Protocol, runtime_checkable
 
 import torch
 
-from xmbench.errors import InputError
+from xmbench.errors import InputError, XmbenchError, user_code_error
 from xmbench.images import check_images
 from xmbench.plugins import make_plugin
 from xmbench.registry import CAPTIONERS
@@ -96,7 +96,13 @@ class CheckedCaptioner:
 
     def caption(self, images: torch.Tensor, seed: int) -> list[str]:
         images = check_images(images, name=f"images for {self.source}")
-        return check_captions(self.inner.caption(images, int(seed)), images.shape[0], self.source)
+        try:
+            captions = self.inner.caption(images, int(seed))
+        except XmbenchError:
+            raise
+        except Exception as e:  # the user's code
+            raise user_code_error(f"{self.source}.caption", e) from e
+        return check_captions(captions, images.shape[0], self.source)
 
 
 def load_captioner(spec: str, **kwargs: object) -> CheckedCaptioner:

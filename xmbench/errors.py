@@ -18,6 +18,28 @@ class WeightsError(XmbenchError, FileNotFoundError):
     """Missing, corrupt or mismatched network weights."""
 
 
+class UserCodeError(XmbenchError):
+    """A user's model or plugin raised; the original exception is the __cause__ (shown with --traceback)."""
+
+
+def user_code_error(what: str, error: BaseException) -> UserCodeError:
+    """One line: `what` raised ExceptionType: first line of its message; the full traceback on request.
+
+    Example:
+        >>> str(user_code_error("model 'mine'.generate", ValueError("bad\nmore")))
+        "model 'mine'.generate raised ValueError: bad (full traceback: --traceback or XMBENCH_TRACEBACK=1)"
+    """
+    text = str(error).strip()
+    first = text.splitlines()[0][:300] if text else "(no message)"
+    return UserCodeError(
+        f"{what} raised {type(error).__name__}: {first} (full traceback: --traceback or XMBENCH_TRACEBACK=1)"
+    )
+
+
+class CacheRepairWarning(UserWarning):
+    """A damaged cache entry or run file was ignored and is being rebuilt."""
+
+
 def unknown_name(kind: str, name: str, known: Iterable[str]) -> InputError:
     """An InputError for an unknown `kind` name that suggests the closest known names."""
     known = sorted(known)

@@ -6,7 +6,7 @@ from typing import Protocol, runtime_checkable
 
 import torch
 
-from xmbench.errors import InputError
+from xmbench.errors import InputError, XmbenchError, user_code_error
 from xmbench.images import check_images
 from xmbench.plugins import make_plugin
 from xmbench.registry import GENERATORS
@@ -54,7 +54,13 @@ class CheckedGenerator:
         self.inner, self.source, self.resolution = inner, source, resolution
 
     def generate(self, captions: list[str], seed: int) -> torch.Tensor:
-        return check_generated(self.inner.generate(list(captions), seed), len(captions), self.resolution, self.source)
+        try:
+            images = self.inner.generate(list(captions), seed)
+        except XmbenchError:
+            raise
+        except Exception as e:  # the user's code
+            raise user_code_error(f"{self.source}.generate", e) from e
+        return check_generated(images, len(captions), self.resolution, self.source)
 
 
 def load_generator(spec: str, resolution: int | None = None, **kwargs: object) -> CheckedGenerator:

@@ -8,10 +8,11 @@ one-line InputError.
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import Callable
 from typing import Any
 
-from xmbench.errors import InputError, unknown_name
+from xmbench.errors import InputError, XmbenchError, unknown_name, user_code_error
 from xmbench.registry import Registry
 
 
@@ -31,8 +32,11 @@ def _import_attribute(spec: str, kind: str) -> object:
         module = importlib.import_module(module_name)
     except ImportError as e:
         raise InputError(
-            f"cannot import module {module_name!r} of {kind} {spec!r} ({e}); install it or add its folder to PYTHONPATH"
+            f"cannot import module {module_name!r} of {kind} {spec!r} ({e}); install it, put it beside the "
+            "config file, or add its folder to PYTHONPATH"
         ) from None
+    except Exception as e:  # the user's module raised while it was imported
+        raise user_code_error(f"importing module {module_name!r} of {kind} {spec!r}", e) from e
     found: object = module
     for part in attr.split("."):
         if not hasattr(found, part):
@@ -65,6 +69,31 @@ def load_factory(spec: str, registry: Registry[Any]) -> Callable[..., object]:
     return factory
 
 
+def check_options(spec: str, registry: Registry[Any], options: dict[str, object]) -> None:
+    """InputError, before anything is built, when `options` do not fit the factory's parameters: an
+    option it does not take (unless it takes **kwargs), or a parameter without default left out.
+
+    Example:
+        >>> from xmbench.registry import Registry
+        >>> check_options("collections:OrderedDict", Registry("mapping"), {})
+    """
+    factory = load_factory(spec, registry)
+    try:
+        params = inspect.signature(factory).parameters.values()
+    except (TypeError, ValueError):  # builtins without a signature: nothing to check
+        return
+    if any(p.kind is p.VAR_KEYWORD for p in params):
+        return
+    named = {p.name: p for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    takes = ", ".join(named) or "none"
+    for option in options:
+        if option not in named:
+            raise InputError(f"{registry.kind} {spec!r} takes no option {option!r} (its options: {takes})")
+    for name, p in named.items():
+        if p.default is p.empty and name not in options:
+            raise InputError(f"{registry.kind} {spec!r} needs the option {name!r}; add it to the model's options")
+
+
 def make_plugin(spec: str, registry: Registry[Any], method: str, signature: str, **kwargs: object) -> object:
     """Call the factory `spec` names with `kwargs` and check the result has `method`.
 
@@ -79,8 +108,15 @@ def make_plugin(spec: str, registry: Registry[Any], method: str, signature: str,
         >>> type(make_plugin("collections:Counter", Registry("counter"), "most_common", "n")).__name__
         'Counter'
     """
-    made = load_factory(spec, registry)(**kwargs)
     kind = registry.kind
+    factory = load_factory(spec, registry)
+    try:
+        made = factory(**kwargs)
+    except XmbenchError:
+        raise
+    except Exception as e:  # the user's code: name it and what it was given, keep the traceback for --traceback
+        given = f"options {{{', '.join(sorted(kwargs))}}}" if kwargs else "no options"
+        raise user_code_error(f"{kind} {spec!r} (built with {given})", e) from e
     if not callable(getattr(made, method, None)):
         raise InputError(
             f"{spec!r} returned a {type(made).__name__} without a {method}({signature}) method; "

@@ -90,3 +90,55 @@ def test_options_a_suite_does_not_take(tmp_path):
         get_suite("shapes", root=str(tmp_path))
     with pytest.raises(InputError, match=r"does not take option\(s\) root; it takes: resolution"):
         get_suite(f"folder:{tmp_path}", root=str(tmp_path))
+
+
+@pytest.mark.parametrize("image", ["../private/secret.png", "ABSOLUTE", "sub/../../private/secret.png", "link.png"])
+def test_images_are_confined_to_the_suite_folder(tmp_path, image):
+    suite_dir, private = tmp_path / "suite", tmp_path / "private"
+    suite_dir.mkdir(), private.mkdir()
+    _write_folder(suite_dir)
+    Image.fromarray(np.zeros((16, 16, 3), np.uint8)).save(private / "secret.png")
+    (suite_dir / "link.png").symlink_to(private / "secret.png")
+    name = str(private / "secret.png") if image == "ABSOLUTE" else image
+    with (suite_dir / "captions.jsonl").open("a") as f:
+        f.write(json.dumps({"image": name, "caption": "steal"}) + "\n")
+    with pytest.raises(InputError) as e:
+        get_suite(f"folder:{suite_dir}")
+    msg = str(e.value)
+    assert "\n" not in msg and msg.startswith(f"{suite_dir / 'captions.jsonl'}:4: image ") and "outside" in msg
+
+
+def test_a_link_inside_the_folder_is_allowed(tmp_path):
+    _write_folder(tmp_path)
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "again.png").symlink_to(tmp_path / "img0.png")
+    with (tmp_path / "captions.jsonl").open("a") as f:
+        f.write(json.dumps({"image": "sub/again.png", "caption": "fine"}) + "\n")
+    assert get_suite(f"folder:{tmp_path}").splits == {"test": 4}
+
+
+def test_captions_that_are_not_utf8_name_the_line(tmp_path):
+    _write_folder(tmp_path)
+    with (tmp_path / "captions.jsonl").open("ab") as f:
+        f.write(b'{"image": "img0.png", "caption": "caf\xe9"}\n')
+    with pytest.raises(InputError, match=r"captions.jsonl: line 4 is not UTF-8 \(byte 0xe9 .*save the file as UTF-8"):
+        get_suite(f"folder:{tmp_path}")
+
+
+def test_captions_file_that_is_a_device_or_a_folder(tmp_path):
+    (tmp_path / "captions.jsonl").symlink_to("/dev/zero")
+    with pytest.raises(InputError, match=r"captions file .*captions.jsonl is a device, not a regular file"):
+        get_suite(f"folder:{tmp_path}")
+    (tmp_path / "captions.jsonl").unlink()
+    (tmp_path / "captions.jsonl").mkdir()
+    with pytest.raises(InputError, match=r"captions.jsonl is a folder, not a file"):
+        get_suite(f"folder:{tmp_path}")
+
+
+def test_captions_file_beyond_the_size_limit(tmp_path, monkeypatch):
+    import xmbench.data.folder as folder
+
+    _write_folder(tmp_path)
+    monkeypatch.setattr(folder, "MAX_CAPTIONS_BYTES", 50)
+    with pytest.raises(InputError, match=r"larger than 50 bytes"):
+        get_suite(f"folder:{tmp_path}")

@@ -80,3 +80,38 @@ def test_report_text_marks_failures():
     new = make_record("m", {"fd_shapes": 20.0}, seed=2)
     text = format_checks(check_records(new, old), new, old)
     assert "FAIL" in text and text.splitlines()[-1].startswith("FAILED: fd_shapes")
+
+
+def test_report_states_the_rule_and_which_metrics_use_replicates():
+    import numpy as np
+
+    old = make_record("m", {"fd_shapes": 10.0, "attribute_accuracy": 0.5}, seed=1)
+    new = make_record("m", {"fd_shapes": 10.0, "attribute_accuracy": 0.5}, seed=2)
+    for rec, seed in ((old, 0), (new, 1)):
+        rec["metrics"]["fd_shapes"]["bootstrap"] = list(np.random.default_rng(seed).normal(10.0, 0.5, 200))
+        rec["metrics"]["attribute_accuracy"].pop("bootstrap", None)
+    text = format_checks(check_records(new, old, alpha=0.01), new, old, alpha=0.01)
+    assert "p(within) < alpha = 0.01" in text and "one-sided" in text
+    assert "two-sided 98% interval" in text and "95% interval still contains 0" in text
+    assert "difference from paired bootstrap replicates: fd_shapes" in text
+    assert "normal approximation with SEs from the bootstrap CIs: attribute_accuracy" in text
+
+
+def test_a_one_sided_failure_whose_95_interval_contains_zero():
+    """Fail at one-sided 5% while the two-sided 95% interval of the difference still contains 0: the
+    case the printed rule explains (normal approximation: delta / se between 1.645 and 1.96)."""
+    old = make_record("m", {"fd_shapes": 10.0}, seed=1)
+    new = make_record("m", {"fd_shapes": 10.0}, seed=2)
+    for rec in (old, new):
+        rec["metrics"]["fd_shapes"].pop("bootstrap", None)
+    d = difference(new["metrics"]["fd_shapes"], old["metrics"]["fd_shapes"])
+    new["metrics"]["fd_shapes"]["value"] = 10.0 + 1.8 * d.se
+    (c,) = check_records(new, old)
+    assert c.ci_low < 0.0 < c.ci_high and c.failed and c.p_within == pytest.approx(1 - 0.964, abs=0.002)
+
+
+def test_alpha_outside_the_unit_interval_is_refused():
+    old = make_record("m")
+    for alpha in (0.0, 1.0, -1.0, float("nan"), float("inf")):
+        with pytest.raises(InputError, match="strictly between 0 and 1"):
+            check_records(old, old, alpha=alpha)

@@ -200,3 +200,209 @@ def test_record_written_by_a_newer_schema_is_refused(tmp_path, capsys):
     path.write_text(json.dumps(rec))
     assert main(["check", str(path), "--baseline", str(path)]) == 2
     assert "schema version 2; this xmbench reads version 1" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("alpha", ["-1", "0", "1", "nan", "inf", "1.5"])
+def test_check_alpha_out_of_range_cannot_switch_the_gate_off(tmp_path, capsys, alpha):
+    new = _write(tmp_path, make_record("m", {"fd_shapes": 20.0}, seed=2), "new.json")
+    old = _write(tmp_path, make_record("m", {"fd_shapes": 10.0}, seed=1), "old.json")
+    assert main(["check", str(new), "--baseline", str(old), f"--alpha={alpha}"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--alpha must be a significance level strictly between 0 and 1" in err
+    assert main(["check", str(new), "--baseline", str(old), "--alpha=0.05"]) == 1  # the same gate, valid alpha
+
+
+@pytest.mark.parametrize(
+    "spec", ["fd_shapes=1e999", "fd_shapes=1e999%", "fd_shapes=nan", "fd_shapes=-1", "fd_shapes=inf"]
+)
+def test_check_tolerance_must_be_finite_and_non_negative(tmp_path, capsys, spec):
+    a = _write(tmp_path, make_record("a"))
+    assert main(["check", str(a), "--baseline", str(a), "--tolerance", spec]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and ("finite amount >= 0" in err or "must look like METRIC=5%" in err), err
+
+
+def _records(tmp_path):
+    return [str(_write(tmp_path, make_record("a", seed=1))), str(_write(tmp_path, make_record("b", seed=2)))]
+
+
+def test_run_out_under_a_regular_file_fails_before_any_work(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("keep")
+    cfg = tmp_path / "ok.toml"
+    cfg.write_text(BASE)
+    start = time.perf_counter()
+    assert main(["run", str(cfg), "--out", str(blocker / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{blocker} is a file, not a folder" in err, err
+    assert time.perf_counter() - start < 30 and blocker.read_text() == "keep"
+
+
+@pytest.mark.parametrize("command", ["leaderboard", "report"])
+def test_outputs_that_are_not_plain_files(tmp_path, capsys, command):
+    records = _records(tmp_path)
+    folder, target = tmp_path / "folder", tmp_path / "target.md"
+    folder.mkdir()
+    target.write_text("untouched")
+    link = tmp_path / "link.md"
+    link.symlink_to(target)
+    blocker = tmp_path / "plain"
+    blocker.write_text("x")
+    cases = {
+        str(folder): "is a folder",
+        str(link): "is a symbolic link",
+        "/dev/null": "is a device or pipe",
+        str(blocker / "board.md"): "is a file, not a folder",
+    }
+    for out, message in cases.items():
+        assert main([command, *records, "--out", out]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and message in err, (out, err)
+    assert target.read_text() == "untouched" and link.is_symlink() and blocker.read_text() == "x"
+    assert list(folder.iterdir()) == []
+
+
+def test_two_outputs_on_one_path(tmp_path, capsys):
+    records = _records(tmp_path)
+    assert main(["leaderboard", *records, "--out", str(tmp_path / "board.csv")]) == 2
+    assert "same file" in capsys.readouterr().err
+    assert main(["report", *records, "--out", str(tmp_path / "r.md")]) == 2
+    assert "--out and --markdown are the same file" in capsys.readouterr().err
+    assert not (tmp_path / "board.csv").exists() and not (tmp_path / "r.md").exists()
+
+
+def test_two_models_never_share_a_record_file():
+    names = ["my model", "my_model", "my/model", "my--model", "..", "my model "]
+    assert len({record_filename(make_record(n)) for n in names}) == len(names)
+    assert record_filename(make_record("gan-int-cls")).startswith("gan-int-cls--")  # plain names unchanged
+
+
+HOSTILE = "<img src=x onerror=alert(1)> **x** [l](javascript:1)"
+
+
+def test_markdown_outputs_escape_model_names_and_titles(tmp_path, capsys):
+    records = [str(_write(tmp_path, make_record(HOSTILE, seed=1))), str(_write(tmp_path, make_record("b", seed=2)))]
+    assert main(["leaderboard", *records, "--out", str(tmp_path / "board.md"), "--title", "<b>t</b>"]) == 0
+    assert main(["report", *records, "--out", str(tmp_path / "r.html"), "--title", "<b>t</b>"]) == 0
+    for md in (tmp_path / "board.md", tmp_path / "r.md"):
+        text = md.read_text()
+        assert "<img" not in text and "<b>" not in text and "[l](" not in text, md
+        assert "&lt;img src=x onerror=alert(1)&gt; \\*\\*x\\*\\* \\[l\\](javascript:1)" in text, md
+    assert "<img src=x" not in (tmp_path / "r.html").read_text()
+
+
+@pytest.mark.parametrize(
+    "edit, field",
+    [
+        (lambda r: r.update(worst_captions="oops"), "worst_captions"),
+        (lambda r: r.update(worst_captions=[{"caption": 3, "score": 0.5}]), "worst_captions[0]"),
+        (lambda r: r.update(samples={"png": 5, "captions": ["a"]}), "samples.png"),
+        (lambda r: r.update(per_attribute={"colour": "high"}), "per_attribute"),
+        (lambda r: r.update(training={"curves": [{"loss": 1}]}), "training.curves"),
+        (lambda r: r["timings"].update(total_s="long"), "timings.total_s"),
+        (lambda r: r["protocol"].update(confidence=2), "protocol.confidence"),
+    ],
+)
+def test_tampered_record_fields_are_one_line_in_every_command(tmp_path, capsys, edit, field):
+    good = _write(tmp_path, make_record("a", seed=1))
+    rec = make_record("b", seed=2)
+    edit(rec)
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(rec))
+    for argv in (
+        ["leaderboard", str(good), str(bad), "--out", str(tmp_path / "b.md")],
+        ["report", str(good), str(bad), "--out", str(tmp_path / "r.html")],
+        ["check", str(bad), "--baseline", str(good)],
+    ):
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and f"field {field!r}" in err and str(bad) in err, err
+
+
+def test_record_that_is_a_device_or_not_utf8(tmp_path, capsys):
+    good = _write(tmp_path, make_record("a"))
+    latin = tmp_path / "latin.json"
+    latin.write_bytes(b'{"model": "caf\xe9"}')
+    for bad, message in (("/dev/zero", "is a device, not a regular file"), (str(latin), "line 1 is not UTF-8")):
+        assert main(["check", bad, "--baseline", str(good)]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and message in err, err
+
+
+def test_config_that_is_a_device_a_folder_or_not_utf8(tmp_path, capsys):
+    latin = tmp_path / "latin.toml"
+    latin.write_bytes(BASE.replace('"noise"', '"nois\xe9"', 1).encode("latin-1"))
+    for config, message in (
+        ("/dev/zero", "config file /dev/zero is a device, not a regular file"),
+        (str(tmp_path), "is a folder, not a file"),
+        (str(latin), "is not UTF-8 (byte 0xe9"),
+    ):
+        assert main(["run", config, "--out", str(tmp_path / "out")]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and message in err, err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_folder_given_as_the_evaluator_weights(tmp_path, capsys):
+    folder = tmp_path / "weights"
+    folder.mkdir()
+    text = BASE.replace("samples = 100", f'samples = 100\nweights = "{folder}"')
+    err = _run_error(tmp_path, capsys, text)
+    assert f"shapes-v1 weights {folder} is a folder or device, not a file" in err
+
+
+USER_MODEL = """
+import torch
+
+class Model:
+    def __init__(self, variant="a", fail_in_generate=False):
+        if variant not in ("a", "b"):
+            raise ValueError(f"unknown variant {variant!r}; this model has 'a' and 'b'")
+        self.fail = fail_in_generate
+
+    def generate(self, captions, seed):
+        if self.fail:
+            raise RuntimeError("CUDA out of memory (pretend)")
+        return torch.zeros(len(captions), 3, 32, 32, dtype=torch.uint8)
+"""
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ('{ variant = "x" }', "raised ValueError: unknown variant 'x'; this model has 'a' and 'b'"),
+        ("{ fail_in_generate = true }", ".generate raised RuntimeError: CUDA out of memory (pretend)"),
+    ],
+)
+def test_a_user_model_that_raises_is_one_line_naming_it(tmp_path, capsys, monkeypatch, options, message):
+    module = f"usermodel_{abs(hash(options))}"
+    (tmp_path / f"{module}.py").write_text(USER_MODEL)  # beside the config: found without PYTHONPATH
+    monkeypatch.setattr("sys.path", list(__import__("sys").path))
+    mine = f'[[models]]\nname = "mine"\nimport = "{module}:Model"\noptions = {options}\n\n'
+    text = BASE.replace("[[models]]", mine + "[[models]]", 1)  # first: it fails before any record is written
+    err = _run_error(tmp_path, capsys, text, "--limit", "10", "--quiet")
+    assert "model 'mine'" in err and message in err and "--traceback" in err, err
+    cfg, out = tmp_path / "bad.toml", tmp_path / "out"
+    assert main(["run", str(cfg), "--out", str(out), "--limit", "10", "--quiet", "--traceback"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("Traceback (most recent call last):") and f"{module}.py" in err
+    assert err.splitlines()[-1].startswith("xmbench: error: ") and message in err.splitlines()[-1]
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ("{ resolution = 64 }", "takes no option 'resolution' (its options: variant, fail_in_generate)"),
+        ('{ variant = "a", varaint = "b" }', "takes no option 'varaint'"),
+    ],
+)
+def test_user_model_options_are_checked_before_any_work(tmp_path, capsys, monkeypatch, options, message):
+    module = f"usermodel_opts_{abs(hash(options))}"
+    (tmp_path / f"{module}.py").write_text(USER_MODEL)
+    monkeypatch.setattr("sys.path", list(__import__("sys").path))
+    text = BASE + f'\n[[models]]\nname = "mine"\nimport = "{module}:Model"\noptions = {options}\n'
+    start = time.perf_counter()
+    err = _run_error(tmp_path, capsys, text)
+    assert err.startswith(f"{tmp_path / 'bad.toml'}:{_line_of(text, 'import =')}: model 'mine': "), err
+    assert message in err and time.perf_counter() - start < 60
+    assert not (tmp_path / "out" / "cache").exists()  # before any work

@@ -6,9 +6,8 @@ import argparse
 import platform
 import time
 
-import torch
-
 from xmbench.atomic import atomic_write_json
+from xmbench.cli.types import count, count_or_zero
 
 #: default epochs of `xmbench train-evaluator` (the shipped weights used this)
 TRAIN_EPOCHS = 16
@@ -25,6 +24,8 @@ def _extractors(args: argparse.Namespace) -> int:
 
 
 def _train_evaluator(args: argparse.Namespace) -> int:
+    import torch
+
     from xmbench.data import get_suite
     from xmbench.extractors.shapes_v1 import ShapesV1Extractor
     from xmbench.extractors.shapes_v1.train import TrainConfig, train
@@ -79,14 +80,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="weights file to write; the JSON with hash, config and targets goes beside it",
     )
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--epochs", type=int, default=TRAIN_EPOCHS)
-    p.add_argument("--limit", type=int, default=None, help="train on the first N train images (quick runs)")
-    p.add_argument("--eval-limit", type=int, default=None, help="measure targets on the first N images per split")
+    p.add_argument("--epochs", type=count, default=TRAIN_EPOCHS)
+    p.add_argument("--limit", type=count, default=None, help="train on the first N train images (quick runs)")
+    p.add_argument("--eval-limit", type=count, default=None, help="measure targets on the first N images per split")
     p.add_argument(
         "--colour-aug",
         type=float,
         default=None,
         help="share of training images with permuted RGB channels (default: TrainConfig's)",
     )
-    p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    p.add_argument("--threads", type=count_or_zero, default=0, help="torch CPU threads (0: torch's default)")
     p.set_defaults(func=_train_evaluator)

@@ -7,10 +7,14 @@ from pathlib import Path
 
 
 def _leaderboard(args: argparse.Namespace) -> int:
+    from xmbench.outputs import check_distinct, check_output_file
     from xmbench.results import read_record
     from xmbench.results.io import expand_record_paths
-    from xmbench.results.publish import write_leaderboard
+    from xmbench.results.publish import csv_path_for, write_leaderboard
 
+    check_output_file(args.out, "--out")
+    check_output_file(csv_path_for(args.out), "the CSV beside --out")
+    check_distinct({"--out": args.out, "its CSV": csv_path_for(args.out)})
     paths = expand_record_paths(args.results)
     records = [read_record(p) for p in paths]
     md, csv = write_leaderboard(
@@ -26,10 +30,15 @@ def _leaderboard(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     from xmbench.atomic import atomic_write_text
+    from xmbench.outputs import check_distinct, check_output_file
     from xmbench.report import render_html, render_markdown
     from xmbench.results import read_record
     from xmbench.results.io import expand_record_paths
 
+    markdown = Path(args.markdown) if args.markdown else Path(args.out).with_suffix(".md")
+    check_output_file(args.out, "--out")
+    check_output_file(markdown, "--markdown")
+    check_distinct({"--out": args.out, "--markdown": markdown})
     paths = expand_record_paths(args.results)
     records = [read_record(p) for p in paths]
     sources = [str(p) for p in paths]
@@ -37,22 +46,70 @@ def _report(args: argparse.Namespace) -> int:
     page = render_html(records, title=title, rank_by=args.rank_by, sources=sources)
     summary = render_markdown(records, title=title, rank_by=args.rank_by, sources=sources)
     out = atomic_write_text(args.out, page)
-    md = atomic_write_text(Path(args.markdown) if args.markdown else Path(args.out).with_suffix(".md"), summary)
+    md = atomic_write_text(markdown, summary)
     print(f"wrote {out} and {md}")
     return 0
 
 
 def _check(args: argparse.Namespace) -> int:
     from xmbench.results import check_records, format_checks, parse_tolerances, read_record
+    from xmbench.results.check import check_alpha
 
+    alpha = check_alpha(args.alpha)
     tolerances = parse_tolerances(args.tolerance)
     new, baseline = read_record(args.new), read_record(args.baseline)
-    checks = check_records(new, baseline, tolerances, alpha=args.alpha, sources=(args.new, args.baseline))
-    print(format_checks(checks, new, baseline))
+    checks = check_records(new, baseline, tolerances, alpha=alpha, sources=(args.new, args.baseline))
+    print(format_checks(checks, new, baseline, alpha))
     return 1 if any(c.failed for c in checks) else 0
 
 
+def _results(args: argparse.Namespace) -> int:
+    from xmbench.results import read_record
+    from xmbench.results.io import expand_record_paths
+
+    paths = expand_record_paths(args.results)
+    rows = [record_row(read_record(p), p) for p in paths]
+    header = ["model", "suite", "task", "protocol", "headline metrics", "date", "file"]
+    widths = [max(len(h), *(len(r[k]) for r in rows)) for k, h in enumerate(header[:-2])]
+    for row in [header, *rows]:
+        cells = [f"{c:{w}s}" for c, w in zip(row, widths, strict=False)]
+        print("  ".join([*cells, row[-2], row[-1]]))
+    return 0
+
+
+def record_row(record: dict, path: Path) -> list[str]:
+    """model, suite, task, protocol key, headline metrics, date, file name of one record."""
+    from xmbench.results.leaderboard import format_value, headline_metrics, metric_names
+    from xmbench.results.schema import protocol_key
+
+    metrics = record["metrics"]
+    shown = [m for m in headline_metrics(metric_names([record])) if metrics[m]["value"] is not None][:3]
+    run = record.get("run") if isinstance(record.get("run"), dict) else {}
+    return [
+        record["model"]["name"],
+        str(record["suite"]["suite"]),
+        str(record.get("task", "text-to-image")),
+        protocol_key(record),
+        ", ".join(f"{m} {format_value(float(metrics[m]['value']))}" for m in shown),
+        str(run.get("created", "?"))[:16].replace("T", " "),
+        path.name,
+    ]
+
+
 def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "results",
+        help="list result records: model, suite, task, protocol key, headline metrics, date",
+    )
+    p.add_argument(
+        "results",
+        nargs="*",
+        default=["xmbench-out/results"],
+        metavar="RESULTS",
+        help="result JSON files or folders of them (default xmbench-out/results)",
+    )
+    p.set_defaults(func=_results)
+
     p = sub.add_parser("leaderboard", help="write a Markdown + CSV leaderboard from result records")
     p.add_argument("results", nargs="+", metavar="RESULTS", help="result JSON files or folders of them")
     p.add_argument("--out", required=True, help="Markdown file to write (the CSV goes beside it)")
@@ -72,7 +129,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         "check",
         help="regression gate: exit 1 if NEW is significantly worse than the baseline",
         description="Compare NEW with a baseline record metric by metric; exit 1 when a metric is "
-        "worse beyond its tolerance and the difference is significant, else 0.",
+        "worse beyond its tolerance and the difference is significant, else 0. A metric fails when "
+        "p(within), the one-sided probability that its worsening is within the tolerance, is below "
+        "--alpha: from paired bootstrap replicates where both records hold them, else from a normal "
+        "approximation with standard errors read off the recorded intervals.",
     )
     p.add_argument("new", metavar="NEW.json")
     p.add_argument("--baseline", required=True, metavar="OLD.json")

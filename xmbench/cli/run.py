@@ -3,23 +3,39 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
+from pathlib import Path
+
+from xmbench.cli.types import count
 
 
 def _run(args: argparse.Namespace) -> int:
-    from xmbench import distributed as dist
     from xmbench.runner.config import default_configs, load_config
-    from xmbench.runner.pipeline import RunPaths, run
 
-    if args.threads is not None:
-        import torch
-
-        torch.set_num_threads(max(1, args.threads))
     # without a config: the embedded text -> image run, then the embedded image -> text run
     configs = [load_config(args.config)] if args.config else default_configs()
     configs = [c.limited(args.limit) for c in configs]
-    try:  # under torchrun: every rank runs, rank 0 gets the summaries (the others None) and prints
+    if args.config is not None:  # `import = "mymodel:Factory"` finds modules beside the config file
+        folder = str(Path(args.config).resolve().parent)
+        if folder not in sys.path:
+            sys.path.insert(0, folder)
+    if not args.quiet and os.environ.get("RANK", "0") == "0":  # said before torch and the metrics load
         for config in configs:
-            paths = RunPaths.under(args.out, config.suite, results=args.results, leaderboard=args.leaderboard)
+            print(plan_line(config, args.out), flush=True)
+
+    from xmbench import distributed as dist
+    from xmbench.runner.pipeline import RunPaths, run
+
+    runs = [(c, RunPaths.under(args.out, c.suite, results=args.results, leaderboard=args.leaderboard)) for c in configs]
+    for _, paths in runs:
+        check_run_outputs(paths)
+    if args.threads is not None:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    try:  # under torchrun: every rank runs, rank 0 gets the summaries (the others None) and prints
+        for config, paths in runs:
             _print(config.task, paths, run(config, paths, quiet=args.quiet))
     finally:
         dist.shutdown()
@@ -36,6 +52,36 @@ def _print(task: str, paths, summary) -> None:
     print(f"done in {summary.seconds:.1f} s")
 
 
+def plan_line(config, out) -> str:
+    """What a run will do, in one line, printed before the heavy imports."""
+    names = [m.name for m in config.models]
+    shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+    metrics = ", ".join(config.metrics) if config.metrics else "every metric of the extractor"
+    return (
+        f"xmbench run, {config.task}: {len(names)} model{'s' if len(names) != 1 else ''} ({shown}) on "
+        f"{config.suite}, {config.samples} samples, extractor {config.extractor}, {metrics}; writing to {out}"
+    )
+
+
+def check_run_outputs(paths) -> None:
+    """One line, before any work, for an output a run could not write (a file where a folder goes, a
+    folder or link where a file goes) or two outputs on one path."""
+    from xmbench.outputs import check_distinct, check_output_file, check_output_folder
+    from xmbench.results.publish import csv_path_for
+
+    for folder, what in ((paths.out, "--out"), (paths.results, "--results"), (paths.cache, "the cache folder")):
+        check_output_folder(folder, what)
+    files = {
+        "--leaderboard": paths.leaderboard,
+        "the leaderboard CSV": csv_path_for(paths.leaderboard),
+        "the report": paths.report,
+        "the report summary": paths.report.with_suffix(".md"),
+    }
+    for what, path in files.items():
+        check_output_file(path, what)
+    check_distinct(files)
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "run",
@@ -50,7 +96,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("config", nargs="?", default=None, help="TOML config (default: the embedded default)")
     p.add_argument(
         "--limit",
-        type=int,
+        type=count,
         default=None,
         metavar="N",
         help="evaluate at most N captions (and N reference images): a quick look, recorded as its own protocol",
@@ -58,7 +104,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bars or per-model lines")
     p.add_argument(
         "--threads",
-        type=int,
+        type=count,
         default=None,
         metavar="N",
         help="torch CPU threads (default: torch's, which honours OMP_NUM_THREADS); on a busy machine 1 "

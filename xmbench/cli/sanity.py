@@ -7,6 +7,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from xmbench.atomic import atomic_write_bytes, atomic_write_json, atomic_write_text
+from xmbench.cli.types import count, count_or_zero
 from xmbench.errors import unknown_name
 
 
@@ -97,12 +98,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", default="xmbench-out/sanity", help="folder for the table, CSV, JSON and PNG")
     p.add_argument("--extractor", default="shapes-v1")
     p.add_argument("--weights", default=None, help="weights file for the extractor (default: the shipped one)")
-    p.add_argument("--n", type=int, default=2000, help="evaluated images per level (default 2000)")
-    p.add_argument("--n-ref", type=int, default=2000, help="reference images from the val split")
-    p.add_argument("--bootstrap", type=int, default=200, help="bootstrap resamples of the clean FD's CI")
+    p.add_argument("--n", type=count, default=2000, help="evaluated images per level (default 2000)")
+    p.add_argument("--n-ref", type=count, default=2000, help="reference images from the val split")
+    p.add_argument("--bootstrap", type=count_or_zero, default=200, help="bootstrap resamples of the clean FD's CI")
     p.add_argument("--axes", default=None, help="comma-separated subset of blur,noise,colour,mode_drop,caption_shuffle")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default; 1 on a busy machine)")
+    p.add_argument(
+        "--threads", type=count_or_zero, default=0, help="torch CPU threads (0: torch's default; 1 on a busy machine)"
+    )
     p.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     p.add_argument(
         "--captions",

@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 
 from xmbench.atomic import atomic_write_bytes
-from xmbench.data import get_suite, list_suites
+from xmbench.cli.types import count, count_or_zero
 from xmbench.errors import XmbenchError
 
 
 def add_suite_options(parser: argparse.ArgumentParser) -> None:
     """--resolution, shared by every command that opens a suite."""
-    parser.add_argument("--resolution", type=int, default=None, help="image size in pixels (shapes: 32 or 64)")
+    parser.add_argument("--resolution", type=count, default=None, help="image size in pixels (shapes: 32 or 64)")
     parser.add_argument("--root", default=None, help="dataset folder of a real suite (cub, oxford, coco2014, coco2017)")
 
 
@@ -21,6 +21,8 @@ def suite_options(args: argparse.Namespace) -> dict:
 
 
 def _suites(args: argparse.Namespace) -> int:
+    from xmbench.data import get_suite, list_suites
+
     for name, summary in list_suites().items():
         try:
             suite = get_suite(name)
@@ -34,6 +36,7 @@ def _suites(args: argparse.Namespace) -> int:
 
 
 def _preview(args: argparse.Namespace) -> int:
+    from xmbench.data import get_suite
     from xmbench.report.grid import caption_grid_png
 
     suite = get_suite(args.suite, **suite_options(args))
@@ -53,8 +56,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("suite", help="suite name (see `xmbench suites`) or folder:PATH")
     p.add_argument("--out", required=True, help="PNG file to write")
     p.add_argument("--split", default=None, help="split to show (default: the suite's evaluation split)")
-    p.add_argument("--n", type=int, default=16, help="number of samples (default 16)")
-    p.add_argument("--start", type=int, default=0, help="first sample index")
-    p.add_argument("--columns", type=int, default=4)
+    p.add_argument("--n", type=count, default=16, help="number of samples (default 16)")
+    p.add_argument("--start", type=count_or_zero, default=0, help="first sample index")
+    p.add_argument("--columns", type=count, default=4)
     add_suite_options(p)
     p.set_defaults(func=_preview)

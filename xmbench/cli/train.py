@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from xmbench.cli.suites import add_suite_options, suite_options
+from xmbench.cli.types import count, unit_fraction
 from xmbench.errors import InputError
 
 
@@ -69,6 +70,10 @@ def _train(args: argparse.Namespace) -> int:
     from baselines.training import train_baseline
     from xmbench import distributed as dist
 
+    if args.threads is not None:
+        import torch
+
+        torch.set_num_threads(args.threads)
     baseline_class(args.baseline)  # unknown names fail before the data is rendered
     if args.loss is not None:
         get_loss(args.loss)
@@ -117,7 +122,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("baseline", help="gan-int-cls, stackgan or dfgan (see `xmbench baselines`)")
     p.add_argument("--suite", default="shapes", help="suite name or folder:PATH (default shapes)")
-    p.add_argument("--steps", type=int, default=None, help="training steps (default: the baseline's budget)")
+    p.add_argument("--steps", type=count, default=None, help="training steps (default: the baseline's budget)")
     p.add_argument("--device", default="cpu", help="torch device, e.g. cpu, cuda, cuda:1 (default cpu)")
     p.add_argument("--out", default=None, help="run folder (default xmbench-out/train/BASELINE-SUITE-RES)")
     p.add_argument("--loss", default=None, help="objective: hinge, bce, lsgan, wgan or wgan-gp")
@@ -131,15 +136,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--batch-size",
-        type=int,
+        type=count,
         default=None,
         help="images per step and per process (under torchrun the global batch is nproc x this)",
     )
-    p.add_argument("--ema", type=float, default=None, help="EMA decay of generator weights (0 = off)")
-    p.add_argument("--checkpoint-every", type=int, default=250, help="steps between checkpoints (default 250)")
+    p.add_argument("--ema", type=unit_fraction, default=None, help="EMA decay of generator weights (0 = off)")
+    p.add_argument("--checkpoint-every", type=count, default=250, help="steps between checkpoints (default 250)")
     p.add_argument(
         "--train-limit",
-        type=int,
+        type=count,
         default=None,
         metavar="N",
         help="train on the first N training images only (quick checks)",
@@ -152,5 +157,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="any baseline option, e.g. --option ngf=64 --option text_encoder=joint (repeatable)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--threads",
+        type=count,
+        default=None,
+        metavar="N",
+        help="torch CPU threads (default: torch's, which honours OMP_NUM_THREADS); 1 on a busy machine",
+    )
     add_suite_options(p)
     p.set_defaults(func=_train)

@@ -16,8 +16,11 @@ from PIL import Image, UnidentifiedImageError
 
 from xmbench.data.base import Sample, Suite
 from xmbench.errors import InputError
+from xmbench.textfile import read_text_bounded
 
 CAPTIONS_FILE = "captions.jsonl"
+#: captions.jsonl larger than this is refused (a million captions take about 100 MB)
+MAX_CAPTIONS_BYTES = 1 << 30
 
 
 @dataclass(frozen=True)
@@ -27,42 +30,61 @@ class _Entry:
     attributes: dict[str, Any] | None
 
 
+def _confined(root: Path, name: str, where: str) -> Path:
+    """The image file `name` names, which must lie inside `root` once symlinks are resolved."""
+    if Path(name).is_absolute() or ".." in Path(name).parts:
+        raise InputError(
+            f"{where}: image {name!r} is outside the suite folder; give a path relative to {root} "
+            "without '..' (copy the file into the folder)"
+        )
+    image = root / name
+    if not image.resolve().is_relative_to(root.resolve()):
+        raise InputError(
+            f"{where}: image {name!r} is a link to {image.resolve()}, outside the suite folder {root}; "
+            "copy the file into the folder"
+        )
+    if not image.is_file():
+        raise InputError(f"{where}: image {name!r} not found under {root}; fix the path or add the file")
+    return image
+
+
+def _parse_line(root: Path, line: str, where: str) -> tuple[str, _Entry]:
+    """(split, entry) of one captions.jsonl line; InputError naming `where` when it is malformed."""
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as e:
+        raise InputError(f"{where}: not valid JSON ({e.msg}); write one JSON object per line") from None
+    if not isinstance(obj, dict):
+        raise InputError(f"{where}: expected a JSON object with 'image' and 'caption', got {type(obj).__name__}")
+    for field in ("image", "caption"):
+        if not isinstance(obj.get(field), str) or not obj[field]:
+            raise InputError(
+                f"{where}: missing or empty string field {field!r}; "
+                'each line needs {"image": "file.png", "caption": "text"}'
+            )
+    image = _confined(root, obj["image"], where)
+    attributes, split = obj.get("attributes"), obj.get("split", "test")
+    if attributes is not None and not isinstance(attributes, dict):
+        raise InputError(f"{where}: 'attributes' must be a JSON object")
+    if not isinstance(split, str) or not split:
+        raise InputError(f"{where}: 'split' must be a non-empty string such as \"test\"")
+    return split, _Entry(image, obj["caption"], attributes)
+
+
 def _read_entries(root: Path) -> dict[str, list[_Entry]]:
     path = root / CAPTIONS_FILE
-    if not path.is_file():
+    if not path.exists():
         raise InputError(
             f"{path}: not found; a folder suite needs {CAPTIONS_FILE} with one "
             '{"image": ..., "caption": ...} object per line'
         )
     splits: dict[str, list[_Entry]] = {}
-    with path.open(encoding="utf-8") as f:
-        for lineno, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            where = f"{path}:{lineno}"
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise InputError(f"{where}: not valid JSON ({e.msg}); write one JSON object per line") from None
-            if not isinstance(obj, dict):
-                raise InputError(
-                    f"{where}: expected a JSON object with 'image' and 'caption', got {type(obj).__name__}"
-                )
-            for field in ("image", "caption"):
-                if not isinstance(obj.get(field), str) or not obj[field]:
-                    raise InputError(
-                        f"{where}: missing or empty string field {field!r}; "
-                        'each line needs {"image": "file.png", "caption": "text"}'
-                    )
-            image = root / obj["image"]
-            if not image.is_file():
-                raise InputError(
-                    f"{where}: image {obj['image']!r} not found under {root}; fix the path or add the file"
-                )
-            attributes = obj.get("attributes")
-            if attributes is not None and not isinstance(attributes, dict):
-                raise InputError(f"{where}: 'attributes' must be a JSON object")
-            splits.setdefault(str(obj.get("split", "test")), []).append(_Entry(image, obj["caption"], attributes))
+    for lineno, line in enumerate(read_text_bounded(path, MAX_CAPTIONS_BYTES, "captions file").split("\n"), 1):
+        if not line.strip():
+            continue
+        where = f"{path}:{lineno}"
+        split, entry = _parse_line(root, line, where)
+        splits.setdefault(split, []).append(entry)
     if not splits:
         raise InputError(f"{path}: no entries; add one JSON line per image")
     return splits
@@ -99,7 +121,7 @@ class FolderSuite(Suite):
                 if self._resize:
                     im = im.resize((self.resolution, self.resolution), Image.Resampling.BICUBIC)
                 array = np.asarray(im, dtype=np.uint8)
-        except (UnidentifiedImageError, OSError, SyntaxError) as e:
+        except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError) as e:
             raise InputError(f"{path}: cannot read image ({e.__class__.__name__}); replace the corrupt file") from None
         if array.shape[0] != array.shape[1]:
             raise InputError(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,7 @@ import torch
 
 from xmbench.atomic import atomic_write_bytes, atomic_write_json
 from xmbench.data.base import Suite
+from xmbench.errors import CacheRepairWarning
 from xmbench.home import cache_home
 
 
@@ -38,9 +40,16 @@ def render_split(suite: Suite, split: str, limit: int | None = None, use_cache: 
     stem = cache_home() / "rendered" / key / f"{split}-{n}"
     npy, meta = stem.with_suffix(".npy"), stem.with_suffix(".json")
     if use_cache and npy.exists() and meta.exists():
-        side = json.loads(meta.read_text())
-        images = torch.from_numpy(np.load(npy, allow_pickle=False))
-        return RenderedSplit(images, side["captions"], side["records"])
+        try:
+            side = json.loads(meta.read_text(encoding="utf-8"))
+            images = torch.from_numpy(np.load(npy, allow_pickle=False))
+            return RenderedSplit(images, side["captions"], side["records"])
+        except (OSError, ValueError, TypeError, KeyError, EOFError) as e:  # damaged: render it again
+            warnings.warn(
+                f"rendered split {npy} is unreadable ({type(e).__name__}); rendering it again",
+                CacheRepairWarning,
+                stacklevel=2,
+            )
     batch = suite.batch(split, range(n))
     records = [{k: v for k, v in (r or {}).items() if k != "geometry"} for r in batch.attributes]
     if use_cache:

@@ -101,7 +101,9 @@ def _transfer(url: str, out: BinaryIO, part: Path, dest: Path, timeout_s: float)
         if e.code == 416 and have:  # the partial file is not a prefix the server recognises: start again
             out.truncate(0)
             return _transfer(url, out, part, dest, timeout_s)
-        raise WeightsError(f"{url} answered HTTP {e.code} ({e.reason}); try again later, or place the file at {dest}")
+        raise WeightsError(
+            f"{url} answered HTTP {e.code} ({e.reason}); try again later, or place the file at {dest}"
+        ) from None
     except (urllib.error.URLError, OSError) as e:
         reason = getattr(e, "reason", e)
         raise WeightsError(

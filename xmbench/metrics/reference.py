@@ -8,6 +8,8 @@ one more model against the same reference costs one symmetric eigenvalue solve.
 from __future__ import annotations
 
 import io
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -201,16 +203,19 @@ class ReferenceStats:
             )
         if str(arrays["format"]) != STATS_FORMAT:
             raise InputError(f"{path}: statistics format {str(arrays['format'])!r}, expected {STATS_FORMAT!r}")
-        f = torch.from_numpy(arrays["factor"]).double() if "factor" in arrays else None
-        return cls(
-            torch.from_numpy(arrays["mu"]),
-            torch.from_numpy(arrays["sigma"]),
-            int(arrays["count"]),
-            str(arrays["extractor_id"]),
-            str(arrays["weights_hash"]),
-            f,
-            str(arrays["factor_kind"]) if f is not None else "",
-        )
+        try:
+            f = torch.from_numpy(arrays["factor"]).double() if "factor" in arrays else None
+            return cls(
+                torch.from_numpy(arrays["mu"]),
+                torch.from_numpy(arrays["sigma"]),
+                int(arrays["count"]),
+                str(arrays["extractor_id"]),
+                str(arrays["weights_hash"]),
+                f,
+                str(arrays["factor_kind"]) if f is not None else "",
+            )
+        except (KeyError, TypeError, ValueError, RuntimeError) as e:  # a field missing or of the wrong kind
+            raise InputError(f"{path}: damaged statistics ({type(e).__name__}: {e}); recompute them") from None
 
     @classmethod
     def from_pytorch_fid(
@@ -236,5 +241,5 @@ def _read_npz(path: str | Path) -> dict[str, np.ndarray]:
             return {k: z[k] for k in z.files}
     except FileNotFoundError:
         raise InputError(f"reference statistics file {path} not found; compute it with update_reference") from None
-    except (ValueError, OSError) as e:
-        raise InputError(f"{path}: not a readable npz ({e}); recompute the statistics") from None
+    except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile, zlib.error) as e:  # truncated or damaged
+        raise InputError(f"{path}: not a readable npz ({type(e).__name__}: {e}); recompute the statistics") from None

@@ -9,6 +9,7 @@ import base64
 import html
 from typing import Any
 
+from xmbench.results.leaderboard import markdown_text
 from xmbench.results.samples import decode_strip, encode_strip
 from xmbench.results.schema import record_task
 
@@ -45,11 +46,12 @@ def caption_samples_html(records: list[dict[str, Any]]) -> str:
     for r in same:
         caps = "".join(f"<td>{html.escape(c) or '<em>(empty)</em>'}</td>" for c in r["samples"]["captions"])
         rows.append(f"<tr><th>{html.escape(r['model']['name'])}</th>{caps}</tr>")
-    return f"<h2>Samples: every model's caption of the same images</h2><table class=captions>{''.join(rows)}</table>"
+    table = f"<div class=scroll><table class=captions>{''.join(rows)}</table></div>"
+    return f"<h2>Samples: every model's caption of the same images</h2>{table}"
 
 
 def _cell(text: str) -> str:
-    return html.escape(text).replace("|", "\\|").replace("\n", " ") or "*(empty)*"
+    return markdown_text(text).replace("|", "\\|") or "*(empty)*"
 
 
 def caption_samples_markdown(records: list[dict[str, Any]], limit: int = 4) -> str:

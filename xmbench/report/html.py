@@ -20,10 +20,11 @@ from xmbench.results.schema import calibration_role, record_task
 _STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2em auto;max-width:1200px;color:#222;padding:0 1em}
 h1{font-size:1.6em}h2{font-size:1.25em;margin-top:2em;border-bottom:1px solid #ddd;padding-bottom:.2em}
+.scroll{max-width:100%;overflow-x:auto}
 table{border-collapse:collapse;font-size:.85em;margin:.5em 0}td,th{border:1px solid #ddd;padding:.3em .55em}
-th{background:#f4f4f4}td.num{text-align:right;font-variant-numeric:tabular-nums}
+th{background:#f4f4f4}td{text-align:left}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 tr.ceiling td,tr.floor td,tr.reference td{color:#555;font-style:italic}
-.grid{display:flex;flex-wrap:wrap;gap:1em}.grid img{max-width:100%}.meta{color:#666;font-size:.85em}
+img{max-width:100%;height:auto}.meta{color:#666;font-size:.85em}summary{cursor:pointer}
 table.captions td{vertical-align:top;max-width:9em;font-size:.8em}table.captions img{image-rendering:pixelated}
 """
 
@@ -32,24 +33,30 @@ def _img(png: bytes, alt: str) -> str:
     return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">'
 
 
-def _table(header: list[str], rows: list[list[str]], row_classes: list[str] | None = None) -> str:
+def _table(
+    header: list[str],
+    rows: list[list[str]],
+    row_classes: list[str] | None = None,
+    numeric: range | set[int] = frozenset(),
+) -> str:
+    """A table in its own horizontally scrolling container; `numeric` columns right-aligned on one line."""
     head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
     body = []
     for k, row in enumerate(rows):
         cls = f' class="{html.escape(row_classes[k])}"' if row_classes else ""
-        cells = "".join(f"<td{' class=num' if j >= 2 else ''}>{html.escape(c)}</td>" for j, c in enumerate(row))
+        cells = "".join(f"<td{' class=num' if j in numeric else ''}>{html.escape(c)}</td>" for j, c in enumerate(row))
         body.append(f"<tr{cls}>{cells}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return f"<div class=scroll><table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
 
 
 def _leaderboard_section(frame: pd.DataFrame) -> str:
     header, rows = metric_cells(frame)
-    rows = [[c.strip("*") for c in r] for r in rows]  # Markdown emphasis is for the .md table
     return (
         f"<h2>Leaderboard</h2><p class=meta>{html.escape(frame.attrs['protocol'])}; ranked by "
         f"<code>{html.escape(frame.attrs['rank_by'])}</code>; rank = 1 + models significantly better, "
         "<code>=</code> marks a statistical tie; ↑/↓ higher/lower is better; intervals are "
-        f"{frame.attrs['confidence']:.0%} bootstrap CIs.</p>" + _table(header, rows, list(frame["role"]))
+        f"{frame.attrs['confidence']:.0%} bootstrap CIs.</p>"
+        + _table(header, rows, list(frame["role"]), numeric=range(2, len(header)))
     )
 
 
@@ -69,8 +76,9 @@ def _bars_section(frame: pd.DataFrame) -> str:
     png = plots.metric_bars_png(panels)
     return (
         "<h2>Metrics with confidence intervals</h2><p class=meta>Bars: point estimates; whiskers: "
-        "confidence intervals; green ceiling, olive reference, red floor.</p>"
-        + _img(png, "every headline metric per model with confidence intervals")
+        "confidence intervals; one colour per model; green ceiling, olive reference, red floor. A floor "
+        "far beyond every other row is cut at the panel's edge (▶, its value written beside it) so that "
+        "the models stay apart.</p>" + _img(png, "every headline metric per model with confidence intervals")
     )
 
 
@@ -135,9 +143,12 @@ def _worst_section(records: list[dict[str, Any]]) -> str:
             [str(k + 1), w["caption"], format_value(float(w["score"])), str(w.get("note", ""))]
             for k, w in enumerate(worst)
         ]
-        parts.append(
-            f"<h3>{html.escape(r['model']['name'])}</h3>" + _table(["#", "caption", "score", "what went wrong"], rows)
-        )
+        table = _table(["#", "caption", "score", "what went wrong"], rows, numeric={0, 2})
+        name = html.escape(r["model"]["name"])
+        if all(float(w["score"]) >= 1.0 for w in worst):  # nothing to look at: folded away
+            parts.append(f"<details><summary>{name}: every listed caption fully right</summary>{table}</details>")
+        else:
+            parts.append(f"<h3>{name}</h3>{table}")
     if not parts:
         return ""
     judge = "caption judge" if record_task(records[0]) == "image-to-text" else "evaluator"
@@ -161,7 +172,7 @@ def _environment_section(records: list[dict[str, Any]]) -> str:
                 f"{float(t.get('total_s', 0.0)):.1f}",
             ]
         )
-    return "<h2>Provenance</h2>" + _table(["model", "xmbench", "git", "device", "seconds"], rows)
+    return "<h2>Provenance</h2>" + _table(["model", "xmbench", "git", "device", "seconds"], rows, numeric={4})
 
 
 def render_html(

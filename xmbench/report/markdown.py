@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from xmbench.report.captions import caption_samples_markdown
-from xmbench.results.leaderboard import format_value, leaderboard_frame, to_markdown
+from xmbench.results.leaderboard import format_value, leaderboard_frame, markdown_text, to_markdown
 
 
 def render_markdown(
@@ -19,10 +19,10 @@ def render_markdown(
     metric = frame.attrs["rank_by"]
     captioning = frame.attrs.get("task") == "image-to-text"
     models = frame[frame["role"] == "model"]
-    lines = [f"## {title}", ""]
+    lines = [f"## {markdown_text(title)}", ""]
     if len(models):
         best = models[models["rank"] == models["rank"].min()]
-        names = ", ".join(f"**{m}**" for m in best["model"])
+        names = ", ".join(f"**{markdown_text(m)}**" for m in best["model"])
         value = ", ".join(format_value(v) for v in best[metric])
         tie = " (statistically tied)" if len(best) > 1 else ""
         lines.append(f"Best on `{metric}`: {names}{tie} with {value}.")

@@ -17,7 +17,40 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-ROLE_COLOURS = {"model": "#3b6ea8", "ceiling": "#5a9e5a", "reference": "#9a8c3c", "floor": "#b55a5a"}
+ROLE_COLOURS = {"ceiling": "#5a9e5a", "reference": "#9a8c3c", "floor": "#b55a5a"}
+#: models' colours, in leaderboard order (distinct from the calibration roles' green, olive and red)
+MODEL_COLOURS = ("#3b6ea8", "#e08a2c", "#8a5fb5", "#2aa3a3", "#c2569b", "#6b6b6b", "#1f4e79", "#b8860b", "#5c3d99")
+#: a floor more than this many times beyond every other row's interval is cut at the panel's edge
+FLOOR_CUT = 3.0
+
+
+def row_colours(roles: Sequence[str]) -> list[str]:
+    """One colour per model row (cycling after len(MODEL_COLOURS)), the role colour for calibration rows.
+
+    Example:
+        >>> row_colours(["ceiling", "model", "model", "floor"])
+        ['#5a9e5a', '#3b6ea8', '#e08a2c', '#b55a5a']
+    """
+    out, k = [], 0
+    for role in roles:
+        if role in ROLE_COLOURS:
+            out.append(ROLE_COLOURS[role])
+        else:
+            out.append(MODEL_COLOURS[k % len(MODEL_COLOURS)])
+            k += 1
+    return out
+
+
+def _axis_limit(values: np.ndarray, highs: np.ndarray, roles: Sequence[str]) -> float | None:
+    """Right edge of a panel whose floor row dwarfs the rest (lower-is-better distances), else None."""
+    floor = [k for k, r in enumerate(roles) if r == "floor"]
+    rest = [k for k, r in enumerate(roles) if r != "floor"]
+    if not floor or not rest:
+        return None
+    top = float(np.nanmax(np.maximum(values[rest], highs[rest])))
+    if not top > 0 or not np.nanmax(values[floor]) > FLOOR_CUT * top:
+        return None
+    return 1.25 * top
 
 
 def _png(fig: plt.Figure, dpi: int = 100) -> bytes:
@@ -42,10 +75,13 @@ def metric_bars_png(panels: Sequence[dict], columns: int = 3) -> bytes:
         v = np.asarray(p["values"], dtype=float)
         lo = np.where(np.isnan(p["lows"]), v, p["lows"])
         hi = np.where(np.isnan(p["highs"]), v, p["highs"])
-        ax.barh(y, v, color=[ROLE_COLOURS.get(r, "#777") for r in p["roles"]])
+        ax.barh(y, v, color=row_colours(p["roles"]))
         # the interval as drawn whiskers: a percentile bootstrap interval need not contain the estimate
         ax.hlines(y, lo, hi, color="black", linewidth=1)
         ax.plot(np.concatenate([lo, hi]), np.concatenate([y, y]), "|", color="black", markersize=7)
+        limit = _axis_limit(v, hi, p["roles"])
+        if limit is not None:
+            _cut_floor(ax, y, v, p["roles"], limit)
         ax.set_yticks(y, labels=list(p["models"]), fontsize=8)
         ax.invert_yaxis()
         ax.set_title(f"{p['metric']} ({'higher' if p['higher_is_better'] else 'lower'} is better)", fontsize=9)
@@ -53,6 +89,16 @@ def metric_bars_png(panels: Sequence[dict], columns: int = 3) -> bytes:
         ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
     return _png(fig)
+
+
+def _cut_floor(ax: plt.Axes, y: np.ndarray, v: np.ndarray, roles: Sequence[str], limit: float) -> None:
+    """Clip the x axis at `limit` and mark each floor row beyond it with ▶ and its value."""
+    left = min(0.0, float(np.nanmin(v)))
+    ax.set_xlim(left, limit)
+    for k, role in enumerate(roles):
+        if role == "floor" and v[k] > limit:
+            ax.plot([limit], [y[k]], marker=">", color="black", markersize=8, clip_on=False)
+            ax.text(0.97 * limit, y[k], f"{v[k]:.4g} ▶", ha="right", va="center", fontsize=7, color="white")
 
 
 def training_curves_png(curves: dict[str, list[dict[str, float]]]) -> bytes:

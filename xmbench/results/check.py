@@ -7,6 +7,7 @@ tolerance is below `alpha` (see xmbench.results.significance).
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -65,8 +66,24 @@ def parse_tolerances(specs: list[str]) -> dict[str, Tolerance]:
         if not m:
             raise InputError(f"tolerance {spec!r} must look like METRIC=5% (relative) or METRIC=0.01 (absolute)")
         name, amount, percent = m.group(1), float(m.group(2)), bool(m.group(3))
+        if not math.isfinite(amount):
+            raise InputError(f"tolerance {spec!r} must be a finite amount >= 0, such as {name}=5% or {name}=0.01")
+        if name in out:
+            raise InputError(f"--tolerance {name} given twice ({out[name]} and {spec!r}); give it once")
         out[name] = Tolerance(amount / 100.0 if percent else amount, percent)
     return out
+
+
+def check_alpha(alpha: float) -> float:
+    """`alpha` if it is a significance level in (0, 1); InputError otherwise (0, 1, negatives, nan, inf).
+
+    Example:
+        >>> check_alpha(0.05)
+        0.05
+    """
+    if not isinstance(alpha, int | float) or not math.isfinite(alpha) or not 0.0 < alpha < 1.0:
+        raise InputError(f"--alpha must be a significance level strictly between 0 and 1 (such as 0.05), got {alpha}")
+    return float(alpha)
 
 
 def check_records(
@@ -86,11 +103,12 @@ def check_records(
         new: the record under test.
         baseline: the accepted record, of the same suite and protocol.
         tolerances: metric -> allowed worsening (`parse_tolerances`); without one, none is allowed.
-        alpha: one-sided significance level.
+        alpha: one-sided significance level, in (0, 1).
         sources: the records' names in error messages.
 
     Raises:
-        InputError: records of different protocols, or a tolerance for a metric they do not share.
+        InputError: records of different protocols, a tolerance for a metric they do not share, or an
+            alpha outside (0, 1).
 
     Example:
         >>> from pathlib import Path
@@ -105,6 +123,7 @@ def check_records(
         >>> any(c.failed for c in check_records(old, old))
         False
     """
+    alpha = check_alpha(alpha)
     check_same_protocol([new, baseline], list(sources), what="check")
     tolerances = tolerances or {}
     shared = [m for m in baseline["metrics"] if defined(new, m) and defined(baseline, m)]
@@ -143,8 +162,8 @@ def check_records(
     return out
 
 
-def format_checks(checks: list[MetricCheck], new: dict[str, Any], baseline: dict[str, Any]) -> str:
-    """A plain-text table of the verdicts and a summary line."""
+def format_checks(checks: list[MetricCheck], new: dict[str, Any], baseline: dict[str, Any], alpha: float = 0.05) -> str:
+    """A plain-text table of the verdicts, the rule they follow, and a summary line."""
     methods = sorted({_METHODS[c.method] for c in checks})
     width = max([24, *(len(c.name) + 2 for c in checks)])
     lines = [
@@ -165,6 +184,7 @@ def format_checks(checks: list[MetricCheck], new: dict[str, Any], baseline: dict
     missing = [m for m in baseline["metrics"] if m not in checked]
     if missing:
         lines.append(f"note: not checked (absent or undefined in one record): {', '.join(missing)}")
+    lines.extend(verdict_rule(checks, alpha))
     failed = [c.name for c in checks if c.failed]
     lines.append(
         f"FAILED: {', '.join(failed)} significantly worse than the baseline"
@@ -172,6 +192,22 @@ def format_checks(checks: list[MetricCheck], new: dict[str, Any], baseline: dict
         else "passed: no metric is significantly worse than the baseline beyond its tolerance"
     )
     return "\n".join(lines)
+
+
+def verdict_rule(checks: list[MetricCheck], alpha: float) -> list[str]:
+    """The lines that state how the verdicts were reached, naming the metrics each method served."""
+    by_method = {m: [c.name for c in checks if c.method == m] for m in _METHODS}
+    lines = [
+        f"rule: FAIL when NEW is worse than the baseline by more than the tolerance AND p(within) < alpha = {alpha:g}.",
+        "  p(within) is the one-sided probability, under the distribution of the difference NEW - baseline, that "
+        "the worsening is at most the tolerance (a one-sided test at level alpha).",
+        f"  A one-sided test at {alpha:g} uses one tail only: a metric whose two-sided {100 * (1 - 2 * alpha):g}% "
+        "interval lies beyond the tolerance fails even if its two-sided 95% interval still contains 0.",
+    ]
+    for method, names in by_method.items():
+        if names:
+            lines.append(f"  {_METHODS[method]}: {', '.join(names)}")
+    return lines
 
 
 _METHODS = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -12,17 +13,33 @@ from typing import Any
 from xmbench.atomic import atomic_write_json
 from xmbench.errors import InputError
 from xmbench.results.schema import protocol_key, validate_record
+from xmbench.textfile import read_text_bounded
+
+#: a record holds metrics, bootstrap replicates and a small PNG strip: a few MB at most
+MAX_RECORD_BYTES = 256 << 20
 
 
 def record_filename(record: dict[str, Any]) -> str:
-    """`<model>--<suite>--<protocol key>.json`: one file per (model, suite, protocol)."""
+    """`<model>--<suite>--<protocol key>.json`: one file per (model, suite, protocol).
+
+    Names that are not plain file names get a short hash of the full name, so two models never map
+    to one file.
+
+    Example:
+        >>> rec = {"model": {"name": "my model"}, "suite": {"suite": "shapes"}, "protocol": {}}
+        >>> record_filename(rec).split("--")[0]
+        'my_model-76eeb051'
+    """
     model = _slug(record["model"]["name"])
-    suite = _slug(str(record["suite"]["suite"]))
+    suite = re.sub(r"[^A-Za-z0-9._-]+", "_", str(record["suite"]["suite"])).strip("_.") or "suite"
     return f"{model}--{suite}--{protocol_key(record)}.json"
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_") or "model"
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_.") or "model"
+    if slug == text and "--" not in text:
+        return slug
+    return f"{slug.replace('--', '-')}-{hashlib.sha256(text.encode('utf-8')).hexdigest()[:8]}"
 
 
 def write_record(path: str | os.PathLike, record: dict[str, Any]) -> Path:
@@ -54,12 +71,9 @@ def read_record(path: str | os.PathLike) -> dict[str, Any]:
         ['bootstrap', 'ci_high', 'ci_low', 'confidence']
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"result record {path} does not exist; pass a JSON file written by `xmbench run`") from None
-    except (UnicodeDecodeError, IsADirectoryError, PermissionError) as e:
-        raise InputError(f"cannot read result record {path}: {type(e).__name__}") from None
+    if not path.exists():
+        raise InputError(f"result record {path} does not exist; pass a JSON file written by `xmbench run`")
+    text = read_text_bounded(path, MAX_RECORD_BYTES, "result record")
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as e:

@@ -290,7 +290,7 @@ def _no_negative_zero(text: str) -> str:
 
 
 def metric_cells(frame: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
-    """Header and body cells of the leaderboard: rank, model, position, each metric 'v [lo, hi]'."""
+    """Header and body cells of the leaderboard, plain text: rank, model, position, each metric 'v [lo, hi]'."""
     arrows = {True: "↑", False: "↓"}
     metrics = headline_metrics(frame.attrs["metrics"])
     scales = frame.attrs.get("scales", {})
@@ -299,12 +299,11 @@ def metric_cells(frame: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
     ]
     body = []
     for _, row in frame.iterrows():
+        model = str(row["model"])
         if row["role"] != "model":
             rank = row["role"]
-            model = f"*{row['model']}*"
         else:
             rank = "—" if pd.isna(row["rank"]) else f"{row['rank']}{'=' if row['tied'] else ''}"
-            model = f"**{row['model']}**" if row["rank"] == 1 else row["model"]
         pos = format_percent(row["position"])
         cells = [rank, model, pos]
         for m in metrics:
@@ -316,13 +315,40 @@ def metric_cells(frame: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
     return header, body
 
 
+#: characters Markdown reads as markup inside a line; escaped with a backslash
+_MARKDOWN_PUNCTUATION = "\\`*_[]~"
+_MARKDOWN_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+
+
+def markdown_text(text: str) -> str:
+    """`text` shown literally in Markdown: markup characters escaped, inline HTML as entities, one line
+    (table cells escape `|` themselves).
+
+    Example:
+        >>> print(markdown_text("<img src=x> **bold** [a](b)"))
+        &lt;img src=x&gt; \\*\\*bold\\*\\* \\[a\\](b)
+    """
+    out = []
+    for ch in " ".join(str(text).split()):
+        if ch in _MARKDOWN_ENTITIES:
+            out.append(_MARKDOWN_ENTITIES[ch])
+        elif ch in _MARKDOWN_PUNCTUATION:
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
 def to_markdown(frame: pd.DataFrame, title: str | None = None) -> str:
     """The leaderboard as a Markdown document: title, protocol line, table, legend."""
     header, body = metric_cells(frame)
+    for row, role, rank in zip(body, frame["role"], frame["rank"], strict=True):
+        name = markdown_text(row[1])
+        row[1] = f"*{name}*" if role != "model" else f"**{name}**" if rank == 1 else name
     esc = [[c.replace("|", "\\|") for c in row] for row in [header, *body]]
     lines = []
     if title:
-        lines += [f"# {title}", ""]
+        lines += [f"# {markdown_text(title)}", ""]
     lines += [f"Protocol: {frame.attrs['protocol']} (key `{frame.attrs['protocol_key']}`).", ""]
     lines.append("| " + " | ".join(esc[0]) + " |")
     lines.append("|" + "|".join(["---"] * 2 + ["---:"] * (len(header) - 2)) + "|")

@@ -75,6 +75,8 @@ def validate_record(obj: Any, source: str) -> dict[str, Any]:
         raise InputError(f"{source}: the record holds no metric values")
     for name, metric in obj["metrics"].items():
         _validate_metric(name, metric, source)
+    for check in (_validate_samples, _validate_worst, _validate_extras):
+        check(obj, source)
     return obj
 
 
@@ -87,6 +89,74 @@ def _validate_model(model: dict[str, Any], source: str) -> None:
     role = model.get("calibration")
     if role is not None and role not in CALIBRATION_ROLES:
         raise InputError(f"{source}: model.calibration {role!r} is not one of {', '.join(CALIBRATION_ROLES)}")
+
+
+def _damaged(source: str, field: str, want: str) -> InputError:
+    return InputError(f"{source}: field {field!r} is not {want}; the record is damaged, re-run `xmbench run`")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _validate_samples(obj: dict[str, Any], source: str) -> None:
+    samples = obj.get("samples")
+    if samples is None:
+        return
+    if not isinstance(samples, dict):
+        raise _damaged(source, "samples", "an object")
+    if not isinstance(samples.get("png"), str):
+        raise _damaged(source, "samples.png", "a base64 PNG string")
+    captions = samples.get("captions")
+    if not isinstance(captions, list) or not captions or not all(isinstance(c, str) for c in captions):
+        raise _damaged(source, "samples.captions", "a non-empty list of strings")
+    references = samples.get("references", [])
+    if not isinstance(references, list) or not all(isinstance(c, str) for c in references):
+        raise _damaged(source, "samples.references", "a list of strings")
+    indices = samples.get("indices", [])
+    if not isinstance(indices, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in indices):
+        raise _damaged(source, "samples.indices", "a list of whole numbers")
+
+
+def _validate_worst(obj: dict[str, Any], source: str) -> None:
+    worst = obj.get("worst_captions")
+    if worst is None:
+        return
+    if not isinstance(worst, list):
+        raise _damaged(source, "worst_captions", "a list")
+    for k, row in enumerate(worst):
+        ok = isinstance(row, dict) and isinstance(row.get("caption"), str) and _is_number(row.get("score"))
+        if not ok or not isinstance(row.get("note", ""), str):
+            raise _damaged(source, f"worst_captions[{k}]", "an object with a string caption, a number score")
+
+
+def _validate_extras(obj: dict[str, Any], source: str) -> None:
+    """per_attribute, training curves, environment, timings and the confidence level."""
+    per_attribute = obj.get("per_attribute")
+    if per_attribute is not None and not (
+        isinstance(per_attribute, dict) and all(_is_number(v) for v in per_attribute.values())
+    ):
+        raise _damaged(source, "per_attribute", "an object of numbers")
+    training = obj.get("training")
+    if training is not None and not isinstance(training, dict):
+        raise _damaged(source, "training", "an object")
+    curves = (training or {}).get("curves")
+    if curves is not None and not (
+        isinstance(curves, list) and all(isinstance(r, dict) and _is_number(r.get("step")) for r in curves)
+    ):
+        raise _damaged(source, "training.curves", "a list of rows with a number step")
+    notes = obj.get("warnings")
+    if notes is not None and not (isinstance(notes, list) and all(isinstance(n, str) for n in notes)):
+        raise _damaged(source, "warnings", "a list of strings")
+    hardware = obj["environment"].get("hardware")
+    if hardware is not None and not isinstance(hardware, dict):
+        raise _damaged(source, "environment.hardware", "an object")
+    total = obj["timings"].get("total_s", 0.0)
+    if not _is_number(total):
+        raise _damaged(source, "timings.total_s", "a number")
+    confidence = obj["protocol"].get("confidence", 0.95)
+    if not _is_number(confidence) or not 0.0 < confidence < 1.0:
+        raise _damaged(source, "protocol.confidence", "a number between 0 and 1")
 
 
 def _validate_metric(name: str, metric: Any, source: str) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ import safetensors.torch
 import torch
 
 from xmbench.atomic import atomic_write_bytes
+from xmbench.errors import CacheRepairWarning
 
 
 def content_key(*parts: Any) -> str:
@@ -60,7 +61,11 @@ class TensorCache:
         try:
             return safetensors.torch.load(data)
         except Exception as e:  # damaged outside xmbench (atomic writes never leave half files)
-            print(f"xmbench: cache entry {path} is unreadable ({type(e).__name__}); recomputing it", file=sys.stderr)
+            warnings.warn(
+                f"cache entry {path} is unreadable ({type(e).__name__}); recomputing it",
+                CacheRepairWarning,
+                stacklevel=2,
+            )
             return None
 
     def put(self, kind: str, key: str, tensors: dict[str, torch.Tensor]) -> Path:

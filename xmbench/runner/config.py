@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from xmbench.errors import InputError, XmbenchError, unknown_name
+from xmbench.textfile import read_text_bounded
 
 DEFAULT_CONFIG_NAME = "default.toml"
 #: the embedded image -> text run; `xmbench run` without a config runs both
@@ -128,6 +129,10 @@ def default_configs() -> list[RunConfig]:
     ]
 
 
+#: a config is a few kilobytes; a larger file is not one
+MAX_CONFIG_BYTES = 1 << 20
+
+
 def load_config(path: str | Path | None = None) -> RunConfig:
     """Read and validate a TOML run config; None loads the embedded default (`default.toml`).
 
@@ -140,14 +145,9 @@ def load_config(path: str | Path | None = None) -> RunConfig:
         label, text = default_config_text()
     else:
         label = str(path)
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise InputError(
-                f"config file {path} does not exist; pass a TOML file (or no CONFIG for the default)"
-            ) from None
-        except (UnicodeDecodeError, IsADirectoryError) as e:
-            raise InputError(f"cannot read config file {path}: {type(e).__name__}") from None
+        if not Path(path).exists():
+            raise InputError(f"config file {path} does not exist; pass a TOML file (or no CONFIG for the default)")
+        text = read_text_bounded(path, MAX_CONFIG_BYTES, "config file")
     return parse_config(text, label)
 
 

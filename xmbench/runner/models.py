@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -74,6 +73,18 @@ def check_models(config: RunConfig) -> None:
             raise located(
                 config, spec, InputError(f"import path {spec.source!r} needs a factory: write pkg.module:factory")
             )
+        if spec.kind == "import":  # imports the module: a missing one or a wrong option fails before any work
+            _check_user_options(config, spec)
+
+
+def _check_user_options(config: RunConfig, spec: ModelSpec) -> None:
+    from xmbench.plugins import check_options
+    from xmbench.registry import GENERATORS
+
+    try:
+        check_options(spec.source, GENERATORS, dict(spec.options))
+    except XmbenchError as e:
+        raise located(config, spec, type(e)(f"model {spec.name!r}: {e}")) from e.__cause__
 
 
 def _training_budget(spec: ModelSpec) -> int:
@@ -99,17 +110,16 @@ def training_key(spec: ModelSpec, config: RunConfig, suite: Suite) -> str:
 
 
 def _latest_step(run_dir: Path) -> int:
-    try:
-        return int(json.loads((run_dir / "latest.json").read_text())["step"])
-    except (FileNotFoundError, KeyError, ValueError):
-        return 0
+    from baselines.checkpoint import read_latest
+
+    latest = read_latest(run_dir)
+    return 0 if latest is None else latest[0]
 
 
 def _curves(run_dir: Path) -> list[dict[str, Any]]:
-    try:
-        return json.loads((run_dir / "curves.json").read_text())
-    except (FileNotFoundError, ValueError):
-        return []
+    from baselines.training import read_curves
+
+    return read_curves(run_dir)
 
 
 def prepare_baseline(
@@ -230,7 +240,6 @@ def prepare_import(spec: ModelSpec, suite: Suite) -> PreparedModel:
     Without `VERSION` the sha256 of the factory module's source file stands in, a best effort that
     misses changes to other modules and weight files.
     """
-    from xmbench.generator import load_generator
     from xmbench.plugins import load_factory
 
     version = getattr(load_factory(spec.source, GENERATORS), "VERSION", None)
@@ -242,7 +251,7 @@ def prepare_import(spec: ModelSpec, suite: Suite) -> PreparedModel:
         spec,
         content_key("import", spec.source, spec.options, key),
         None,
-        lambda: load_generator(spec.source, resolution=suite.resolution, **spec.options),
+        lambda: _user_generator(spec, suite.resolution),
         version=version,
         info={"cache_note": note},
     )
@@ -271,6 +280,20 @@ def _checkpoint(spec: ModelSpec, device: torch.device) -> PreparedModel:
         checkpoint_sha256=digest,
         version=version,
     )
+
+
+def _user_generator(spec: ModelSpec, resolution: int) -> Generator:
+    """The user's generator of `spec`, built with its options only (the suite's resolution is not an
+    option: `options = { resolution = 64 }` reaches the factory as the user wrote it); errors name the model."""
+    from xmbench.generator import CheckedGenerator
+    from xmbench.plugins import make_plugin
+    from xmbench.registry import GENERATORS
+
+    try:
+        made = make_plugin(spec.source, GENERATORS, "generate", "captions, seed", **spec.options)
+    except XmbenchError as e:
+        raise type(e)(f"model {spec.name!r}: {e}") from e.__cause__
+    return CheckedGenerator(made, f"model {spec.name!r} ({spec.source})", resolution)
 
 
 def prepare_model(

@@ -35,6 +35,7 @@ from typing import Any
 import torch
 
 from xmbench import distributed as dist
+from xmbench.atomic import remove_stale_temporaries
 from xmbench.data.base import Suite
 from xmbench.metrics.fd import ReferenceStats
 from xmbench.results import record_filename, write_record
@@ -57,6 +58,7 @@ from xmbench.runner.record import (
     samples_section,
 )
 from xmbench.runner.reference import EvaluationInputs, reference_stats
+from xmbench.warning_log import seen_warnings, warning_mark
 
 
 @dataclass
@@ -119,16 +121,16 @@ def _start(config: RunConfig, paths: RunPaths, device: torch.device, quiet: bool
     options = resolve.metric_options(config, metrics)
     check_models(config)
     cache = TensorCache(paths.cache)
+    if main:  # what writers killed mid-write left behind
+        remove_stale_temporaries(paths.cache)
+        remove_stale_temporaries(paths.results)
     extractor = CachingExtractor(resolve.extractor(config, device), cache)
     inputs = EvaluationInputs(config, suite, split, quiet)
     env = environment(device)
     if dist.is_distributed():
         env["distributed"] = {"world_size": dist.world_size(), "backend": dist.backend()}
-    world = f", {dist.world_size()} processes" if dist.is_distributed() else ""
-    say(
-        f"xmbench run: {len(config.models)} models on {suite.name} ({split}, {config.samples} captions), "
-        f"extractor {extractor.info.id}, {len(metrics)} metrics, device {device}{world}"
-    )
+    if dist.is_distributed():  # the command line announced the run before loading torch
+        say(f"{dist.world_size()} processes, device {device} on rank 0")
     protocol = run_protocol(config, split, inputs.captions, extractor.info)
     versions = metric_versions(metrics)  # a record is reused only if no requested metric's VERSION changed
     return _Run(config, paths, suite, inputs, extractor, cache, metrics, options, protocol, versions, env, quiet, say)
@@ -149,6 +151,7 @@ def _model_record(
     if dist.broadcast_json(previous is not None and previous.get("run", {}).get("cache_key") == key):
         r.say(f"{label}: reused {path}")
         return previous, path, True
+    mark = warning_mark()
     evaluated = evaluate_generator(model, r.inputs, r.extractor, r.cache, reference, r.metrics, r.options, r.quiet)
     with dist.collective(f"writing the record of model {spec.name!r}"):
         if main:
@@ -161,6 +164,7 @@ def _model_record(
                 "total_s": round(time.perf_counter() - t0, 3),
                 "trained_now": model.trained_now,
             }
+            record["warnings"] = seen_warnings(since=mark)
             write_record(path, record)
     if main:
         r.say(f"{label}: {_headline(record)} ({record['timings']['total_s']:.0f} s)")

@@ -4,12 +4,12 @@ sections, and reading back a record a previous run wrote."""
 from __future__ import annotations
 
 import datetime as _dt
-import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
 from xmbench.data.base import Suite
-from xmbench.errors import InputError
+from xmbench.errors import CacheRepairWarning, InputError
 from xmbench.extractors.base import ExtractorInfo
 from xmbench.metrics.registry import metric_version
 from xmbench.metrics.value import MetricValue
@@ -144,5 +144,5 @@ def previous_record(path: Path) -> dict[str, Any] | None:
     try:
         return read_record(path)
     except InputError as e:
-        print(f"xmbench: {e}; recomputing it", file=sys.stderr)
+        warnings.warn(f"{e}; recomputing it", CacheRepairWarning, stacklevel=1)
         return None

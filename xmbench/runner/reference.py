@@ -3,13 +3,13 @@ extractor outputs, and the reference statistics cached from them."""
 
 from __future__ import annotations
 
-import sys
+import warnings
 
 import torch
 
 from xmbench import distributed as dist
 from xmbench.data.base import Suite
-from xmbench.errors import InputError
+from xmbench.errors import CacheRepairWarning, InputError
 from xmbench.metrics.evaluator import Evaluator, extract_images
 from xmbench.metrics.fd import ReferenceStats
 from xmbench.runner.cache import TensorCache, content_key
@@ -85,7 +85,7 @@ def reference_stats(inputs: EvaluationInputs, extractor: CachingExtractor, cache
         try:
             stats = ReferenceStats.load(path)
         except InputError as e:
-            print(f"xmbench: {e}; recomputing", file=sys.stderr)
+            warnings.warn(f"{e}; recomputing", CacheRepairWarning, stacklevel=1)
     if dist.broadcast_json(stats is not None):
         return stats
     outputs = inputs.reference_outputs(extractor)

@@ -46,7 +46,14 @@ def expected_hash(path: Path) -> str | None:
     side = sidecar(path)
     if not side.exists():
         return None
-    return json.loads(side.read_text()).get("sha256")
+    try:
+        recorded = json.loads(side.read_bytes()[: 1 << 20])
+    except (OSError, ValueError):
+        raise WeightsError(f"{side} (the hash record beside the weights) is unreadable; restore or delete it") from None
+    sha = recorded.get("sha256") if isinstance(recorded, dict) else None
+    if sha is not None and not isinstance(sha, str):
+        raise WeightsError(f"{side}: 'sha256' must be a string; restore or delete the file")
+    return sha
 
 
 def load_weights(path: str | Path, sha256: str | None = None) -> tuple[ShapesNet, WordTokenizer, str]:
@@ -61,6 +68,8 @@ def load_weights(path: str | Path, sha256: str | None = None) -> tuple[ShapesNet
             f"shapes-v1 weights not found at {path}; recreate them with `xmbench train-evaluator "
             f"--out {path}` or reinstall xmbench (they ship in xmbench/extractors/weights/)"
         )
+    if not path.is_file():
+        raise WeightsError(f"shapes-v1 weights {path} is a folder or device, not a file; pass the .safetensors file")
     actual = sha256_file(path)
     want = sha256 or expected_hash(path)
     if want is not None and actual != want:
