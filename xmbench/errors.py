@@ -26,8 +26,8 @@ def user_code_error(what: str, error: BaseException) -> UserCodeError:
     """One line: `what` raised ExceptionType: first line of its message; the full traceback on request.
 
     Example:
-        >>> str(user_code_error("model 'mine'.generate", ValueError("bad\nmore")))
-        "model 'mine'.generate raised ValueError: bad (full traceback: --traceback or XMBENCH_TRACEBACK=1)"
+        >>> str(user_code_error("model 'mine'.generate", ValueError("bad input")))
+        "model 'mine'.generate raised ValueError: bad input (full traceback: --traceback or XMBENCH_TRACEBACK=1)"
     """
     text = str(error).strip()
     first = text.splitlines()[0][:300] if text else "(no message)"
@@ -41,8 +41,17 @@ class CacheRepairWarning(UserWarning):
 
 
 def unknown_name(kind: str, name: str, known: Iterable[str]) -> InputError:
-    """An InputError for an unknown `kind` name that suggests the closest known names."""
+    """An InputError for an unknown `kind` name that suggests the closest known names ('fid' or 'fd'
+    suggest the fd_<extractor> names: FID is the Inception protocol only).
+
+    Example:
+        >>> print(unknown_name("metric to rank by", "fid", ["fd_shapes", "kid"]))
+        unknown metric to rank by 'fid'; did you mean 'fd_shapes'?
+    """
     known = sorted(known)
     close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
+    fd_family = [k for k in known if k.startswith("fd_") and not k.endswith("_inf")]
+    if name in ("fid", "fd") and fd_family:  # a Frechet distance in another feature space is named fd_<extractor>
+        close = fd_family
     hint = f"did you mean {', '.join(repr(c) for c in close)}?" if close else f"known: {', '.join(known)}"
     return InputError(f"unknown {kind} {name!r}; {hint}")

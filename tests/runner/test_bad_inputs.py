@@ -406,3 +406,64 @@ def test_user_model_options_are_checked_before_any_work(tmp_path, capsys, monkey
     assert err.startswith(f"{tmp_path / 'bad.toml'}:{_line_of(text, 'import =')}: model 'mine': "), err
     assert message in err and time.perf_counter() - start < 60
     assert not (tmp_path / "out" / "cache").exists()  # before any work
+
+
+def test_config_without_models_and_a_device_that_is_not_there(tmp_path, capsys):
+    err = _run_error(tmp_path, capsys, "models = []\n" + BASE[: BASE.index("[[models]]")])
+    assert "no models: add at least one [[models]] table" in err
+    err = _run_error(tmp_path, capsys, BASE.replace("samples = 100", 'samples = 100\ndevice = "cuda:99"'))
+    assert "device 'cuda:99' is not available (this machine has" in err
+
+
+def test_a_stray_json_in_the_results_folder_is_refused_before_the_work(tmp_path, capsys):
+    results = tmp_path / "out" / "results"
+    results.mkdir(parents=True)
+    (results / "notes.json").write_text('{"todo": "compare with last week"}')
+    cfg = tmp_path / "ok.toml"
+    cfg.write_text(BASE)
+    assert main(["run", str(cfg), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "notes.json is not an xmbench result record; move it out of" in err, err
+    assert not (tmp_path / "out" / "cache").exists() and sorted(p.name for p in results.iterdir()) == ["notes.json"]
+
+
+KID_OPTIONS = BASE.replace('metrics = ["fd", "kid"]', 'metrics = ["fd", "kid"]\n\n[metric_options.kid]\nOPTION')
+
+
+@pytest.mark.parametrize(
+    "option, message",
+    [
+        ("subset = 5", "unknown kid option 'subset'; did you mean 'subsets'"),
+        ('subsets = "many"', "option 'subsets' of metric 'kid' must be a whole number, got 'many'"),
+        ("subsets = 0", "option 'subsets' of metric 'kid' must be at least 1, got 0"),
+        ("subset_size = 2.5", "option 'subset_size' of metric 'kid' must be a whole number"),
+        ("bootstrap = -1", "option 'bootstrap' of metric 'kid' must be at least 0"),
+    ],
+)
+def test_metric_options_are_checked_before_any_work(tmp_path, capsys, option, message):
+    text = KID_OPTIONS.replace("OPTION", option)
+    err = _run_error(tmp_path, capsys, text)
+    assert err.startswith(f"{tmp_path / 'bad.toml'}:") and message in err, err
+    assert not (tmp_path / "out" / "cache").exists()
+
+
+def test_metric_feasibility_for_the_sample_count_before_any_work(tmp_path, capsys):
+    text = BASE.replace('metrics = ["fd", "kid"]', 'metrics = ["r_precision"]\nextractor = "shapes-v1"')
+    err = _run_error(tmp_path, capsys, text, "--limit", "50")
+    assert "metric 'r_precision' needs at least 100 evaluated samples with these options, the run has 50" in err
+    assert not (tmp_path / "out" / "cache").exists()
+
+
+def test_calibration_generators_take_no_options(tmp_path, capsys):
+    err = _run_error(
+        tmp_path, capsys, BASE.replace('calibration = "noise"', 'calibration = "noise"\noptions = { sigma = 3 }')
+    )
+    assert "calibration generator 'noise' takes no options (got sigma)" in err
+
+
+def test_fid_asked_of_records_holding_another_feature_space_suggests_its_fd_name(tmp_path, capsys):
+    a = _write(tmp_path, make_record("a"))
+    assert main(["leaderboard", str(a), "--out", str(tmp_path / "b.md"), "--rank-by", "fid"]) == 2
+    assert "unknown metric to rank by 'fid'; did you mean 'fd_shapes'?" in capsys.readouterr().err
+    assert main(["check", str(a), "--baseline", str(a), "--tolerance", "fid=5%"]) == 2
+    assert "did you mean 'fd_shapes'?" in capsys.readouterr().err

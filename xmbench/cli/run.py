@@ -59,7 +59,8 @@ def plan_line(config, out) -> str:
     metrics = ", ".join(config.metrics) if config.metrics else "every metric of the extractor"
     return (
         f"xmbench run, {config.task}: {len(names)} model{'s' if len(names) != 1 else ''} ({shown}) on "
-        f"{config.suite}, {config.samples} samples, extractor {config.extractor}, {metrics}; writing to {out}"
+        f"{config.suite}, {config.samples} samples, extractor {config.extractor}, {metrics}, device {config.device}; "
+        f"writing to {out}"
     )
 
 
@@ -80,6 +81,33 @@ def check_run_outputs(paths) -> None:
     for what, path in files.items():
         check_output_file(path, what)
     check_distinct(files)
+    check_results_folder(paths.results)
+
+
+def check_results_folder(results: Path) -> None:
+    """One line, before any work, for a JSON file in the results folder that is not a result record
+    (the leaderboard is rebuilt from every *.json there); damaged records of this run are rewritten."""
+    import json
+
+    from xmbench.errors import InputError
+    from xmbench.results.io import MAX_RECORD_BYTES
+    from xmbench.results.schema import SCHEMA
+    from xmbench.textfile import read_bytes_bounded
+
+    if not results.is_dir():
+        return
+    for path in sorted(results.glob("*.json")):
+        if path.name.startswith("."):
+            continue
+        try:
+            obj = json.loads(read_bytes_bounded(path, MAX_RECORD_BYTES, "result record"))
+        except (ValueError, InputError):
+            continue  # damaged: rewritten if it is this run's, reported by the leaderboard otherwise
+        if not isinstance(obj, dict) or obj.get("schema") != SCHEMA:
+            raise InputError(
+                f"{path} is not an xmbench result record; move it out of {results} (the leaderboard is built "
+                "from every *.json there)"
+            )
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -22,7 +22,7 @@ from xmbench.metrics.bootstrap import check_bootstrap
 from xmbench.metrics.defaults import DEFAULT_SEED
 from xmbench.metrics.fd import INCEPTION_FID_ID, FrechetDistance, fd_name
 from xmbench.metrics.reference import ReferenceStats
-from xmbench.metrics.registry import EvalMetric, MetricContext, get_metric_spec
+from xmbench.metrics.registry import EvalMetric, MetricContext, check_options_of, get_metric_spec
 from xmbench.metrics.value import MetricValue
 
 _EXTRACTOR_KEYS = ("features", "logits", "image_embed", "attributes")
@@ -123,6 +123,7 @@ class Evaluator:
                     f"yield (it yields {sorted(info.yields)}); choose another extractor"
                 )
             opts = dict(options.get(key, {}))
+            check_options_of(key, opts)
             ctx = MetricContext(info, reference, seed, int(opts.pop("bootstrap", bootstrap)), confidence, opts)
             check_bootstrap(ctx.bootstrap, confidence)
             self._contexts.append(ctx)

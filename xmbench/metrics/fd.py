@@ -403,4 +403,6 @@ def fd_bootstrap(features: torch.Tensor, ref: ReferenceStats, resamples: int, se
     return out
 
 
-register_metric("fd", FDAdapter, frozenset({"features"}), version=VERSION, higher_is_better=False)
+register_metric(
+    "fd", FDAdapter, frozenset({"features"}), version=VERSION, higher_is_better=False, min_samples=lambda o: 2
+)

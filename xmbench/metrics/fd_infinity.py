@@ -26,6 +26,7 @@ from xmbench.metrics.adapter import MetricAdapter, extractor_details, require_re
 from xmbench.metrics.defaults import DEFAULT_SEED
 from xmbench.metrics.fd import fd_name, fd_to_reference, stats_from_features
 from xmbench.metrics.inputs import check_features
+from xmbench.metrics.options import Option
 from xmbench.metrics.reference import ReferenceStats
 from xmbench.metrics.registry import MetricContext, register_metric
 from xmbench.metrics.result import MetricResult
@@ -187,4 +188,11 @@ class FDInfinityAdapter(MetricAdapter):
         return [MetricValue(name, r.value, r.ci[0], r.ci[1], None, n, self.higher_is_better, details)]
 
 
-register_metric("fd_infinity", FDInfinityAdapter, frozenset({"features"}), version=VERSION, higher_is_better=False)
+register_metric(
+    "fd_infinity",
+    FDInfinityAdapter,
+    frozenset({"features"}),
+    version=VERSION,
+    higher_is_better=False,
+    options={"points": Option("int", low=2), "n_min": Option("int", low=2, nullable=True)},
+)

@@ -25,6 +25,7 @@ from xmbench.metrics.adapter import MetricAdapter, extractor_details, metric_val
 from xmbench.metrics.bootstrap import bootstrap_values
 from xmbench.metrics.defaults import DEFAULT_SEED
 from xmbench.metrics.inputs import check_features
+from xmbench.metrics.options import Option
 from xmbench.metrics.registry import MetricContext, register_metric
 from xmbench.metrics.result import MetricResult
 from xmbench.metrics.value import MetricValue
@@ -186,4 +187,12 @@ class ISAdapter(MetricAdapter):
         ]
 
 
-register_metric("is", ISAdapter, frozenset({"logits"}), version=VERSION, higher_is_better=True)
+register_metric(
+    "is",
+    ISAdapter,
+    frozenset({"logits"}),
+    version=VERSION,
+    higher_is_better=True,
+    options={"splits": Option("int", low=1), "std": Option("choice", choices=STD_CONVENTIONS)},
+    min_samples=lambda o: 2 * int(o.get("splits", 10)),
+)

@@ -29,6 +29,7 @@ from xmbench.metrics.adapter import MetricAdapter, extractor_details, metric_val
 from xmbench.metrics.bootstrap import resample_counts
 from xmbench.metrics.defaults import DEFAULT_SEED
 from xmbench.metrics.inputs import check_features, check_pair
+from xmbench.metrics.options import Option
 from xmbench.metrics.registry import MetricContext, register_metric
 from xmbench.metrics.result import MetricResult
 from xmbench.metrics.value import MetricValue
@@ -313,4 +314,12 @@ class KIDAdapter(MetricAdapter):
         ]
 
 
-register_metric("kid", KIDAdapter, frozenset({"features"}), version=VERSION, higher_is_better=False)
+register_metric(
+    "kid",
+    KIDAdapter,
+    frozenset({"features"}),
+    version=VERSION,
+    higher_is_better=False,
+    options={"subsets": Option("int", low=1), "subset_size": Option("int", low=2)},
+    min_samples=lambda o: 2,
+)

@@ -31,6 +31,7 @@ from xmbench.errors import InputError
 from xmbench.metrics.adapter import MetricAdapter, extractor_details, metric_value
 from xmbench.metrics.bootstrap import bootstrap_mean_values
 from xmbench.metrics.inputs import check_features, check_pair
+from xmbench.metrics.options import Option
 from xmbench.metrics.registry import MetricContext, register_metric
 from xmbench.metrics.result import MetricResult
 from xmbench.metrics.value import MetricValue
@@ -226,4 +227,11 @@ class PRDCAdapter(MetricAdapter):
         return out
 
 
-register_metric("prdc", PRDCAdapter, frozenset({"features"}), version=VERSION, higher_is_better=True)
+register_metric(
+    "prdc",
+    PRDCAdapter,
+    frozenset({"features"}),
+    version=VERSION,
+    higher_is_better=True,
+    options={"k_pr": Option("int", low=1), "k_dc": Option("int", low=1)},
+)

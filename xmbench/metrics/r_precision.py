@@ -30,6 +30,7 @@ from xmbench.metrics.adapter import MetricAdapter, metric_value
 from xmbench.metrics.bootstrap import bootstrap_mean_values
 from xmbench.metrics.defaults import DEFAULT_SEED
 from xmbench.metrics.inputs import check_features
+from xmbench.metrics.options import Option
 from xmbench.metrics.registry import MetricContext, register_metric
 from xmbench.metrics.result import MetricResult
 from xmbench.metrics.value import MetricValue
@@ -283,4 +284,6 @@ register_metric(
     frozenset({"image_embed", "text_embed", "captions"}),
     version=VERSION,
     higher_is_better=True,
+    options={"candidates": Option("int", low=2), "folds": Option("int", low=1)},
+    min_samples=lambda o: int(o.get("candidates", 100)),  # the caption plus candidates - 1 mismatched ones
 )

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from xmbench.errors import InputError
 from xmbench.extractors.base import ExtractorInfo
 from xmbench.metrics.defaults import DEFAULT_SEED
+from xmbench.metrics.options import Option, check_metric_options
 from xmbench.registry import METRICS
 
 if TYPE_CHECKING:
@@ -85,6 +86,8 @@ class MetricSpec:
     needs: frozenset[str]
     version: int = 1
     higher_is_better: bool | None = None
+    options: Mapping[str, Option] = field(default_factory=dict)  # what ctx.options may hold, checked before work
+    min_samples: Callable[[Mapping[str, Any]], int] | None = None  # fewest evaluated samples, given the options
 
 
 def register_metric(
@@ -94,11 +97,15 @@ def register_metric(
     *,
     version: int = 1,
     higher_is_better: bool | None = None,
+    options: Mapping[str, Option] | None = None,
+    min_samples: Callable[[Mapping[str, Any]], int] | None = None,
 ) -> None:
     """Register `factory(ctx) -> EvalMetric` under `name` in xmbench.registry.METRICS.
 
     `needs` from KNOWN_NEEDS; `version` ≥ 1, bumped by hand when the metric's outputs change;
-    `higher_is_better` the direction of every value it reports. Built-in metric modules are named in
+    `higher_is_better` the direction of every value it reports; `options` the options the metric reads
+    from ctx.options (unknown keys and bad values are refused before any work); `min_samples(options)`
+    the fewest evaluated samples it can be computed on. Built-in metric modules are named in
     METRICS' preload; a plugin's entry point in the group "xmbench.metrics" points at a MetricSpec.
 
     Example:
@@ -112,7 +119,8 @@ def register_metric(
         raise InputError(f"metric {name!r} needs unknown inputs {sorted(unknown)}; known: {sorted(KNOWN_NEEDS)}")
     if not isinstance(version, int) or version < 1:
         raise InputError(f"metric {name!r}: version must be an int ≥ 1, got {version!r}")
-    METRICS.register(name, MetricSpec(name, factory, frozenset(needs), version, higher_is_better))
+    spec = MetricSpec(name, factory, frozenset(needs), version, higher_is_better, dict(options or {}), min_samples)
+    METRICS.register(name, spec)
 
 
 def list_metrics() -> dict[str, frozenset[str]]:
@@ -141,6 +149,19 @@ def get_metric_spec(name: str) -> MetricSpec:
     if not isinstance(spec, MetricSpec):
         raise InputError(f"metric {name!r} is a {type(spec).__name__}, not a MetricSpec; point its entry point at one")
     return spec
+
+
+def check_options_of(name: str, options: Mapping[str, Any], samples: int | None = None) -> None:
+    """InputError (one line) for options metric `name` does not take or values out of range, and, given
+    the number of evaluated `samples`, for a count the metric cannot be computed on."""
+    spec = get_metric_spec(name)
+    check_metric_options(name, spec.options, options)
+    need = spec.min_samples(options) if spec.min_samples and samples is not None else 0
+    if samples is not None and samples < need:
+        raise InputError(
+            f"metric {name!r} needs at least {need} evaluated samples with these options, the run has {samples}; "
+            "evaluate more samples or change the metric's options"
+        )
 
 
 def metric_version(name: str) -> int:

@@ -342,7 +342,7 @@ class _Validator:
         return task
 
     def models(self, models: Any, task: str = TASKS[0]) -> tuple[ModelSpec, ...]:
-        if models is None:
+        if models is None or models == []:
             raise self.fail(
                 "no models: add at least one [[models]] table with name and baseline/checkpoint/import/calibration",
                 None,

@@ -96,12 +96,34 @@ def environment(device: torch.device) -> dict[str, Any]:
 
 
 def resolve_device(name: str) -> torch.device:
-    """ "auto" -> cuda when available, else cpu; other names as given (validated by torch)."""
+    """ "auto" -> cuda when available, else cpu; other names as given, checked to exist on this machine.
+
+    Raises InputError for a malformed name or a device that is not there (cuda:7 on a one-GPU machine).
+
+    Example:
+        >>> resolve_device("cpu")
+        device(type='cpu')
+    """
+    from xmbench.errors import InputError
+
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     try:
-        return torch.device(name)
+        device = torch.device(name)
     except RuntimeError:
-        from xmbench.errors import InputError
-
         raise InputError(f"unknown device {name!r}; use auto, cpu, cuda or cuda:N") from None
+    if device.type == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if count == 0 or (device.index or 0) >= count:
+            there = f"this machine has {count} CUDA device{'s' if count != 1 else ''}"
+            use = f"auto, cpu or cuda:0..{count - 1}" if count else "auto or cpu"
+            raise InputError(f"device {name!r} is not available ({there}); use {use}")
+    elif device.type not in ("cpu", "meta") and not _available(device):
+        raise InputError(f"device {name!r} is not available on this machine; use auto or cpu")
+    return device
+
+
+def _available(device: torch.device) -> bool:
+    backend = getattr(torch, device.type, None) or getattr(torch.backends, device.type, None)
+    is_available = getattr(backend, "is_available", None)
+    return bool(is_available()) if callable(is_available) else True

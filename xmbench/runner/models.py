@@ -47,19 +47,21 @@ class PreparedModel:
 
 def check_models(config: RunConfig) -> None:
     """Check every model's names and files before any long work (one located line per problem)."""
-    from baselines.base import COMMON_DEFAULTS
 
     for spec in config.models:
-        if spec.kind == "baseline" and spec.source not in BASELINES:
-            hint = " (it is a calibration generator: write calibration = ...)" if spec.source in CALIBRATION else ""
-            raise located(config, spec, InputError(f"{unknown_name('baseline', spec.source, BASELINES)}{hint}"))
         if spec.kind == "baseline":
-            defaults = {**COMMON_DEFAULTS, **BASELINES.get(spec.source).DEFAULTS}  # text_encoder, text_steps too
-            for option in spec.options:
-                if option not in defaults:
-                    raise located(config, spec, unknown_name(f"option of baseline {spec.source!r}", option, defaults))
+            _check_baseline(config, spec)
         if spec.kind == "calibration" and spec.source not in CALIBRATION:
             raise located(config, spec, unknown_name("calibration generator", spec.source, CALIBRATION))
+        if spec.kind == "calibration" and spec.options:
+            raise located(
+                config,
+                spec,
+                InputError(
+                    f"calibration generator {spec.source!r} takes no options (got {', '.join(sorted(spec.options))}); "
+                    "remove options from model " + repr(spec.name)
+                ),
+            )
         if spec.kind == "checkpoint" and not Path(spec.source).exists():
             raise located(
                 config,
@@ -75,6 +77,18 @@ def check_models(config: RunConfig) -> None:
             )
         if spec.kind == "import":  # imports the module: a missing one or a wrong option fails before any work
             _check_user_options(config, spec)
+
+
+def _check_baseline(config: RunConfig, spec: ModelSpec) -> None:
+    from baselines.base import COMMON_DEFAULTS
+
+    if spec.source not in BASELINES:
+        hint = " (it is a calibration generator: write calibration = ...)" if spec.source in CALIBRATION else ""
+        raise located(config, spec, InputError(f"{unknown_name('baseline', spec.source, BASELINES)}{hint}"))
+    defaults = {**COMMON_DEFAULTS, **BASELINES.get(spec.source).DEFAULTS}  # text_encoder, text_steps too
+    for option in spec.options:
+        if option not in defaults:
+            raise located(config, spec, unknown_name(f"option of baseline {spec.source!r}", option, defaults))
 
 
 def _check_user_options(config: RunConfig, spec: ModelSpec) -> None:

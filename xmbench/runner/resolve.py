@@ -12,6 +12,7 @@ from xmbench.data.base import Suite
 from xmbench.errors import InputError, XmbenchError, unknown_name
 from xmbench.extractors import Extractor, get_extractor, list_extractors
 from xmbench.metrics import list_metrics
+from xmbench.metrics.registry import check_options_of
 from xmbench.runner.config import RunConfig, located
 
 #: display order of metrics when the config asks for "all"
@@ -54,10 +55,17 @@ def metric_names(config: RunConfig) -> list[str]:
 
 
 def metric_options(config: RunConfig, names: list[str]) -> dict[str, dict[str, Any]]:
-    """[metric_options] per metric, refusing tables of metrics the run does not compute."""
+    """[metric_options] per metric, checked before any work: tables of metrics the run does not compute,
+    option names, types and ranges, and whether each metric can be computed on the run's sample count."""
     for name in config.metric_options:
         if name not in names:
             raise located(config, f"metric_options.{name}", unknown_name("metric in [metric_options]", name, names))
+    for name in names:
+        where = f"metric_options.{name}" if name in config.metric_options else "evaluation.metrics"
+        try:
+            check_options_of("fd" if name == "fid" else name, config.metric_options.get(name, {}), config.samples)
+        except InputError as e:
+            raise located(config, where, e) from None
     return {k: dict(v) for k, v in config.metric_options.items()}
 
 
