@@ -3,11 +3,13 @@
 import json
 import textwrap
 
+import pytest
 from real_layouts import make_karpathy
 
 from xmbench.cli import main
 
 
+@pytest.mark.slow
 def test_captioning_run_on_karpathy(tmp_path, clip_file, capsys):
     root = make_karpathy(tmp_path / "coco", splits=("train", "restval") * 3 + ("test",) * 12)
     cfg = tmp_path / "karpathy.toml"

@@ -34,6 +34,7 @@ def test_fd_sees_image_degradations_and_mode_dropping(small_ladder):
         assert _rho(summary, axis, "fd") >= 0.9, axis
 
 
+@pytest.mark.slow
 def test_is_sees_mode_dropping(small_ladder):
     assert _rho(small_ladder[2], "mode_drop", "is") <= -0.9
 

@@ -25,6 +25,7 @@ REFERENCES = [
 
 
 @pytest.mark.skipif(shutil.which("java") is None, reason="METEOR parity needs Java (OpenJDK)")
+@pytest.mark.slow
 def test_meteor_matches_pycocoevalcap():
     from pycocoevalcap.meteor.meteor import Meteor
 
