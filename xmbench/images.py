@@ -15,6 +15,14 @@ def check_images(
     images: uint8 (N,3,H,W) in [0,255]; or, only with float_input=True, float (N,3,H,W) in [0,1]
     (converted with round(x*255), not truncation). Raises InputError with a one-line fix otherwise.
     """
+    _check_shape(images, name, min_count)
+    if images.dtype == torch.uint8:
+        return images
+    return _from_float(images, name, float_input)
+
+
+def _check_shape(images: object, name: str, min_count: int) -> None:
+    """A tensor (N,3,H,W) with N >= min_count; InputError naming the fix otherwise."""
     if not isinstance(images, torch.Tensor):
         raise InputError(f"{name} must be a torch.Tensor uint8 (N,3,H,W), got {type(images).__name__}")
     if images.ndim != 4:
@@ -28,8 +36,10 @@ def check_images(
         )
     if images.shape[0] < min_count:
         raise InputError(f"{name}: need at least {min_count} images, got {images.shape[0]}")
-    if images.dtype == torch.uint8:
-        return images
+
+
+def _from_float(images: torch.Tensor, name: str, float_input: bool) -> torch.Tensor:
+    """uint8 from float images in [0,1] (round(x*255)), refusing other dtypes, NaN/Inf and out-of-range values."""
     if not images.is_floating_point():
         raise InputError(f"{name} must be uint8 or float, got {images.dtype}; convert with .to(torch.uint8)")
     if not float_input:
