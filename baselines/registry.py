@@ -15,11 +15,13 @@ from baselines.gan_int_cls import GanIntCls
 from baselines.stackgan import StackGAN
 from xmbench.data import get_suite
 from xmbench.data.base import Suite
-from xmbench.errors import InputError, unknown_name
+from xmbench.errors import InputError
 from xmbench.generator import Generator
 from xmbench.registry import BASELINES, CALIBRATION, CAPTIONERS, GENERATORS
 
-for _cls in (GanIntCls, StackGAN, DFGAN):
+#: the trainable models: text -> image GANs, then the captioners (image -> text; the shared-latent model
+#: goes both ways). A model with a `caption` method is a captioner, one with `generate` a generator.
+for _cls in (GanIntCls, StackGAN, DFGAN, *TRAINABLE_CAPTIONERS.values()):
     BASELINES.register(_cls.name, _cls, summary=_cls.summary)
 for _name, _target, _summary in [
     ("real", "RealGenerator", "held-out real images for the evaluation captions (the ceiling)"),
@@ -41,7 +43,7 @@ GENERATORS.register(
 )
 CAPTIONERS.register(
     "retrieval",
-    lazy="baselines.captioners.loading:retrieval_captioner",
+    lazy="baselines.captioners.retrieval:RetrievalCaptioner",
     summary="the caption of the nearest training image by pixel PCA distance (non-generative reference)",
 )
 
@@ -53,15 +55,11 @@ def list_baselines() -> dict[str, str]:
 
 def baseline_class(name: str) -> type[Baseline] | type[TrainableCaptioner]:
     """The trainable model class called `name` (a GAN or a captioner); InputError suggesting close names otherwise."""
-    trainable = {**dict.fromkeys(BASELINES.names()), **TRAINABLE_CAPTIONERS}
     if name in CALIBRATION:  # "retrieval" too: the retrieval captioner is built from the training split
         raise InputError(
-            f"{name!r} is a calibration generator and needs no training; trainable baselines: {', '.join(trainable)}"
+            f"{name!r} is a calibration generator and needs no training; "
+            f"trainable baselines: {', '.join(BASELINES.names())}"
         )
-    if name in TRAINABLE_CAPTIONERS:
-        return TRAINABLE_CAPTIONERS[name]
-    if name not in BASELINES:
-        raise unknown_name("baseline", name, trainable)
     return BASELINES.get(name)
 
 

@@ -8,6 +8,7 @@ then calls `finish_init`, and implements `loss` (teacher-forced training objecti
 
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar
 
 import torch
@@ -22,7 +23,8 @@ Tensor = torch.Tensor
 #: captioning batch size (memory bound only: outputs do not depend on it)
 CAPTION_BATCH = 500
 #: options every captioner takes
-COMMON_DEFAULTS: dict[str, Any] = {"lr": 2e-3, "betas": [0.9, 0.999], "grad_clip": 5.0, "amp": False}
+COMMON_DEFAULTS: dict[str, Any] = {"lr": 2e-3, "schedule": "cosine", "betas": [0.9, 0.999], "grad_clip": 5.0}
+SCHEDULES = ("cosine", "constant")
 
 
 def teacher_inputs(ids: Tensor) -> Tensor:
@@ -40,8 +42,10 @@ class TrainableCaptioner(nn.Module):
     """A captioner trained by `baselines.training` that is also a `Captioner`.
 
     options: the subclass's DEFAULTS overridden by keyword; every value is JSON-able and is recorded
-    in checkpoints. Common options: lr, betas, grad_clip (global gradient norm, 0 = off), amp,
-    batch_size, steps. `beam` (default 3; 1 = greedy) chooses the decoding and is not a training option.
+    in checkpoints. Common options: lr, schedule ("cosine": the learning rate falls from lr to 0 over
+    options["steps"] steps, counted by the `steps_done` buffer, so a resumed run continues the same
+    schedule; "constant"), betas, grad_clip (global gradient norm, 0 = off), batch_size, steps.
+    `beam` (default 3; 1 = greedy) chooses the decoding and is not a training option.
     """
 
     name: ClassVar[str]
@@ -58,12 +62,15 @@ class TrainableCaptioner(nn.Module):
         if unknown:
             raise unknown_name(f"option of captioner {self.name!r}", unknown[0], defaults)
         self.options = {**defaults, **options}
+        if self.options["schedule"] not in SCHEDULES:
+            raise unknown_name("schedule", self.options["schedule"], SCHEDULES)
         self.resolution = int(resolution)
         if self.resolution not in (32, 64, 128, 256):
             raise InputError(f"captioner {self.name!r} supports resolutions 32, 64, 128 and 256, not {resolution}")
         self.tokenizer = CaptionVocab(vocab)
         self.max_len = int(max_len)
         self.beam = 3
+        self.register_buffer("steps_done", torch.zeros((), dtype=torch.int64))
         self.nets = nn.ModuleDict()
 
     def finish_init(self) -> None:
@@ -106,12 +113,17 @@ class TrainableCaptioner(nn.Module):
     # ---- training -------------------------------------------------------------------------------
     def train_step(self, images: Tensor, ids: Tensor, rng: torch.Generator) -> dict[str, float]:
         """One optimisation step; all randomness comes from `rng`, so a step is reproducible."""
+        if self.options["schedule"] == "cosine":
+            progress = min(int(self.steps_done) / max(int(self.options["steps"]), 1), 1.0)
+            for group in self.opt.param_groups:
+                group["lr"] = self.options["lr"] * 0.5 * (1 + math.cos(math.pi * progress))
         loss, logs = self.loss(images, ids, rng)
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         if self.options["grad_clip"]:
             nn.utils.clip_grad_norm_(self.nets.parameters(), self.options["grad_clip"])
         self.opt.step()
+        self.steps_done += 1
         return logs
 
     @classmethod

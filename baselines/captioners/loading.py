@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from baselines.captioners.base import TrainableCaptioner
-from baselines.captioners.retrieval import RetrievalCaptioner
-from xmbench.data.base import Suite
 
 
 def shipped_file(name: str) -> os.PathLike:
@@ -30,10 +27,3 @@ def trained_captioner(
     model = load_checkpoint(checkpoint if checkpoint is not None else shipped_file(name), baseline=name, device=device)
     model.beam = int(beam)
     return model.eval()
-
-
-def retrieval_captioner(suite: str | Suite = "shapes", **options: Any) -> RetrievalCaptioner:
-    """The retrieval captioner over `suite`'s training split (options: components, limit, split)."""
-    from baselines.registry import as_suite
-
-    return RetrievalCaptioner(as_suite(suite), **options)

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 import torch
 
 from baselines.data import load_split
+from xmbench.data import get_suite
 from xmbench.data.base import Suite
 from xmbench.errors import InputError
 from xmbench.images import check_images
@@ -28,13 +29,17 @@ def pixel_features(images: Tensor) -> Tensor:
 
 class RetrievalCaptioner:
     """Nearest training image by Euclidean distance in a `components`-dimensional PCA of its pixels;
-    returns that image's caption. Built from a suite's split (`limit`: its first N samples, for tests).
+    returns that image's caption. Built from a suite's split (a Suite or a suite name; `limit`: its
+    first N samples, for tests).
     """
 
     name: ClassVar[str] = "retrieval"
     VERSION: ClassVar[int] = 1
 
-    def __init__(self, suite: Suite, split: str = "train", components: int = 64, limit: int | None = None) -> None:
+    def __init__(
+        self, suite: str | Suite = "shapes", split: str = "train", components: int = 64, limit: int | None = None
+    ) -> None:
+        suite = get_suite(suite) if isinstance(suite, str) else suite
         data = load_split(suite, split, limit=limit)
         x = pixel_features(data.images)
         if not 1 <= components <= min(x.shape):

@@ -37,14 +37,14 @@ class SharedLatent(TrainableCaptioner):
     summary: ClassVar[str] = "aligned image-text autoencoder on one latent space: captions images and generates them"
     VERSION: ClassVar[int] = 1
     DEFAULTS: ClassVar[dict[str, Any]] = {
-        "latent": 128,
-        "width": 32,
-        "embed": 128,
-        "hidden": 256,
+        "latent": 64,
+        "width": 16,
+        "embed": 64,
+        "hidden": 128,
         "align": 1.0,
-        "image_weight": 1.0,
+        "image_weight": 5.0,
         "batch_size": 64,
-        "steps": 1500,
+        "steps": 800,
     }
 
     def __init__(self, vocab: list[str], resolution: int, max_len: int, **options: Any) -> None:

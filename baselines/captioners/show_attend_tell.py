@@ -33,14 +33,14 @@ class ShowAttendTell(TrainableCaptioner):
     summary: ClassVar[str] = "Show, Attend and Tell (Xu 2015): soft attention over the CNN grid, gating scalar"
     VERSION: ClassVar[int] = 1
     DEFAULTS: ClassVar[dict[str, Any]] = {
-        "width": 32,
+        "width": 16,
         "grid": 8,
-        "embed": 128,
-        "hidden": 256,
-        "attention": 128,
+        "embed": 64,
+        "hidden": 128,
+        "attention": 64,
         "alpha_reg": 1.0,
         "batch_size": 64,
-        "steps": 1500,
+        "steps": 2000,
     }
 
     def __init__(self, vocab: list[str], resolution: int, max_len: int, **options: Any) -> None:

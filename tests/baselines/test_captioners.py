@@ -192,10 +192,11 @@ def test_registered_and_trainable_by_name(tmp_path, suite, run):
     from baselines.registry import baseline_class
     from xmbench.captioner import load_captioner
     from xmbench.generator import load_generator
-    from xmbench.registry import CAPTIONERS, GENERATORS
+    from xmbench.registry import BASELINES, CAPTIONERS, GENERATORS
 
     assert set(NAMES) | {"retrieval"} <= set(CAPTIONERS.names())
     assert "shared-latent" in GENERATORS  # it generates images too
+    assert set(NAMES) <= set(BASELINES.names())  # trainable like the GANs (the runner trains them)
     assert all(baseline_class(n) is TRAINABLE_CAPTIONERS[n] for n in NAMES)
     with pytest.raises(InputError, match="did you mean 'show-and-tell'"):
         baseline_class("show-and-tel")

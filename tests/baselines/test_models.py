@@ -17,7 +17,7 @@ def _steps(model, n=2, captions=None):
 
 
 @pytest.mark.parametrize("text_encoder", ["pretrained", "joint"])
-@pytest.mark.parametrize("name", sorted(BASELINES))
+@pytest.mark.parametrize("name", sorted(n for n in BASELINES if callable(getattr(BASELINES.get(n), "g_forward", None))))
 def test_baseline_trains_and_generates(name, text_encoder, suite, tiny, captions):
     model = tiny(name, suite, text_encoder=text_encoder)
     before = {k: v.clone() for k, v in model.state_dict().items()}

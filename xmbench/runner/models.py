@@ -80,12 +80,10 @@ def check_models(config: RunConfig) -> None:
 
 
 def _check_baseline(config: RunConfig, spec: ModelSpec) -> None:
-    from baselines.base import COMMON_DEFAULTS
-
     if spec.source not in BASELINES:
         hint = " (it is a calibration generator: write calibration = ...)" if spec.source in CALIBRATION else ""
         raise located(config, spec, InputError(f"{unknown_name('baseline', spec.source, BASELINES)}{hint}"))
-    defaults = {**COMMON_DEFAULTS, **BASELINES.get(spec.source).DEFAULTS}  # text_encoder, text_steps too
+    defaults = BASELINES.get(spec.source).defaults()  # a GAN's text_encoder, text_steps too
     for option in spec.options:
         if option not in defaults:
             raise located(config, spec, unknown_name(f"option of baseline {spec.source!r}", option, defaults))
