@@ -206,3 +206,44 @@ def test_registered_and_trainable_by_name(tmp_path, suite, run):
     path = train_baseline("shared-latent", suite, tmp_path / "both", steps=1, **run, **tiny_options("shared-latent"))
     generator = load_generator("shared-latent", resolution=32, checkpoint=str(path))
     assert generator.generate(["a red circle in the top left"], 0).shape == (1, 3, 32, 32)
+
+
+# ---- the shipped reference captioners --------------------------------------------------------
+@pytest.mark.parametrize("name", NAMES)
+def test_shipped_recipe_round_trips_and_loads(name, suite):
+    from baselines import training
+    from baselines.captioners.loading import trained_captioner
+    from baselines.checkpoint import read_config
+    from baselines.registry import baseline_class
+    from baselines.shipped import find_shipped, get_shipped, training_arguments
+
+    shipped = get_shipped(name)
+    assert shipped.meta["task"] == "image-to-text" and shipped.meta["cost"]["cpu_s"] <= 300  # <= 5 CPU-minutes
+    args = training_arguments(shipped.recipe)
+    config = read_config(shipped.file)
+    model = baseline_class(name)(config["vocab"], suite.resolution, config["max_len"], **args["options"])
+    assert args["options"] == {k: v for k, v in baseline_class(name).defaults().items() if k != "steps"}
+    assert args["steps"] == baseline_class(name).DEFAULTS["steps"]  # the defaults are the shipped recipe
+    identity = training._identity(model, suite, args["seed"])
+    assert find_shipped(name, identity["options"], args["steps"], args["seed"], suite.protocol()) == shipped
+    assert shipped.recipe["baseline_version"] == baseline_class(name).VERSION
+    captioner = trained_captioner(name)
+    assert int(captioner.steps_done) == args["steps"]
+    assert len(captioner.caption(suite.batch("test", range(3)).images, 0)) == 3
+
+
+def test_shipped_shared_latent_works_both_ways(suite):
+    """Both directions carry the scene's layout (what this budget reached; see docs/baselines/captioners.md):
+    image -> text names the right number of objects, text -> image puts the object where the caption says."""
+    from baselines.captioners.loading import trained_captioner
+    from xmbench.metrics.captioning.correctness import correctness_scores, judge_captions
+
+    model = trained_captioner("shared-latent")
+    batch = suite.batch("test", range(300))
+    scores = correctness_scores(judge_captions(model.caption(batch.images, 0), batch.attributes))
+    assert scores["caption_correctness_count"] > 0.95 and scores["caption_parse_rate"] == 1.0
+    for corner, other in (("top left", "bottom right"), ("bottom right", "top left")):
+        image = model.generate([f"a large red circle in the {corner}"], 0)[0].float()
+        contrast = (image - image.mean((1, 2), keepdim=True)).abs().sum(0)  # (32, 32)
+        quadrant = {"top left": contrast[:16, :16].sum(), "bottom right": contrast[16:, 16:].sum()}
+        assert quadrant[corner] > 2 * quadrant[other]
