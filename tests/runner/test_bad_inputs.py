@@ -467,3 +467,11 @@ def test_fid_asked_of_records_holding_another_feature_space_suggests_its_fd_name
     assert "unknown metric to rank by 'fid'; did you mean 'fd_shapes'?" in capsys.readouterr().err
     assert main(["check", str(a), "--baseline", str(a), "--tolerance", "fid=5%"]) == 2
     assert "did you mean 'fd_shapes'?" in capsys.readouterr().err
+
+
+def test_rank_by_naming_no_computed_metric_fails_before_any_record_is_written(tmp_path, capsys):
+    text = BASE.replace('metrics = ["fd", "kid"]', 'metrics = ["fd"]\nrank_by = "kid"')
+    err = _run_error(tmp_path, capsys, text, "--limit", "10", "--quiet")
+    assert err.startswith(f"{tmp_path / 'bad.toml'}:{_line_of(text, 'rank_by')}: ") and "metric to rank by 'kid'" in err
+    err = _run_error(tmp_path, capsys, text.replace('"kid"', '"fid"'), "--limit", "10", "--quiet")
+    assert "unknown metric to rank by 'fid'; did you mean 'fd_shapes'?" in err

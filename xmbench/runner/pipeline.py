@@ -149,6 +149,7 @@ def _model_record(
     path = r.paths.results / record_filename({**record, "metrics": {}})
     previous = previous_record(path) if main else None
     if dist.broadcast_json(previous is not None and previous.get("run", {}).get("cache_key") == key):
+        resolve.check_rank_by(r.config, previous["metrics"])
         r.say(f"{label}: reused {path}")
         return previous, path, True
     mark = warning_mark()
@@ -156,6 +157,7 @@ def _model_record(
     with dist.collective(f"writing the record of model {spec.name!r}"):
         if main:
             record.update(metric_sections(evaluated.values, r.config.confidence))
+            resolve.check_rank_by(r.config, record["metrics"])
             record["samples"] = samples_section(r.inputs.captions, evaluated.strip)
             record["timings"] = {
                 "train_s": round(model.train_s, 3),

@@ -69,6 +69,14 @@ def metric_options(config: RunConfig, names: list[str]) -> dict[str, dict[str, A
     return {k: dict(v) for k, v in config.metric_options.items()}
 
 
+def check_rank_by(config: RunConfig, metrics: dict[str, Any]) -> None:
+    """InputError naming the config line when `rank_by` is none of the metrics a record holds (checked on
+    the first model's values, before its record is written: the leaderboard would refuse it after all the work).
+    """
+    if config.rank_by is not None and config.rank_by not in metrics:
+        raise located(config, "evaluation.rank_by", unknown_name("metric to rank by", config.rank_by, metrics))
+
+
 def extractor(config: RunConfig, device: torch.device) -> Extractor:
     """The configured extractor on `device`."""
     if config.extractor not in list_extractors():
