@@ -475,3 +475,9 @@ def test_rank_by_naming_no_computed_metric_fails_before_any_record_is_written(tm
     assert err.startswith(f"{tmp_path / 'bad.toml'}:{_line_of(text, 'rank_by')}: ") and "metric to rank by 'kid'" in err
     err = _run_error(tmp_path, capsys, text.replace('"kid"', '"fid"'), "--limit", "10", "--quiet")
     assert "unknown metric to rank by 'fid'; did you mean 'fd_shapes'?" in err
+
+
+def test_train_on_a_device_that_is_not_there(tmp_path, capsys):
+    assert main(["train", "gan-int-cls", "--device", "cuda:99", "--out", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "device 'cuda:99' is not available" in err and not (tmp_path / "run").exists()

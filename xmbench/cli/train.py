@@ -75,6 +75,9 @@ def _train(args: argparse.Namespace) -> int:
 
         torch.set_num_threads(args.threads)
     baseline_class(args.baseline)  # unknown names fail before the data is rendered
+    from xmbench.runner.environment import resolve_device
+
+    resolve_device(args.device)  # a device that is not there (cuda:7 on a one-GPU machine) is one line
     if args.loss is not None:
         get_loss(args.loss)
     if args.recipe is not None:
