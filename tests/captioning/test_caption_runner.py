@@ -19,7 +19,7 @@ CONFIG = textwrap.dedent("""\
     [evaluation]
     task = "image-to-text"
     samples = 60
-    metrics = ["caption_correctness", "caption_r_precision"]
+    metrics = ["caption_correctness", "caption_r_precision", "clip_s", "refclip_s", "diversity"]
     bootstrap = 50
     chunk = 25
     device = "cpu"
@@ -100,6 +100,12 @@ def test_records_carry_the_task_and_the_judge(caption_run):
     assert empty["metrics"]["caption_parse_rate"]["value"] == 0.0
     assert empty["metrics"]["caption_correctness"]["value"] == 0.0
     assert wrong["per_attribute"]["shape"] == 1.0 and "whole caption" in wrong["per_attribute"]
+    # reference-free and diversity scores: the held-out human captions above the constant floor
+    constant = records["constant"]["metrics"]
+    assert real["metrics"]["clip_s"]["value"] > constant["clip_s"]["value"]
+    assert real["metrics"]["refclip_s"]["value"] > constant["refclip_s"]["value"]
+    assert constant["unique"]["value"] == pytest.approx(1 / 60) and real["metrics"]["unique"]["value"] > 0.9
+    assert constant["novel"]["value"] == 0.0 and real["metrics"]["clip_s"]["details"]["encoder"] == "shapes-v1"
     assert len(real["samples"]["captions"]) == 8 and real["samples"]["indices"] == list(range(8))
     assert real["protocol"]["references"]["per_image"] == [5]
 
@@ -171,6 +177,26 @@ def test_bad_configs_are_one_located_line(tmp_path, capsys, edit, message):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err and err.startswith(f"xmbench: error: {cfg}:"), err
     assert not (tmp_path / "out" / "results").exists()
+
+
+def test_meteor_needs_java(tmp_path, capsys, monkeypatch):
+    import shutil
+
+    real_which = shutil.which
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None if name == "java" else real_which(name, *a, **k))
+    cfg = tmp_path / "meteor.toml"
+    cfg.write_text(CONFIG.replace('metrics = ["caption_correctness"', 'metrics = ["meteor", "caption_correctness"'))
+    assert main(["run", str(cfg), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "METEOR runs a Java jar and no `java` is on PATH" in err
+    # "all" leaves METEOR (and SPICE) out instead
+    from xmbench.data import get_suite
+    from xmbench.extractors import get_extractor
+    from xmbench.runner.captioning import caption_metric_names
+
+    config = parse_config(CONFIG.replace('metrics = ["caption_correctness", ', 'metrics = "all"\n# '), "all.toml")
+    names = caption_metric_names(config, get_suite("shapes"), get_extractor("shapes-v1"))
+    assert "meteor" not in names and "spice" not in names and {"bleu", "cider_d", "diversity"} <= set(names)
 
 
 def test_captioner_key_needs_the_image_to_text_task():

@@ -5,7 +5,7 @@ import pytest
 
 from xmbench.data.shapes import ShapesSuite
 from xmbench.errors import InputError
-from xmbench.metrics.bootstrap import percentile_interval, resample_indices
+from xmbench.metrics.bootstrap import bootstrap_mean_values, percentile_interval, resample_indices
 from xmbench.metrics.captioning import bleu, cider_d_per_image, rouge_l
 from xmbench.metrics.captioning.scores import Bootstrap, CaptionSet, score_captions
 
@@ -61,3 +61,48 @@ def test_unknown_options_are_refused(captions):
         score_captions(["bleu"], CaptionSet(cands, refs), options={"bleu": {"max_n": 3}})
     with pytest.raises(InputError, match="'caption_r_precision' takes no option 'fold'; it takes: candidates, folds"):
         score_captions(["bleu"], CaptionSet(cands, refs), options={"caption_r_precision": {"fold": 3}})
+
+
+def test_embedding_and_diversity_scores_equal_their_functions(captions):
+    import torch
+
+    from xmbench.metrics.captioning.clip_s import clip_s_per_image, refclip_s_per_image
+    from xmbench.metrics.captioning.diversity import diversity
+
+    cands, refs = captions
+    g = torch.Generator().manual_seed(0)
+    n, k = len(cands), sum(len(r) for r in refs)
+    images, texts, ref_embed = torch.randn(n, 8, generator=g), torch.randn(n, 8, generator=g), torch.randn(k, 8)
+    training = cands[10:40] + ["a tiny red circle in the centre"]
+    data = CaptionSet(cands, refs, image_embed=images, caption_embed=texts, reference_embed=ref_embed,
+                      training_captions=training, encoder={"id": "enc", "weights_hash": "h"})  # fmt: skip
+    v = score_captions(["clip_s", "refclip_s", "diversity"], data, Bootstrap(80, seed=2))
+    assert v["clip_s"].value == pytest.approx(float(clip_s_per_image(images, texts).mean()), rel=1e-12)
+    per_ref = refclip_s_per_image(images, texts, ref_embed, [len(r) for r in refs])
+    assert v["refclip_s"].value == pytest.approx(float(per_ref.mean()), rel=1e-12)
+    expected = diversity(cands, training_captions=training)
+    assert {m: v[m].value for m in expected} == pytest.approx(expected, rel=1e-12)
+    for name in ("clip_s", "refclip_s", "distinct_2", "novel", "vocabulary"):
+        assert v[name].ci_low <= v[name].value <= v[name].ci_high, name
+
+
+def test_meteor_reports_the_corpus_value_with_the_per_image_interval(captions, monkeypatch):
+    # the jar itself is checked against pycocoevalcap in tests/metrics/captioning; here its result is fixed
+    import torch
+
+    from xmbench.metrics.captioning import meteor as meteor_module
+
+    per_image = torch.linspace(0.1, 0.5, 80, dtype=torch.float64)
+    seen = {}
+
+    def fake(candidates, references, tokenize=True):
+        seen.update(candidates=candidates, tokenize=tokenize)
+        return 0.27, per_image
+
+    monkeypatch.setattr(meteor_module, "meteor", fake)
+    cands, refs = captions
+    v = score_captions(["meteor"], CaptionSet(cands, refs), Bootstrap(100, 0.9, seed=1))["meteor"]
+    assert v.value == 0.27 and seen["tokenize"] is False and seen["candidates"][5] == "a red circle"
+    replicates = bootstrap_mean_values(per_image, 100, 1)
+    lo, hi = percentile_interval(replicates + (0.27 - replicates.mean()), 0.9)  # replicates centred on the value
+    assert (v.ci_low, v.ci_high) == pytest.approx((lo, hi))

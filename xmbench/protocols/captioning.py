@@ -58,10 +58,10 @@ CAPTION_PRESETS: dict[str, CaptionProtocol] = {
         name="coco-karpathy",
         suite="coco-karpathy",
         split="test",
-        metrics=("bleu", "meteor", "rouge_l", "cider_d", "spice", "clip_s", "ref_clip_s"),
+        metrics=("bleu", "meteor", "rouge_l", "cider_d", "spice", "clip_s", "refclip_s", "diversity"),
         extractor="clip-vit-b-32",
         weights_key="clip",
         summary="MS-COCO Karpathy test, 5,000 images, all references; BLEU-1..4, METEOR, ROUGE-L, CIDEr-D, SPICE "
-        "(COCO caption evaluation), CLIP-S and RefCLIP-S with CLIP ViT-B/32",
+        "(COCO caption evaluation), CLIP-S and RefCLIP-S with CLIP ViT-B/32, diversity",
     ),
 }

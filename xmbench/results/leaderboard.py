@@ -82,8 +82,13 @@ DISPLAY_ORDER = (
     "cider_d",
     "spice",
     "clip_s",
-    "ref_clip_s",
+    "refclip_s",
     "caption_r_precision",
+    "vocabulary",
+    "distinct_1",
+    "distinct_2",
+    "unique",
+    "novel",
 )
 #: what the calibration rows are, per task (the legend under a leaderboard)
 CALIBRATION_LEGEND = {
@@ -112,8 +117,15 @@ def defined(record: dict[str, Any], metric: str) -> bool:
     return record["metrics"].get(metric, {}).get("value") is not None
 
 
-#: shown in the CSV only when the headline metric beside them is there (BLEU-4 stands for BLEU-1..3)
-HEADLINE_HIDDEN = {"bleu_1": "bleu_4", "bleu_2": "bleu_4", "bleu_3": "bleu_4"}
+#: shown in the CSV only when the headline metric beside them is there (BLEU-4 stands for BLEU-1..3,
+#: distinct-2 for distinct-1 and the vocabulary)
+HEADLINE_HIDDEN = {
+    "bleu_1": "bleu_4",
+    "bleu_2": "bleu_4",
+    "bleu_3": "bleu_4",
+    "vocabulary": "distinct_2",
+    "distinct_1": "distinct_2",
+}
 
 
 def headline_metrics(names: list[str]) -> list[str]:

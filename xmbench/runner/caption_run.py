@@ -106,11 +106,11 @@ def run_captioning(config: RunConfig, paths: Any, quiet: bool = False, echo: Cal
     say = (lambda msg: None) if quiet or not main else echo
     quiet = quiet or not main
     suite, split = _suite(config)
-    inputs, names = prepare(config, suite, split, paths.cache, device, quiet)
     if config.extractor not in list_extractors():
         raise located(config, "evaluation.extractor", unknown_name("extractor", config.extractor, list_extractors()))
     cache = TensorCache(paths.cache)
     extractor = CachingExtractor(get_extractor(config.extractor, device=device, **config.extractor_options), cache)
+    inputs, names = prepare(config, suite, split, extractor)
     joint = JointEmbeddings(extractor, inputs, config.chunk)
     protocol = caption_protocol(config, inputs, extractor, names)
     env = environment(device)

@@ -44,26 +44,63 @@ RECORD_FORMAT = 1
 #: images (with every model's caption) stored in each record for the reports
 SAMPLE_STRIP = 8
 WORST_CAPTIONS = 10
-#: metrics of "all", in display order; those a suite cannot give are left out
-CAPTION_METRIC_ORDER = ("caption_correctness", "bleu", "rouge_l", "cider_d", "caption_r_precision")
+#: metrics of "all", in display order; those a suite, an extractor or the installation cannot give are left out
+CAPTION_METRIC_ORDER = (
+    "caption_correctness",
+    "bleu",
+    "meteor",
+    "rouge_l",
+    "cider_d",
+    "spice",
+    "clip_s",
+    "refclip_s",
+    "caption_r_precision",
+    "diversity",
+)
 #: metrics that need the scene records of `shapes`
 _NEEDS_RECORDS = frozenset({"caption_correctness"})
+#: metrics that need a joint image-text extractor
+_NEEDS_JOINT = frozenset({"clip_s", "refclip_s", "caption_r_precision"})
 
 
-def caption_metric_names(config: RunConfig, suite: Suite) -> list[str]:
-    """The run's caption metrics: the config's list, checked; "all": every one the suite supports."""
-    shapes = hasattr(suite, "records")
+def _unavailable(name: str, suite: Suite, extractor: Extractor) -> str | None:
+    """Why `name` cannot run here (one line naming the fix), or None."""
+    if name in _NEEDS_RECORDS and not hasattr(suite, "records"):
+        return f"{name} judges captions against scene records, which only shapes has; drop it"
+    if name in _NEEDS_JOINT and "image_embed" not in extractor.info.yields:
+        return f"{name} needs a joint image-text extractor (shapes-v1, clip-vit-b-32), not {extractor.info.id!r}"
+    if name == "meteor":
+        from xmbench.metrics.captioning._java import require_java
+
+        require_java("METEOR")
+    if name == "spice":
+        from xmbench.metrics.captioning.spice import check_spice
+
+        check_spice()
+    return None
+
+
+def _available(name: str, suite: Suite, extractor: Extractor) -> bool:
+    try:
+        return _unavailable(name, suite, extractor) is None
+    except InputError:
+        return False
+
+
+def caption_metric_names(config: RunConfig, suite: Suite, extractor: Extractor) -> list[str]:
+    """The run's caption metrics: the config's list, each checked (a metric asked for that cannot run is
+    an error naming the fix); "all": every one this suite, extractor and installation can give."""
     if config.metrics is None:
-        return [m for m in CAPTION_METRIC_ORDER if shapes or m not in _NEEDS_RECORDS]
+        return [m for m in CAPTION_METRIC_ORDER if _available(m, suite, extractor)]
     for name in config.metrics:
         if name not in SCORERS:
             raise located(config, "evaluation.metrics", unknown_name("caption metric", name, SCORERS))
-        if name in _NEEDS_RECORDS and not shapes:
-            raise located(
-                config,
-                "evaluation.metrics",
-                InputError(f"{name} judges captions against scene records, which only shapes has; drop it"),
-            )
+        try:
+            problem = _unavailable(name, suite, extractor)
+        except InputError as e:
+            raise located(config, "evaluation.metrics", e) from None
+        if problem:
+            raise located(config, "evaluation.metrics", InputError(problem))
     return list(config.metrics)
 
 
@@ -92,6 +129,12 @@ class CaptionInputs:
 
     def images(self, start: int, end: int) -> torch.Tensor:
         return self.suite.batch(self.split, self.indices[start:end]).images
+
+    def training_captions(self) -> list[str] | None:
+        """Every caption of the suite's "train" split (for the novelty of captions), or None without one."""
+        if "train" not in self.suite.splits or self.split == "train":
+            return None
+        return self.suite.captions("train", range(self.suite.size("train")))
 
     def groups(self) -> torch.Tensor:
         """Retrieval groups: the scene on shapes, else the image's group (image or class)."""
@@ -167,15 +210,16 @@ def caption_all(
 
 
 class JointEmbeddings:
-    """The joint encoder's embeddings of the evaluation images and references, computed once per run."""
+    """The joint encoder's embeddings of the evaluation images, computed once per run, and of captions.
+
+    With CLIP, captions are embedded with the prefix "A photo depicts " (Hessel et al.'s CLIP-S protocol,
+    used for every caption metric that embeds text); other encoders take captions as they are.
+    """
 
     def __init__(self, extractor: Extractor, inputs: CaptionInputs, chunk: int) -> None:
         self.extractor, self.inputs, self.chunk = extractor, inputs, chunk
+        self.prefix = "A photo depicts " if extractor.info.id.startswith("clip") else ""
         self._images: torch.Tensor | None = None
-
-    @property
-    def available(self) -> bool:
-        return "image_embed" in self.extractor.info.yields
 
     def images(self) -> torch.Tensor:
         if self._images is None:
@@ -189,7 +233,11 @@ class JointEmbeddings:
 
     def text(self, captions: list[str]) -> torch.Tensor:
         with torch.no_grad():
-            return self.extractor.text(list(captions)).float().cpu()
+            return self.extractor.text([self.prefix + c for c in captions]).float().cpu()
+
+    def encoder(self) -> dict[str, str]:
+        info = self.extractor.info
+        return {"id": info.id, "weights_hash": info.weights_hash, "prefix": self.prefix.strip()}
 
 
 def score_model(
@@ -202,16 +250,13 @@ def score_model(
 ) -> tuple[dict[str, Any], list[dict[str, Any]] | None]:
     """(metric name -> record entry, correctness judgements or None) of one model's captions."""
     data = CaptionSet(captions, references, records=inputs.records)
-    if joint.available and "caption_r_precision" in names:
+    if set(names) & _NEEDS_JOINT:
         data.image_embed, data.caption_embed = joint.images(), joint.text(captions)
-        data.groups = inputs.groups()
-        data.encoder = {"id": joint.extractor.info.id, "weights_hash": joint.extractor.info.weights_hash}
-    elif "caption_r_precision" in names:
-        raise located(
-            config,
-            "evaluation.extractor",
-            InputError(f"caption_r_precision needs a joint image-text extractor, not {joint.extractor.info.id!r}"),
-        )
+        data.groups, data.encoder = inputs.groups(), joint.encoder()
+    if "refclip_s" in names:
+        data.reference_embed = joint.text([r for refs in references for r in refs])
+    if "diversity" in names:
+        data.training_captions = inputs.training_captions()
     boot = Bootstrap(config.bootstrap, config.confidence, config.seed)
     values = score_captions(names, data, boot, config.metric_options)
     return {n: {**v.to_dict(), "confidence": config.confidence} for n, v in values.items()}, data.judgements
@@ -311,12 +356,10 @@ def evaluate_captioner(
     return out
 
 
-def prepare(
-    config: RunConfig, suite: Suite, split: str, cache_root: Any, device: torch.device, quiet: bool
-) -> tuple[CaptionInputs, list[str]]:
-    """Check the run's captioners and metrics and build its fixed inputs (before any long work)."""
+def prepare(config: RunConfig, suite: Suite, split: str, extractor: Extractor) -> tuple[CaptionInputs, list[str]]:
+    """Check the run's metrics and captioners and build its fixed inputs (before any long work)."""
     try:
-        names = caption_metric_names(config, suite)
+        names = caption_metric_names(config, suite, extractor)
         check_captioners(config)
         inputs = CaptionInputs.of(config, suite, split)
     except XmbenchError as e:

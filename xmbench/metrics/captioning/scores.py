@@ -5,8 +5,11 @@ PTB-tokenised once (`xmbench.text.ptb`) for the n-gram metrics. Confidence inter
 bootstraps over images (`xmbench.metrics.bootstrap`, the same resamples for every metric):
 
 - bleu: corpus BLEU-1..4 (`bleu_1` .. `bleu_4`); a replicate re-sums the resampled images' statistics;
-- rouge_l, cider_d, clip_s, ref_clip_s: means of per-image scores (CIDEr-D's document frequencies
-  stay those of the whole evaluated set);
+- rouge_l, cider_d, spice, clip_s, refclip_s: means of per-image scores (CIDEr-D's document
+  frequencies stay those of the whole evaluated set);
+- meteor: the jar's corpus aggregate; its CI is the per-image mean's, shifted onto the corpus value;
+- diversity (vocabulary, distinct_1, distinct_2, unique, novel): recomputed on resampled captions,
+  shifted onto the estimate (resampling repeats captions, which biases set statistics down);
 - correctness (shapes): ratios of per-image counts (`xmbench.metrics.captioning.correctness`);
 - caption_r_precision: per-image hits, candidate draws fixed.
 """
@@ -23,7 +26,14 @@ import numpy as np
 import torch
 
 from xmbench.errors import InputError, unknown_name
-from xmbench.metrics.bootstrap import bootstrap_mean_values, check_bootstrap, percentile_interval, resample_counts
+from xmbench.metrics.bootstrap import (
+    bootstrap_mean_values,
+    centre_replicates,
+    check_bootstrap,
+    percentile_interval,
+    resample_counts,
+    resample_indices,
+)
 from xmbench.metrics.captioning import correctness as _correctness_module
 from xmbench.metrics.captioning import retrieval as _retrieval_module
 from xmbench.metrics.captioning.bleu import VERSION as BLEU_VERSION
@@ -160,6 +170,104 @@ def _retrieval(data: CaptionSet, boot: Bootstrap, tokens: Any, candidates: int =
     return [value]
 
 
+def _per_image_then_corpus(
+    name: str, corpus: float, per_image: torch.Tensor, boot: Bootstrap, details: dict[str, Any]
+) -> MetricValue:
+    """A corpus value whose CI comes from the per-image scores' mean, shifted onto the corpus value."""
+    per_image = per_image.double().cpu()
+    lo = hi = None
+    if boot.resamples and torch.isfinite(per_image).all():
+        replicates = bootstrap_mean_values(per_image, boot.resamples, boot.seed)
+        lo, hi = boot.interval(centre_replicates(replicates, corpus, 0.0, 1.0))
+    scheme = "images resampled; the per-image mean's replicates shifted onto the corpus value, percentile"
+    return MetricValue(name, corpus, lo, hi, None, per_image.shape[0], True, {**details, "bootstrap": scheme})
+
+
+def _meteor(data: CaptionSet, boot: Bootstrap, tokens: tuple[list[str], list[list[str]]]) -> list[MetricValue]:
+    from xmbench.metrics.captioning.meteor import VERSION, meteor
+
+    corpus, per_image = meteor(tokens[0], tokens[1], tokenize=False)
+    details = {
+        "protocol": "pycocoevalcap METEOR 1.5 jar (-l en -norm), corpus aggregate",
+        "tokenizer": "ptb",
+        "version": VERSION,
+    }
+    return [_per_image_then_corpus("meteor", corpus, per_image, boot, details)]
+
+
+def _spice(data: CaptionSet, boot: Bootstrap, tokens: tuple[list[str], list[list[str]]]) -> list[MetricValue]:
+    from xmbench.metrics.captioning.spice import VERSION, spice
+
+    _, per_image = spice(tokens[0], tokens[1], tokenize=False)
+    details = {"protocol": "pycocoevalcap SPICE jar, mean F-score over images", "version": VERSION}
+    return [_mean_value("spice", per_image, boot, details)]
+
+
+def _embeddings(data: CaptionSet, metric: str) -> tuple[torch.Tensor, torch.Tensor]:
+    if data.caption_embed is None or data.image_embed is None:
+        raise InputError(f"{metric} needs a joint image-text extractor (shapes-v1 or clip-vit-b-32)")
+    return data.image_embed, data.caption_embed
+
+
+def _clip_s(data: CaptionSet, boot: Bootstrap, tokens: Any) -> list[MetricValue]:
+    from xmbench.metrics.captioning.clip_s import VERSION, clip_s_per_image
+
+    per_image = clip_s_per_image(*_embeddings(data, "clip_s"))
+    details = {
+        "protocol": "Hessel et al. 2021: 2.5 max(cos, 0)",
+        "encoder": data.encoder.get("id"),
+        "prefix": data.encoder.get("prefix", ""),
+        "version": VERSION,
+    }
+    return [_mean_value("clip_s", per_image, boot, details)]
+
+
+def _refclip_s(data: CaptionSet, boot: Bootstrap, tokens: Any) -> list[MetricValue]:
+    from xmbench.metrics.captioning.clip_s import VERSION, refclip_s_per_image
+
+    image_embed, caption_embed = _embeddings(data, "refclip_s")
+    if data.reference_embed is None:
+        raise InputError("refclip_s needs the references' embeddings from the joint extractor")
+    counts = [len(r) for r in data.references]
+    per_image = refclip_s_per_image(image_embed, caption_embed, data.reference_embed, counts)
+    details = {
+        "protocol": "Hessel et al. 2021: harmonic mean of CLIP-S and the best reference cosine",
+        "encoder": data.encoder.get("id"),
+        "prefix": data.encoder.get("prefix", ""),
+        "version": VERSION,
+    }
+    return [_mean_value("refclip_s", per_image, boot, details)]
+
+
+def _diversity(data: CaptionSet, boot: Bootstrap, tokens: tuple[list[str], list[list[str]]]) -> list[MetricValue]:
+    from xmbench.metrics.captioning.diversity import VERSION, diversity_of_tokens
+
+    captions = [tuple(t.split()) for t in tokens[0]]
+    training = None
+    if data.training_captions is not None:
+        training = frozenset(tuple(_ptb(c).split()) for c in data.training_captions)
+    values = diversity_of_tokens(captions, training)
+    replicates: dict[str, list[float]] = {k: [] for k in values}
+    if boot.resamples:
+        for idx in resample_indices(len(captions), boot.resamples, boot.seed):
+            for k, v in diversity_of_tokens([captions[i] for i in idx], training).items():
+                replicates[k].append(v)
+    out = []
+    for k, v in values.items():
+        lo = hi = None
+        if boot.resamples:
+            upper = None if k == "vocabulary" else 1.0
+            lo, hi = boot.interval(centre_replicates(np.array(replicates[k]), v, 0.0, upper))
+        details = {
+            "version": VERSION,
+            "tokenizer": "ptb",
+            "unit": "tokens" if k == "vocabulary" else "fraction",
+            "bootstrap": "captions resampled, recomputed, shifted onto the estimate, percentile",
+        }
+        out.append(MetricValue(k, v, lo, hi, None, len(captions), True, details))
+    return out
+
+
 @dataclass(frozen=True)
 class Scorer:
     """One caption metric: fn(data, boot, tokens, **options) -> MetricValues; whether it reads PTB tokens;
@@ -175,6 +283,11 @@ SCORERS: dict[str, Scorer] = {
     "bleu": Scorer(_bleu, True, "BLEU-1..4 as pycocoevalcap (bleu_1 .. bleu_4)", BLEU_VERSION),
     "rouge_l": Scorer(_rouge, True, "ROUGE-L F (beta 1.2) as pycocoevalcap", ROUGE_VERSION),
     "cider_d": Scorer(_cider, True, "CIDEr-D (sigma 6, x10) as pycocoevalcap", CIDER_VERSION),
+    "meteor": Scorer(_meteor, True, "METEOR 1.5 through pycocoevalcap's jar (needs Java)", 1),
+    "spice": Scorer(_spice, True, "SPICE through pycocoevalcap's jar (Java and Stanford CoreNLP)", 1),
+    "clip_s": Scorer(_clip_s, False, "CLIP-S (Hessel et al. 2021) with the joint encoder", 1),
+    "refclip_s": Scorer(_refclip_s, False, "RefCLIP-S (Hessel et al. 2021) with the joint encoder", 1),
+    "diversity": Scorer(_diversity, True, "vocabulary, distinct-1/2, unique and novel shares", 1),
     "caption_correctness": Scorer(
         _correctness, False, "exact correctness against the shapes scene (with its parts)", _correctness_module.VERSION
     ),
