@@ -17,6 +17,7 @@ bootstraps over images (`xmbench.metrics.bootstrap`, the same resamples for ever
 from __future__ import annotations
 
 import functools
+import importlib
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,8 +41,14 @@ from xmbench.metrics.captioning.bleu import VERSION as BLEU_VERSION
 from xmbench.metrics.captioning.bleu import bleu_from_statistics, bleu_statistics
 from xmbench.metrics.captioning.cider import VERSION as CIDER_VERSION
 from xmbench.metrics.captioning.cider import cider_d_per_image
+from xmbench.metrics.captioning.clip_s import VERSION as CLIP_S_VERSION
+from xmbench.metrics.captioning.clip_s import clip_s_per_image, refclip_s_per_image
+from xmbench.metrics.captioning.diversity import VERSION as DIVERSITY_VERSION
+from xmbench.metrics.captioning.diversity import diversity_of_tokens
+from xmbench.metrics.captioning.meteor import VERSION as METEOR_VERSION
 from xmbench.metrics.captioning.rouge import VERSION as ROUGE_VERSION
 from xmbench.metrics.captioning.rouge import rouge_l_per_image
+from xmbench.metrics.captioning.spice import VERSION as SPICE_VERSION
 from xmbench.metrics.value import MetricValue
 from xmbench.text.ptb import ptb_tokenize
 
@@ -184,22 +191,23 @@ def _per_image_then_corpus(
 
 
 def _meteor(data: CaptionSet, boot: Bootstrap, tokens: tuple[list[str], list[list[str]]]) -> list[MetricValue]:
-    from xmbench.metrics.captioning.meteor import VERSION, meteor
-
-    corpus, per_image = meteor(tokens[0], tokens[1], tokenize=False)
+    # looked up at call time (the package re-exports a function of the module's name)
+    corpus, per_image = importlib.import_module("xmbench.metrics.captioning.meteor").meteor(
+        tokens[0], tokens[1], tokenize=False
+    )
     details = {
         "protocol": "pycocoevalcap METEOR 1.5 jar (-l en -norm), corpus aggregate",
         "tokenizer": "ptb",
-        "version": VERSION,
+        "version": METEOR_VERSION,
     }
     return [_per_image_then_corpus("meteor", corpus, per_image, boot, details)]
 
 
 def _spice(data: CaptionSet, boot: Bootstrap, tokens: tuple[list[str], list[list[str]]]) -> list[MetricValue]:
-    from xmbench.metrics.captioning.spice import VERSION, spice
-
-    _, per_image = spice(tokens[0], tokens[1], tokenize=False)
-    details = {"protocol": "pycocoevalcap SPICE jar, mean F-score over images", "version": VERSION}
+    _, per_image = importlib.import_module("xmbench.metrics.captioning.spice").spice(
+        tokens[0], tokens[1], tokenize=False
+    )
+    details = {"protocol": "pycocoevalcap SPICE jar, mean F-score over images", "version": SPICE_VERSION}
     return [_mean_value("spice", per_image, boot, details)]
 
 
@@ -210,21 +218,17 @@ def _embeddings(data: CaptionSet, metric: str) -> tuple[torch.Tensor, torch.Tens
 
 
 def _clip_s(data: CaptionSet, boot: Bootstrap, tokens: Any) -> list[MetricValue]:
-    from xmbench.metrics.captioning.clip_s import VERSION, clip_s_per_image
-
     per_image = clip_s_per_image(*_embeddings(data, "clip_s"))
     details = {
         "protocol": "Hessel et al. 2021: 2.5 max(cos, 0)",
         "encoder": data.encoder.get("id"),
         "prefix": data.encoder.get("prefix", ""),
-        "version": VERSION,
+        "version": CLIP_S_VERSION,
     }
     return [_mean_value("clip_s", per_image, boot, details)]
 
 
 def _refclip_s(data: CaptionSet, boot: Bootstrap, tokens: Any) -> list[MetricValue]:
-    from xmbench.metrics.captioning.clip_s import VERSION, refclip_s_per_image
-
     image_embed, caption_embed = _embeddings(data, "refclip_s")
     if data.reference_embed is None:
         raise InputError("refclip_s needs the references' embeddings from the joint extractor")
@@ -234,14 +238,12 @@ def _refclip_s(data: CaptionSet, boot: Bootstrap, tokens: Any) -> list[MetricVal
         "protocol": "Hessel et al. 2021: harmonic mean of CLIP-S and the best reference cosine",
         "encoder": data.encoder.get("id"),
         "prefix": data.encoder.get("prefix", ""),
-        "version": VERSION,
+        "version": CLIP_S_VERSION,
     }
     return [_mean_value("refclip_s", per_image, boot, details)]
 
 
 def _diversity(data: CaptionSet, boot: Bootstrap, tokens: tuple[list[str], list[list[str]]]) -> list[MetricValue]:
-    from xmbench.metrics.captioning.diversity import VERSION, diversity_of_tokens
-
     captions = [tuple(t.split()) for t in tokens[0]]
     training = None
     if data.training_captions is not None:
@@ -259,7 +261,7 @@ def _diversity(data: CaptionSet, boot: Bootstrap, tokens: tuple[list[str], list[
             upper = None if k == "vocabulary" else 1.0
             lo, hi = boot.interval(centre_replicates(np.array(replicates[k]), v, 0.0, upper))
         details = {
-            "version": VERSION,
+            "version": DIVERSITY_VERSION,
             "tokenizer": "ptb",
             "unit": "tokens" if k == "vocabulary" else "fraction",
             "bootstrap": "captions resampled, recomputed, shifted onto the estimate, percentile",
@@ -283,11 +285,11 @@ SCORERS: dict[str, Scorer] = {
     "bleu": Scorer(_bleu, True, "BLEU-1..4 as pycocoevalcap (bleu_1 .. bleu_4)", BLEU_VERSION),
     "rouge_l": Scorer(_rouge, True, "ROUGE-L F (beta 1.2) as pycocoevalcap", ROUGE_VERSION),
     "cider_d": Scorer(_cider, True, "CIDEr-D (sigma 6, x10) as pycocoevalcap", CIDER_VERSION),
-    "meteor": Scorer(_meteor, True, "METEOR 1.5 through pycocoevalcap's jar (needs Java)", 1),
-    "spice": Scorer(_spice, True, "SPICE through pycocoevalcap's jar (Java and Stanford CoreNLP)", 1),
-    "clip_s": Scorer(_clip_s, False, "CLIP-S (Hessel et al. 2021) with the joint encoder", 1),
-    "refclip_s": Scorer(_refclip_s, False, "RefCLIP-S (Hessel et al. 2021) with the joint encoder", 1),
-    "diversity": Scorer(_diversity, True, "vocabulary, distinct-1/2, unique and novel shares", 1),
+    "meteor": Scorer(_meteor, True, "METEOR 1.5 through pycocoevalcap's jar (needs Java)", METEOR_VERSION),
+    "spice": Scorer(_spice, True, "SPICE through pycocoevalcap's jar (Java and Stanford CoreNLP)", SPICE_VERSION),
+    "clip_s": Scorer(_clip_s, False, "CLIP-S (Hessel et al. 2021) with the joint encoder", CLIP_S_VERSION),
+    "refclip_s": Scorer(_refclip_s, False, "RefCLIP-S (Hessel et al. 2021) with the joint encoder", CLIP_S_VERSION),
+    "diversity": Scorer(_diversity, True, "vocabulary, distinct-1/2, unique and novel shares", DIVERSITY_VERSION),
     "caption_correctness": Scorer(
         _correctness, False, "exact correctness against the shapes scene (with its parts)", _correctness_module.VERSION
     ),
