@@ -6,9 +6,9 @@ group by one record whose metrics hold:
 
 - `value`: the mean over seeds;
 - `seed_values`: the per-seed values, and `seed_std`: their standard deviation (ddof 1; 0 for one seed);
-- `ci_low` / `ci_high` and `bootstrap`: the evaluation-sampling interval of that mean, from the
-  per-seed bootstrap replicates averaged replicate by replicate (the seeds are independent
-  evaluations), else from the per-seed intervals by a normal approximation.
+- `ci_low` / `ci_high` and `bootstrap`: the evaluation-sampling interval of that mean, the
+  percentiles of the per-seed bootstrap replicates averaged replicate by replicate (the seeds are
+  independent evaluations), else from the per-seed intervals by a normal approximation.
 
 The seed spread measures training variance, the interval sampling variance; the significance of a
 difference between two groups is tested across seeds (xmbench.results.significance).
@@ -132,8 +132,7 @@ def aggregate_metric(metrics: list[dict[str, Any]]) -> dict[str, Any]:
         averaged = np.mean(np.asarray(replicates, dtype=np.float64), axis=0)
         out["bootstrap"] = averaged.tolist()
         tail = (1.0 - float(first.get("confidence", 0.95))) / 2.0
-        centred = averaged - averaged.mean() + mean
-        lo, hi = np.quantile(centred, [tail, 1.0 - tail])
+        lo, hi = np.quantile(averaged, [tail, 1.0 - tail])  # percentile intervals, as the per-seed records
         out["ci_low"], out["ci_high"] = float(lo), float(hi)
     elif all(m["ci_low"] is not None for m in metrics):
         level = float(first.get("confidence", 0.95))
