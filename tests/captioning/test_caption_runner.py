@@ -153,7 +153,15 @@ def test_default_run_has_both_tasks():
     configs = default_configs()
     assert [c.task for c in configs] == ["text-to-image", "image-to-text"]
     captioning = configs[1]
-    assert {m.source for m in captioning.models} == {"retrieval", "real", "random", "constant"}
+    assert {m.source for m in captioning.models} == {
+        "show-and-tell",
+        "show-attend-tell",
+        "shared-latent",
+        "retrieval",
+        "real",
+        "random",
+        "constant",
+    }
     assert all(m.kind == "captioner" for m in captioning.models)
 
 
