@@ -31,7 +31,7 @@ class ShowAttendTell(TrainableCaptioner):
 
     name: ClassVar[str] = "show-attend-tell"
     summary: ClassVar[str] = "Show, Attend and Tell (Xu 2015): soft attention over the CNN grid, gating scalar"
-    VERSION: ClassVar[int] = 1
+    VERSION: ClassVar[int] = 2
     DEFAULTS: ClassVar[dict[str, Any]] = {
         "width": 16,
         "grid": 8,
@@ -40,7 +40,7 @@ class ShowAttendTell(TrainableCaptioner):
         "attention": 64,
         "alpha_reg": 1.0,
         "batch_size": 64,
-        "steps": 2000,
+        "steps": 4000,
     }
 
     def __init__(self, vocab: list[str], resolution: int, max_len: int, **options: Any) -> None:

@@ -19,6 +19,7 @@ def test_baselines_lists_every_generator(capsys):
         (["train", "dfgan", "--loss", "hing"], "unknown loss 'hing'; did you mean 'hinge'?"),
         (["train", "noise"], "'noise' is a calibration generator"),
         (["train", "dfgan", "--suite", "shapez"], "unknown suite 'shapez'"),
+        (["train", "show-attend-tell", "--option", "steps=10"], "the training budget is --steps N"),
     ],
 )
 def test_train_bad_input_is_one_line(capsys, argv, message):

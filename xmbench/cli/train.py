@@ -28,6 +28,8 @@ def _parse_options(items: list[str]) -> dict[str, Any]:
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise InputError(f"--option {item!r} is not KEY=VALUE; write e.g. --option ngf=64")
+        if key == "steps":
+            raise InputError(f"--option {item!r}: the training budget is --steps N, not an option")
         try:
             options[key] = json.loads(value)
         except ValueError:
