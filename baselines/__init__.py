@@ -1,4 +1,4 @@
-"""Reference text-to-image generators and calibration generators.
+"""Reference models: text-to-image generators, captioners, the shared-latent model, calibration models.
 
 The API the runner and users call: `get_baseline`, `get_calibration`, `list_baselines`,
 `train_baseline`, `load_checkpoint`, `checkpoint_hash`.

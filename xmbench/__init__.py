@@ -1,3 +1,3 @@
-"""xmbench: evaluation and benchmarking suite for text-to-image generators."""
+"""xmbench: evaluation and benchmarking suite for cross-modal generators (text to image, image to text)."""
 
 __version__ = "0.1.0"

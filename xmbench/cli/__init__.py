@@ -18,7 +18,9 @@ COMMAND_MODULES = [suites, run, train, evaluator, sanity, results, weights]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = OneLineParser(prog="xmbench", description="Evaluate and benchmark text-to-image generators.")
+    parser = OneLineParser(
+        prog="xmbench", description="Evaluate and benchmark cross-modal generators: text to image and image to text."
+    )
     parser.add_argument("--version", action="version", version=f"xmbench {__version__}")
     parser.add_argument(
         "--traceback",
