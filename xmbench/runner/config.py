@@ -139,7 +139,7 @@ def load_config(path: str | Path | None = None) -> RunConfig:
     Example:
         >>> config = load_config()
         >>> config.suite, config.samples, [m.name for m in config.models]
-        ('shapes', 2000, ['gan-int-cls', 'stackgan', 'dfgan', 'real', 'retrieval', 'noise'])
+        ('shapes', 2000, ['gan-int-cls', 'stackgan', 'dfgan', 'shared-latent', 'real', 'retrieval', 'noise'])
     """
     if path is None:
         label, text = default_config_text()
