@@ -23,7 +23,7 @@ from xmbench.errors import InputError, XmbenchError, unknown_name
 from xmbench.registry import CAPTION_CALIBRATION, CAPTIONERS
 from xmbench.runner.cache import content_key
 from xmbench.runner.config import ModelSpec, RunConfig, located
-from xmbench.runner.models import PreparedModel, _checkpoint, _module_digest, prepare_baseline
+from xmbench.runner.models import PreparedModel, _checkpoint, _module_digest, import_identity, prepare_baseline
 
 
 def trainable_captioners() -> dict[str, str]:
@@ -79,16 +79,11 @@ def _calibration(spec: ModelSpec, suite: Suite, split: str) -> PreparedModel:
 def _import(spec: ModelSpec) -> PreparedModel:
     """A user's captioner, keyed like a user's generator: its factory's VERSION, else its module file's hash."""
     from xmbench.captioner import load_captioner
-    from xmbench.plugins import load_factory
 
-    version = getattr(load_factory(spec.source, CAPTIONERS), "VERSION", None)
-    if version is not None:
-        key, note = version, "keyed by import path, options and the factory's VERSION"
-    else:
-        key, note = _module_digest(spec.source), "keyed by import path, options and the module file's hash (no VERSION)"
+    key, version, note = import_identity(spec, CAPTIONERS, "import-captioner")
     return PreparedModel(
         spec,
-        content_key("import-captioner", spec.source, spec.options, key),
+        key,
         None,
         lambda: load_captioner(spec.source, **spec.options),
         version=version,

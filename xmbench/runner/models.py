@@ -17,7 +17,7 @@ from xmbench import distributed as dist
 from xmbench.data.base import Suite
 from xmbench.errors import InputError, XmbenchError, unknown_name
 from xmbench.generator import Generator
-from xmbench.registry import BASELINES, CALIBRATION, GENERATORS
+from xmbench.registry import BASELINES, CALIBRATION, GENERATORS, Registry
 from xmbench.results.lock import file_lock
 from xmbench.runner.cache import content_key
 from xmbench.runner.config import ModelSpec, RunConfig, located
@@ -252,21 +252,23 @@ def prepare_import(spec: ModelSpec, suite: Suite) -> PreparedModel:
     Without `VERSION` the sha256 of the factory module's source file stands in, a best effort that
     misses changes to other modules and weight files.
     """
+    key, version, note = import_identity(spec, GENERATORS, "import")
+    return PreparedModel(
+        spec, key, None, lambda: _user_generator(spec, suite.resolution), version=version, info={"cache_note": note}
+    )
+
+
+def import_identity(spec: ModelSpec, registry: Registry, kind: str) -> tuple[str, int | None, str]:
+    """(cache key, VERSION or None, note saying what keys it) of a user's `import` model resolved in `registry`:
+    its import path, options and the factory's `VERSION`, else the sha256 of the factory module's file."""
     from xmbench.plugins import load_factory
 
-    version = getattr(load_factory(spec.source, GENERATORS), "VERSION", None)
+    version = getattr(load_factory(spec.source, registry), "VERSION", None)
     if version is not None:
         key, note = version, "keyed by import path, options and the factory's VERSION"
     else:
         key, note = _module_digest(spec.source), "keyed by import path, options and the module file's hash (no VERSION)"
-    return PreparedModel(
-        spec,
-        content_key("import", spec.source, spec.options, key),
-        None,
-        lambda: _user_generator(spec, suite.resolution),
-        version=version,
-        info={"cache_note": note},
-    )
+    return content_key(kind, spec.source, spec.options, key), version, note
 
 
 def _calibration(spec: ModelSpec, suite: Suite) -> PreparedModel:
