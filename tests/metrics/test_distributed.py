@@ -2,14 +2,10 @@
 single-process one (torchmetrics gathers list states in rank order, so the subsampling metrics see the
 samples in the same order and draw the same seeded subsets, splits, candidates and folds)."""
 
-import os
-import socket
-
 import pytest
 import torch
-import torch.distributed as dist
-import torch.multiprocessing as mp
 import torch.nn.functional as F
+from gloo_ranks import on_two_ranks
 
 from xmbench.metrics.clip_score import CLIPScore
 from xmbench.metrics.fd import FrechetDistance
@@ -56,27 +52,14 @@ def _feed(metrics: dict, d: dict[str, torch.Tensor], gen: slice, real: slice) ->
     return {f"{name}.{k}": t.double() for name, m in metrics.items() for k, t in m.compute().items()}
 
 
-def _worker(rank: int, world: int, port: int, out: str) -> None:
-    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
-    torch.set_num_threads(1)
-    dist.init_process_group("gloo", rank=rank, world_size=world)
+def _rank_values(rank: int) -> dict[str, torch.Tensor]:
     gen = slice(0, 190) if rank == 0 else slice(190, GEN)  # contiguous, unequal shards
     real = slice(0, 160) if rank == 0 else slice(160, REAL)
-    values = _feed(_metrics(), _data(), gen, real)
-    if rank == 0:
-        torch.save(values, out)
-    dist.destroy_process_group()
+    return _feed(_metrics(), _data(), gen, real)
 
 
 def test_two_process_gloo_sync_equals_single_process(tmp_path):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    out = str(tmp_path / "values.pt")
-    # fork, not spawn: children inherit the imported torch/torchmetrics (a spawned child re-imports them,
-    # 10-25 s each on the loaded 2-core machine); they use one thread and no OpenMP parallel regions.
-    mp.start_processes(_worker, args=(2, port, out), nprocs=2, join=True, start_method="fork")
-    synced = torch.load(out, weights_only=True)
+    synced = on_two_ranks(_rank_values, tmp_path)
     single = _feed(_metrics(), _data(), slice(None), slice(None))
     assert set(synced) == set(single) and len(single) == 13
     for key, value in single.items():

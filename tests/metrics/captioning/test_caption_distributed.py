@@ -1,13 +1,10 @@
 """Two gloo processes, each feeding part of the captions: synced caption metrics equal single-process ones
 (CIDEr-D's list state carries every caption, so its document frequencies see the whole set)."""
 
-import os
 import random
-import socket
 
 import torch
-import torch.distributed as dist
-import torch.multiprocessing as mp
+from gloo_ranks import on_two_ranks
 
 from xmbench.metrics.captioning import BLEU, ROUGEL, CIDErD
 
@@ -43,23 +40,12 @@ def _scores(part: slice) -> dict[str, torch.Tensor]:
     }
 
 
-def _worker(rank: int, world: int, port: int, out: str) -> None:
-    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
-    torch.set_num_threads(1)
-    dist.init_process_group("gloo", rank=rank, world_size=world)
-    values = _scores(slice(0, 61) if rank == 0 else slice(61, None))  # unequal shards
-    if rank == 0:
-        torch.save(values, out)
-    dist.destroy_process_group()
+def _rank_values(rank: int) -> dict[str, torch.Tensor]:
+    return _scores(slice(0, 61) if rank == 0 else slice(61, None))  # unequal shards
 
 
 def test_two_process_gloo_sync_equals_single_process(tmp_path):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    out = str(tmp_path / "values.pt")
-    mp.start_processes(_worker, args=(2, port, out), nprocs=2, join=True, start_method="fork")
-    synced = torch.load(out, weights_only=True)
+    synced = on_two_ranks(_rank_values, tmp_path)
     single = _scores(slice(None))
     assert set(synced) == set(single)
     for key, value in single.items():
