@@ -31,6 +31,7 @@ class RealGenerator:
     """
 
     VERSION: ClassVar[int] = 1  # bump when outputs change (tests/baselines/test_baseline_golden.py)
+    role: ClassVar[str] = "ceiling"  # its place on a leaderboard's scale
 
     @classmethod
     def for_suite(cls, suite: Suite, split: str | None = None) -> RealGenerator:
@@ -70,6 +71,7 @@ class RetrievalGenerator:
     """
 
     VERSION: ClassVar[int] = 1  # bump when outputs change (tests/baselines/test_baseline_golden.py)
+    role: ClassVar[str] = "reference"  # its place on a leaderboard's scale
 
     @classmethod
     def for_suite(cls, suite: Suite, split: str | None = None) -> RetrievalGenerator:
@@ -112,6 +114,7 @@ class NoiseGenerator:
     """Uniform random uint8 pixels; image i depends only on (seed, i)."""
 
     VERSION: ClassVar[int] = 1  # bump when outputs change (tests/baselines/test_baseline_golden.py)
+    role: ClassVar[str] = "floor"  # its place on a leaderboard's scale
 
     @classmethod
     def for_suite(cls, suite: Suite, split: str | None = None) -> NoiseGenerator:

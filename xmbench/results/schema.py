@@ -13,16 +13,15 @@ import math
 from typing import Any
 
 from xmbench.errors import InputError
+from xmbench.tasks import CALIBRATION_ROLES, TASKS
 
 #: identifies an xmbench result record
 SCHEMA = "xmbench.result"
-#: bump when a field changes meaning or a required field is added
-SCHEMA_VERSION = 1
+#: bump when a field changes meaning or a required field is added (and teach `upgrade_record` the old one)
+SCHEMA_VERSION = 2
 
 #: model.kind values
 MODEL_KINDS = ("baseline", "checkpoint", "import", "calibration")
-#: model.calibration values: where a calibration generator sits on the scale
-CALIBRATION_ROLES = ("ceiling", "reference", "floor")
 
 _REQUIRED: dict[str, type | tuple[type, ...]] = {
     "schema": str,
@@ -45,8 +44,39 @@ _METRIC_REQUIRED: dict[str, type | tuple[type, ...]] = {
 }
 
 
+def upgrade_record(obj: dict[str, Any]) -> dict[str, Any]:
+    """A record of an older schema version rewritten in this version's field names (a new dict).
+
+    Version 1 named the model's identity and the outputs' seed per task (`generator_hash` /
+    `captioner_hash`, seeds `generation` / `captioning`, timings `caption_s`), and left `task` and
+    `warnings` out of some records; version 2 uses one name for each in both tasks.
+
+    Example:
+        >>> old = {"schema_version": 1, "model": {"captioner_hash": "ab"}, "seeds": {"captioning": 7},
+        ...        "timings": {"caption_s": 1.0}, "task": "image-to-text"}
+        >>> new = upgrade_record(old)
+        >>> new["model"]["model_hash"], new["seeds"]["sampling"], new["timings"]["generate_s"], new["warnings"]
+        ('ab', 7, 1.0, [])
+    """
+    if obj.get("schema_version") != 1:
+        return obj
+    out = {**obj, "schema_version": SCHEMA_VERSION}
+    out.setdefault("task", TASKS[0])
+    out.setdefault("warnings", [])
+    renames = {
+        "model": {"generator_hash": "model_hash", "captioner_hash": "model_hash"},
+        "seeds": {"generation": "sampling", "captioning": "sampling"},
+        "timings": {"caption_s": "generate_s"},
+    }
+    for section, names in renames.items():
+        if isinstance(out.get(section), dict):
+            out[section] = {names.get(k, k): v for k, v in out[section].items()}
+    return out
+
+
 def validate_record(obj: Any, source: str) -> dict[str, Any]:
-    """Check that `obj` is a result record of this schema version; returns it.
+    """Check that `obj` is a result record of this schema version (or an older one it upgrades, see
+    `upgrade_record`); returns it in this version's field names.
 
     Raises InputError with one line naming `source` and the first problem found.
     """
@@ -54,10 +84,11 @@ def validate_record(obj: Any, source: str) -> dict[str, Any]:
         raise InputError(
             f'{source} is not an xmbench result record (no "schema": "{SCHEMA}"); pass records written by `xmbench run`'
         )
+    obj = upgrade_record(obj)
     version = obj.get("schema_version")
     if version != SCHEMA_VERSION:
         raise InputError(
-            f"{source} has result schema version {version!r}; this xmbench reads version "
+            f"{source} has result schema version {version!r}; this xmbench reads versions 1 to "
             f"{SCHEMA_VERSION}: re-run `xmbench run` to rewrite it"
         )
     for key, kind in _REQUIRED.items():
@@ -188,10 +219,6 @@ def protocol_key(record: dict[str, Any]) -> str:
     """A short hash of what makes two records comparable: the suite and the evaluation protocol."""
     blob = json.dumps({"suite": record["suite"], "protocol": record["protocol"]}, sort_keys=True)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:12]
-
-
-#: record "task" values; records without the field are text -> image
-TASKS = ("text-to-image", "image-to-text")
 
 
 def record_task(record: dict[str, Any]) -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from xmbench.errors import InputError, XmbenchError, unknown_name
+from xmbench.tasks import TASKS, TEXT_TO_IMAGE
 from xmbench.textfile import read_text_bounded
 
 DEFAULT_CONFIG_NAME = "default.toml"
@@ -23,8 +24,6 @@ DEFAULT_CAPTIONING_CONFIG_NAME = "default-captioning.toml"
 #: chunks are the unit a torchrun launch shards across processes
 DEFAULT_CHUNK = 250
 MODEL_SOURCES = ("baseline", "checkpoint", "import", "calibration")
-#: [evaluation] task values: what the models do
-TASKS = ("text-to-image", "image-to-text")
 #: keys of [evaluation] that only text -> image runs read
 TEXT_TO_IMAGE_ONLY = ("reference_split", "reference_samples")
 
@@ -72,7 +71,7 @@ class RunConfig:
     metric_options: dict[str, dict[str, Any]] = field(default_factory=dict)  # e.g. {"kid": {"subsets": 50}}
     key_lines: dict[str, int] = field(default_factory=dict)  # "evaluation.metrics" -> line in the file
     chunk: int = DEFAULT_CHUNK  # captions (images, image -> text) per generation chunk (part of the protocol)
-    task: str = "text-to-image"  # one of TASKS
+    task: str = TEXT_TO_IMAGE  # one of xmbench.tasks.TASKS
 
     def limited(self, limit: int | None) -> RunConfig:
         """The same run on at most `limit` evaluation and reference samples (`--limit`)."""

@@ -56,7 +56,7 @@ class ChunkGenerator:
         captions = inputs.captions[start : start + inputs.config.chunk]
         key = content_key(
             "samples",
-            self.model.generator_hash,
+            self.model.model_hash,
             inputs.suite.protocol(),
             inputs.split,
             start,

@@ -1,10 +1,24 @@
-"""Resolving a config's models into generators: check names early, train or reuse baselines, and
-give each generator a content hash that keys every cache downstream."""
+"""Resolving a config's models, for either task, into loadable models with a content identity.
+
+One table of model kinds (`KINDS`) serves both tasks. A [[models]] table names its model with one key:
+
+- `baseline = "NAME"`: a registered reference model serving the run's task. With `train = true`,
+  `steps` or a training option (a key of the baseline's DEFAULTS) it is trained (or an identical
+  cached training reused); without them it loads the shipped reference weights.
+- `calibration = "NAME"`: a calibration generator (text -> image) or captioner (image -> text).
+- `captioner = "NAME"` (image -> text): a calibration captioner or a reference captioner, as above.
+- `checkpoint = "PATH"`: a trained baseline's checkpoint; it must hold a model serving the task.
+- `import = "pkg.module:factory"` (or an entry-point name): the user's generator or captioner.
+
+Every kind is checked against the run's task and its options before any long work (`check_models`),
+and `prepare_model` gives each a `model_hash` that keys every cache downstream and the record.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import importlib.util
+import inspect
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,27 +30,49 @@ import torch
 from xmbench import distributed as dist
 from xmbench.data.base import Suite
 from xmbench.errors import InputError, XmbenchError, unknown_name
-from xmbench.generator import Generator
-from xmbench.registry import BASELINES, CALIBRATION, GENERATORS, Registry
+from xmbench.registry import BASELINES, CALIBRATION, CAPTION_CALIBRATION, CAPTIONERS, GENERATORS, Registry
 from xmbench.results.lock import file_lock
 from xmbench.runner.cache import content_key
 from xmbench.runner.config import ModelSpec, RunConfig, located
+from xmbench.tasks import IMAGE_TO_TEXT, TEXT_TO_IMAGE
 
-#: where each calibration generator sits on the scale (result records' model.calibration)
-CALIBRATION_ROLES = {"real": "ceiling", "retrieval": "reference", "noise": "floor"}
+#: options of a reference captioner that change how it captions, not how it was trained
+CAPTIONING_OPTIONS = ("beam",)
+
+
+@dataclass(frozen=True)
+class Side:
+    """What a task's models are: the contract's method and arguments, where calibration models and
+    users' factories are registered, and the word for one model in messages."""
+
+    method: str
+    signature: str
+    calibration: Registry
+    plugins: Registry
+    noun: str
+
+
+SIDES = {
+    TEXT_TO_IMAGE: Side("generate", "captions, seed", CALIBRATION, GENERATORS, "generator"),
+    IMAGE_TO_TEXT: Side("caption", "images, seed", CAPTION_CALIBRATION, CAPTIONERS, "captioner"),
+}
 
 
 @dataclass
 class PreparedModel:
-    """A model ready to generate. generator_hash: content identity (checkpoint sha256, or what
-    determines a calibration / imported generator); version: the recipe's VERSION (baseline class,
-    calibration class, or an imported factory's VERSION; None when it has none); load() builds the
-    generator on demand."""
+    """A model ready to generate or caption.
+
+    model_hash: content identity (checkpoint sha256, or what determines a calibration / imported
+    model); version: the recipe's VERSION (None when it has none); load() builds the model on demand;
+    kind: the record's model.kind (baseline, checkpoint, import, calibration); role: a calibration
+    model's place on the scale.
+    """
 
     spec: ModelSpec
-    generator_hash: str
+    model_hash: str
     role: str | None
-    load: Callable[[], Generator]
+    load: Callable[[], Any]
+    kind: str = "baseline"
     checkpoint_sha256: str | None = None
     version: int | None = None
     training: dict[str, Any] | None = None
@@ -45,58 +81,128 @@ class PreparedModel:
     info: dict[str, Any] = field(default_factory=dict)
 
 
-def check_models(config: RunConfig) -> None:
-    """Check every model's names and files before any long work (one located line per problem)."""
+@dataclass(frozen=True)
+class ModelContext:
+    """What resolving one model needs from its run."""
 
-    for spec in config.models:
-        if spec.kind == "baseline":
-            _check_baseline(config, spec)
-        if spec.kind == "calibration" and spec.source not in CALIBRATION:
-            raise located(config, spec, unknown_name("calibration generator", spec.source, CALIBRATION))
-        if spec.kind == "calibration" and spec.options:
-            raise located(
-                config,
-                spec,
-                InputError(
-                    f"calibration generator {spec.source!r} takes no options (got {', '.join(sorted(spec.options))}); "
-                    "remove options from model " + repr(spec.name)
-                ),
-            )
-        if spec.kind == "checkpoint" and not Path(spec.source).exists():
-            raise located(
-                config,
-                spec,
-                InputError(
-                    f"checkpoint {spec.source} of model {spec.name!r} does not exist; train it with `xmbench train` "
-                    "or fix the path (relative paths start at the current folder)"
-                ),
-            )
-        if spec.kind == "import" and ":" not in spec.source and "." in spec.source:
-            raise located(
-                config, spec, InputError(f"import path {spec.source!r} needs a factory: write pkg.module:factory")
-            )
-        if spec.kind == "import":  # imports the module: a missing one or a wrong option fails before any work
-            _check_user_options(config, spec)
+    config: RunConfig
+    suite: Suite
+    split: str
+    train_root: Path
+    device: torch.device
+    quiet: bool
+
+    @property
+    def side(self) -> Side:
+        return SIDES[self.config.task]
 
 
-def _check_baseline(config: RunConfig, spec: ModelSpec) -> None:
-    if spec.source not in BASELINES:
-        hint = " (it is a calibration generator: write calibration = ...)" if spec.source in CALIBRATION else ""
-        raise located(config, spec, InputError(f"{unknown_name('baseline', spec.source, BASELINES)}{hint}"))
-    defaults = BASELINES.get(spec.source).defaults()  # a GAN's text_encoder, text_steps too
+def record_kind(spec: ModelSpec) -> str:
+    """The record's model.kind of `spec`: `captioner = NAME` is a calibration captioner or a reference one.
+
+    Example:
+        >>> record_kind(ModelSpec("m", "captioner", "constant")), record_kind(ModelSpec("m", "import", "a:b"))
+        ('calibration', 'import')
+    """
+    if spec.kind != "captioner":
+        return spec.kind
+    return "calibration" if spec.source in CAPTION_CALIBRATION else "baseline"
+
+
+def _serves(cls: Any, side: Side) -> bool:
+    return callable(getattr(cls, side.method, None))
+
+
+def _training_requested(spec: ModelSpec) -> bool:
+    """train = true, steps, or an option of the baseline's training recipe."""
+    if spec.train or spec.steps is not None:
+        return True
+    defaults = BASELINES.get(spec.source).defaults() if spec.source in BASELINES else {}
+    return any(k in defaults for k in spec.options)
+
+
+def _reference_names(side: Side) -> list[str]:
+    trainable = [n for n in BASELINES.names() if _serves(BASELINES.get(n), side)]
+    extra = [n for n in CAPTIONERS.names() if n not in trainable] if side is SIDES[IMAGE_TO_TEXT] else []
+    return trainable + extra
+
+
+# ---- checks (before any work) -------------------------------------------------------------------
+
+
+def _check_baseline(ctx: ModelContext, spec: ModelSpec) -> None:
+    side, name = ctx.side, spec.source
+    if name not in _reference_names(side):
+        other = next((t for t, s in SIDES.items() if s is not side and name in _reference_names(s)), None)
+        if other is not None:
+            raise InputError(f"{name!r} is a {SIDES[other].noun}, it serves {other} runs, not {ctx.config.task}")
+        hint = f" (it is a calibration {side.noun}: write calibration = ...)" if name in side.calibration else ""
+        raise InputError(f"{unknown_name(f'reference {side.noun}', name, _reference_names(side))}{hint}")
+    trainable = name in BASELINES
+    allowed = dict(BASELINES.get(name).defaults()) if trainable else {}
+    if not trainable or (side is SIDES[IMAGE_TO_TEXT] and not _training_requested(spec)):
+        allowed.update(dict.fromkeys(_factory_options(CAPTIONERS.get(name)) if name in CAPTIONERS else ()))
+    if trainable and side is SIDES[IMAGE_TO_TEXT]:
+        allowed.update(dict.fromkeys(CAPTIONING_OPTIONS))
     for option in spec.options:
-        if option not in defaults:
-            raise located(config, spec, unknown_name(f"option of baseline {spec.source!r}", option, defaults))
+        if option not in allowed:
+            raise unknown_name(f"option of {name!r}", option, allowed)
+    if (spec.train or spec.group) and not trainable:
+        raise InputError(f"{name!r} is not trained by xmbench: remove train / seeds")
 
 
-def _check_user_options(config: RunConfig, spec: ModelSpec) -> None:
-    from xmbench.plugins import check_options
-    from xmbench.registry import GENERATORS
-
+def _factory_options(factory: Callable[..., Any]) -> list[str]:
+    """A factory's keyword options, less what the runner passes itself (suite, device)."""
     try:
-        check_options(spec.source, GENERATORS, dict(spec.options))
+        params = inspect.signature(factory).parameters
+    except (TypeError, ValueError):
+        return []
+    return [p for p in params if p not in ("suite", "device", "self") and params[p].default is not inspect._empty]
+
+
+def _check_calibration(ctx: ModelContext, spec: ModelSpec) -> None:
+    side = ctx.side
+    if spec.source not in side.calibration:
+        raise unknown_name(f"calibration {side.noun}", spec.source, side.calibration.names())
+    if spec.options:
+        raise InputError(
+            f"calibration {side.noun} {spec.source!r} takes no options (got {', '.join(sorted(spec.options))}); "
+            f"remove options from model {spec.name!r}"
+        )
+
+
+def _check_checkpoint(ctx: ModelContext, spec: ModelSpec) -> None:
+    from baselines.checkpoint import read_config
+
+    if not Path(spec.source).exists():
+        raise InputError(
+            f"checkpoint {spec.source} of model {spec.name!r} does not exist; train it with `xmbench train` "
+            "or fix the path (relative paths start at the current folder)"
+        )
+    name = read_config(spec.source)["baseline"]
+    if name not in BASELINES or not _serves(BASELINES.get(name), ctx.side):
+        raise InputError(
+            f"checkpoint {spec.source} holds {name!r}, which does not {ctx.side.method}: it cannot serve a "
+            f"{ctx.config.task} run; name a {ctx.side.noun}'s checkpoint"
+        )
+    allowed = CAPTIONING_OPTIONS if ctx.side is SIDES[IMAGE_TO_TEXT] else ()
+    for option in spec.options:
+        if option not in allowed:
+            raise unknown_name("option of a checkpoint model", option, allowed)
+
+
+def _check_import(ctx: ModelContext, spec: ModelSpec) -> None:
+    from xmbench.plugins import check_options
+
+    if ":" not in spec.source and "." in spec.source:
+        raise InputError(f"import path {spec.source!r} needs a factory: write pkg.module:factory")
+    try:  # imports the module: a missing one or a wrong option fails before any work
+        check_options(spec.source, ctx.side.plugins, dict(spec.options))
     except XmbenchError as e:
-        raise located(config, spec, type(e)(f"model {spec.name!r}: {e}")) from e.__cause__
+        raise type(e)(f"model {spec.name!r}: {e}") from e.__cause__
+
+
+# ---- preparing (train, load, hash) --------------------------------------------------------------
 
 
 def _training_budget(spec: ModelSpec) -> int:
@@ -104,8 +210,8 @@ def _training_budget(spec: ModelSpec) -> int:
 
 
 def _training_settings(spec: ModelSpec, config: RunConfig) -> tuple[int, dict[str, Any], dict[str, Any]]:
-    """(steps, baseline options without steps, train_limit / checkpoint_every from [train])."""
-    options = {k: v for k, v in spec.options.items() if k != "steps"}
+    """(steps, training options without steps, train_limit / checkpoint_every from [train])."""
+    options = {k: v for k, v in spec.options.items() if k != "steps" and k not in CAPTIONING_OPTIONS}
     extra = {k: config.train_options[k] for k in ("train_limit", "checkpoint_every") if k in config.train_options}
     return _training_budget(spec), options, extra
 
@@ -121,32 +227,44 @@ def training_key(spec: ModelSpec, config: RunConfig, suite: Suite) -> str:
     )
 
 
-def _latest_step(run_dir: Path) -> int:
-    from baselines.checkpoint import read_latest
+def _loader(spec: ModelSpec, path: Path | str, ctx: ModelContext, baseline: str | None = None) -> Callable[[], Any]:
+    """Loads a checkpoint; a captioner gets its `beam` option and is wrapped in the output checks."""
 
-    latest = read_latest(run_dir)
-    return 0 if latest is None else latest[0]
+    def load() -> Any:
+        from baselines.checkpoint import load_checkpoint
+
+        model = load_checkpoint(path, baseline=baseline, device=ctx.device)
+        if ctx.side is not SIDES[IMAGE_TO_TEXT]:
+            return model
+        from xmbench.captioner import CheckedCaptioner
+
+        if "beam" in spec.options:
+            model.beam = int(spec.options["beam"])
+        return CheckedCaptioner(model.eval(), spec.source)
+
+    return load
 
 
-def _curves(run_dir: Path) -> list[dict[str, Any]]:
-    from baselines.training import read_curves
+def _prepare_baseline(ctx: ModelContext, spec: ModelSpec) -> PreparedModel:
+    """A reference model: trained (or a cached training reused) when asked, else the shipped weights."""
+    if ctx.side is SIDES[IMAGE_TO_TEXT] and (spec.source not in BASELINES or not _training_requested(spec)):
+        return _registered_captioner(ctx, spec)
+    steps, options, extra = _training_settings(spec, ctx.config)
+    shipped = None if spec.train or "train_limit" in extra else _shipped_for(spec, steps, options, ctx.suite)
+    prepared = _prepare_shipped(ctx, spec, shipped, steps, options) if shipped else _prepare_trained(ctx, spec)
+    if spec.group is not None:  # one of several training seeds: the leaderboard aggregates the group
+        prepared.info.update(seed_group=spec.group, training_seed=spec.seed)
+    return prepared
 
-    return read_curves(run_dir)
 
-
-def prepare_baseline(
-    spec: ModelSpec, config: RunConfig, suite: Suite, train_root: Path, device: torch.device, quiet: bool
-) -> PreparedModel:
+def _prepare_trained(ctx: ModelContext, spec: ModelSpec) -> PreparedModel:
     """Train baseline `spec` (or reuse its finished training run) and hash its final checkpoint."""
-    from baselines.checkpoint import checkpoint_hash, load_checkpoint
-    from baselines.training import train_baseline
+    from baselines.checkpoint import checkpoint_hash
+    from baselines.training import read_curves, train_baseline
 
+    config = ctx.config
     steps, options, extra = _training_settings(spec, config)
-    shipped = None if spec.train or "train_limit" in extra else _shipped_for(spec, steps, options, suite)
-    if shipped is not None:
-        return _prepare_shipped(spec, shipped, steps, options, device)
-    key = training_key(spec, config, suite)
-    run_dir = train_root / f"{spec.name}-{key[:12]}"
+    run_dir = ctx.train_root / f"{spec.name}-{training_key(spec, config, ctx.suite)[:12]}"
     t0, trained_now = time.perf_counter(), False
     # another run training the same model: wait for it (rank 0 holds the lock for every rank)
     lock = file_lock(run_dir, timeout_s=24 * 3600.0) if dist.is_main() else contextlib.nullcontext()
@@ -154,15 +272,14 @@ def prepare_baseline(
         if dist.broadcast_json(_latest_step(run_dir) < steps if dist.is_main() else None):
             trained_now = True
             train_device = config.train_options.get("device", "auto")
-            train_device = str(device) if train_device == "auto" else train_device
             train_baseline(
                 spec.source,
-                suite,
+                ctx.suite,
                 out_dir=run_dir,
                 steps=steps,
                 seed=spec.seed,
-                device=train_device,
-                quiet=quiet or bool(config.train_options.get("quiet", False)),
+                device=str(ctx.device) if train_device == "auto" else train_device,
+                quiet=ctx.quiet or bool(config.train_options.get("quiet", False)),
                 **extra,
                 **options,
             )
@@ -173,13 +290,13 @@ def prepare_baseline(
         "seed": spec.seed,
         "options": options,
         "train_limit": extra.get("train_limit"),
-        "curves": _curves(run_dir),
+        "curves": read_curves(run_dir),
     }
     return PreparedModel(
         spec,
         digest,
         None,
-        lambda: load_checkpoint(run_dir, device=device),
+        _loader(spec, run_dir, ctx),
         checkpoint_sha256=digest,
         version=BASELINES.get(spec.source).VERSION,
         training=training,
@@ -188,14 +305,22 @@ def prepare_baseline(
     )
 
 
+def _latest_step(run_dir: Path) -> int:
+    from baselines.checkpoint import read_latest
+
+    latest = read_latest(run_dir)
+    return 0 if latest is None else latest[0]
+
+
 def _shipped_for(spec: ModelSpec, steps: int, options: dict[str, Any], suite: Suite) -> Any:
-    """The shipped checkpoint whose recipe is exactly this training (single process), or None."""
+    """The shipped checkpoint whose recipe is exactly this training, or None.
+
+    The same under torchrun: shipped weights are loaded, not trained, so the world size plays no part.
+    """
     from baselines.base import COMMON_DEFAULTS
     from baselines.registry import baseline_class
     from baselines.shipped import find_shipped
 
-    if dist.world_size() > 1:
-        return None
     cls = baseline_class(spec.source)
     resolved = {k: v for k, v in {**COMMON_DEFAULTS, **cls.DEFAULTS, **options}.items() if k != "steps"}
     shipped = find_shipped(spec.source, resolved, steps, spec.seed, suite.protocol())
@@ -204,13 +329,11 @@ def _shipped_for(spec: ModelSpec, steps: int, options: dict[str, Any], suite: Su
 
 
 def _prepare_shipped(
-    spec: ModelSpec, shipped: Any, steps: int, options: dict[str, Any], device: torch.device
+    ctx: ModelContext, spec: ModelSpec, shipped: Any, steps: int, options: dict[str, Any]
 ) -> PreparedModel:
     """A baseline whose recipe ships with xmbench: its hash-checked weights, nothing trained."""
-    from baselines.checkpoint import load_checkpoint
     from baselines.shipped import verified_file
 
-    file = verified_file(shipped)
     training = {
         "baseline": spec.source,
         "steps": steps,
@@ -225,10 +348,47 @@ def _prepare_shipped(
         spec,
         shipped.sha256,
         None,
-        lambda: load_checkpoint(file, baseline=spec.source, device=device),
+        _loader(spec, verified_file(shipped), ctx, baseline=spec.source),
         checkpoint_sha256=shipped.sha256,
         version=shipped.recipe["baseline_version"],
         training=training,
+    )
+
+
+def _registered_captioner(ctx: ModelContext, spec: ModelSpec) -> PreparedModel:
+    """A captioner of the CAPTIONERS registry (the reference captioners), keyed by its VERSION and the
+    sha256 of the weights it loads (the shipped file, or the `checkpoint` option's)."""
+    from xmbench.captioner import CheckedCaptioner
+
+    factory = CAPTIONERS.get(spec.source)
+    takes = inspect.signature(factory).parameters
+    options = dict(spec.options)
+    if "suite" in takes and "suite" not in options:
+        options["suite"] = ctx.suite
+    if "device" in takes and "device" not in options:
+        options["device"] = str(ctx.device)
+    weights, note = None, "keyed by name, options, VERSION and the weights' sha256"
+    if spec.source in BASELINES:
+        from baselines.checkpoint import checkpoint_hash
+        from baselines.shipped import get_shipped
+
+        version = BASELINES.get(spec.source).VERSION
+        checkpoint = spec.options.get("checkpoint")
+        weights = checkpoint_hash(checkpoint) if checkpoint else get_shipped(spec.source).sha256
+    else:
+        version = getattr(factory, "VERSION", None)
+        if version is None:
+            version, note = _module_digest(f"{factory.__module__}:x"), "keyed by name, options and the module's hash"
+    identity = {k: v for k, v in spec.options.items() if k != "device"}
+    digest = content_key("captioner", spec.source, version, identity, weights, ctx.suite.protocol())
+    return PreparedModel(
+        spec,
+        digest,
+        None,
+        lambda: CheckedCaptioner(factory(**options), spec.source),
+        checkpoint_sha256=weights,
+        version=version if isinstance(version, int) else None,
+        info={"cache_note": note},
     )
 
 
@@ -244,23 +404,14 @@ def _module_digest(import_path: str) -> str | None:
     return content_key(Path(spec.origin).read_bytes().hex())
 
 
-def prepare_import(spec: ModelSpec, suite: Suite) -> PreparedModel:
-    """A user's generator by import path or entry-point name, keyed on the path, its options and a version.
+def import_identity(spec: ModelSpec, registry: Registry, kind: str) -> tuple[str, int | None, str]:
+    """(cache key, VERSION or None, note saying what keys it) of a user's `import` model resolved in `registry`.
 
     The version is the factory's `VERSION` attribute when it has one (bump it when the model's outputs
     change): then nothing else of the user's code keys the caches, and editing it re-evaluates nothing.
     Without `VERSION` the sha256 of the factory module's source file stands in, a best effort that
     misses changes to other modules and weight files.
     """
-    key, version, note = import_identity(spec, GENERATORS, "import")
-    return PreparedModel(
-        spec, key, None, lambda: _user_generator(spec, suite.resolution), version=version, info={"cache_note": note}
-    )
-
-
-def import_identity(spec: ModelSpec, registry: Registry, kind: str) -> tuple[str, int | None, str]:
-    """(cache key, VERSION or None, note saying what keys it) of a user's `import` model resolved in `registry`:
-    its import path, options and the factory's `VERSION`, else the sha256 of the factory module's file."""
     from xmbench.plugins import load_factory
 
     version = getattr(load_factory(spec.source, registry), "VERSION", None)
@@ -271,61 +422,92 @@ def import_identity(spec: ModelSpec, registry: Registry, kind: str) -> tuple[str
     return content_key(kind, spec.source, spec.options, key), version, note
 
 
-def _calibration(spec: ModelSpec, suite: Suite) -> PreparedModel:
-    from baselines.registry import get_calibration
-
-    version = CALIBRATION.get(spec.source).VERSION
-    digest = content_key("calibration", spec.source, version, suite.protocol(), spec.options)
-    return PreparedModel(
-        spec, digest, CALIBRATION_ROLES[spec.source], lambda: get_calibration(spec.source, suite), version=version
-    )
+#: the import kind's cache-key tag per task (the keys records were written under)
+_IMPORT_TAGS = {TEXT_TO_IMAGE: "import", IMAGE_TO_TEXT: "import-captioner"}
 
 
-def _checkpoint(spec: ModelSpec, device: torch.device) -> PreparedModel:
-    from baselines.checkpoint import checkpoint_hash, load_checkpoint, read_config
+def _prepare_import(ctx: ModelContext, spec: ModelSpec) -> PreparedModel:
+    """A user's generator or captioner by import path or entry-point name."""
+    key, version, note = import_identity(spec, ctx.side.plugins, _IMPORT_TAGS[ctx.config.task])
+    return PreparedModel(spec, key, None, lambda: _user_model(ctx, spec), version=version, info={"cache_note": note})
+
+
+def _user_model(ctx: ModelContext, spec: ModelSpec) -> Any:
+    """The user's model of `spec`, built with its options only, wrapped in the task's output checks."""
+    from xmbench.captioner import CheckedCaptioner
+    from xmbench.generator import CheckedGenerator
+    from xmbench.plugins import make_plugin
+
+    side = ctx.side
+    try:
+        made = make_plugin(spec.source, side.plugins, side.method, side.signature, **spec.options)
+    except XmbenchError as e:
+        raise type(e)(f"model {spec.name!r}: {e}") from e.__cause__
+    if side is SIDES[IMAGE_TO_TEXT]:
+        return CheckedCaptioner(made, spec.source)
+    return CheckedGenerator(made, f"model {spec.name!r} ({spec.source})", ctx.suite.resolution)
+
+
+#: the cache-key tag of calibration models per task
+_CALIBRATION_TAGS = {TEXT_TO_IMAGE: "calibration", IMAGE_TO_TEXT: "calibration-captioner"}
+
+
+def _prepare_calibration(ctx: ModelContext, spec: ModelSpec) -> PreparedModel:
+    cls = ctx.side.calibration.get(spec.source)
+    if ctx.config.task == IMAGE_TO_TEXT:
+        identity: tuple[Any, ...] = (ctx.suite.protocol(), ctx.split)
+        split = ctx.split if spec.source == "real" else None
+    else:
+        identity, split = (ctx.suite.protocol(), spec.options), None
+    digest = content_key(_CALIBRATION_TAGS[ctx.config.task], spec.source, cls.VERSION, *identity)
+    return PreparedModel(spec, digest, cls.role, lambda: cls.for_suite(ctx.suite, split), version=cls.VERSION)
+
+
+def _prepare_checkpoint(ctx: ModelContext, spec: ModelSpec) -> PreparedModel:
+    from baselines.checkpoint import checkpoint_hash, read_config
 
     digest = checkpoint_hash(spec.source)
     version = BASELINES.get(read_config(spec.source)["baseline"]).VERSION
-    return PreparedModel(
-        spec,
-        digest,
-        None,
-        lambda: load_checkpoint(spec.source, device=device),
-        checkpoint_sha256=digest,
-        version=version,
-    )
+    return PreparedModel(spec, digest, None, _loader(spec, spec.source, ctx), checkpoint_sha256=digest, version=version)
 
 
-def _user_generator(spec: ModelSpec, resolution: int) -> Generator:
-    """The user's generator of `spec`, built with its options only (the suite's resolution is not an
-    option: `options = { resolution = 64 }` reaches the factory as the user wrote it); errors name the model."""
-    from xmbench.generator import CheckedGenerator
-    from xmbench.plugins import make_plugin
-    from xmbench.registry import GENERATORS
+@dataclass(frozen=True)
+class Kind:
+    """One model kind: its check before any work and how it is prepared."""
 
+    check: Callable[[ModelContext, ModelSpec], None]
+    prepare: Callable[[ModelContext, ModelSpec], PreparedModel]
+
+
+#: every model kind of either task, by the record's model.kind
+KINDS: dict[str, Kind] = {
+    "baseline": Kind(_check_baseline, _prepare_baseline),
+    "calibration": Kind(_check_calibration, _prepare_calibration),
+    "checkpoint": Kind(_check_checkpoint, _prepare_checkpoint),
+    "import": Kind(_check_import, _prepare_import),
+}
+
+
+def check_models(ctx: ModelContext) -> None:
+    """Check every model of the run against its task: names, files, options (one located line per problem)."""
+    for spec in ctx.config.models:
+        try:
+            KINDS[record_kind(spec)].check(ctx, spec)
+        except XmbenchError as e:
+            raise located(ctx.config, spec, e) from None
+
+
+def prepare_model(ctx: ModelContext, spec: ModelSpec) -> PreparedModel:
+    """Resolve one model of the run: train or load it, hash it; errors are located at its config line."""
+    kind = record_kind(spec)
     try:
-        made = make_plugin(spec.source, GENERATORS, "generate", "captions, seed", **spec.options)
+        prepared = KINDS[kind].prepare(ctx, spec)
     except XmbenchError as e:
-        raise type(e)(f"model {spec.name!r}: {e}") from e.__cause__
-    return CheckedGenerator(made, f"model {spec.name!r} ({spec.source})", resolution)
-
-
-def prepare_model(
-    spec: ModelSpec, config: RunConfig, suite: Suite, train_root: Path, device: torch.device, quiet: bool
-) -> PreparedModel:
-    """Resolve one model: baseline (train or reuse), checkpoint, import path or calibration generator."""
-    try:
-        if spec.kind == "baseline":
-            prepared = prepare_baseline(spec, config, suite, train_root, device, quiet)
-            if spec.group is not None:  # one of several training seeds: the leaderboard aggregates the group
-                prepared.info.update(seed_group=spec.group, training_seed=spec.seed)
-            return prepared
-        if spec.kind == "calibration":
-            return _calibration(spec, suite)
-        if spec.kind == "checkpoint":
-            return _checkpoint(spec, device)
-        return prepare_import(spec, suite)
-    except XmbenchError as e:
-        if str(e).startswith(config.path):
+        if str(e).startswith(ctx.config.path):
             raise
-        raise located(config, spec, e) from None
+        raise located(ctx.config, spec, e) from None
+    prepared.kind = kind
+    return prepared
+
+
+__all__ = ["KINDS", "ModelContext", "PreparedModel", "check_models", "import_identity", "prepare_model", "training_key"]

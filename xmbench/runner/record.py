@@ -1,5 +1,6 @@
-"""Assembling one result record: the run's protocol, the record's cache key, the model and metric
-sections, and reading back a record a previous run wrote."""
+"""Assembling one result record of either task: its cache key, the model and metric sections, and
+reading back a record a previous run wrote. The tasks (`text_to_image`, `image_to_text`) add their
+protocol, metric values and samples; everything else of a record is built here, once."""
 
 from __future__ import annotations
 
@@ -10,15 +11,12 @@ from typing import Any
 
 from xmbench.data.base import Suite
 from xmbench.errors import CacheRepairWarning, InputError
-from xmbench.extractors.base import ExtractorInfo
-from xmbench.metrics.registry import metric_version
 from xmbench.metrics.value import MetricValue
 from xmbench.results import SCHEMA, SCHEMA_VERSION, read_record
-from xmbench.results.samples import encode_strip
-from xmbench.runner.cache import content_key, strings_digest
+from xmbench.runner.cache import content_key
 from xmbench.runner.config import RunConfig
 from xmbench.runner.models import PreparedModel
-from xmbench.seeding import derive_seed
+from xmbench.runner.task import Task
 
 #: bump when the way a record's numbers are computed changes outside every metric's own VERSION
 #: (invalidates reused records)
@@ -27,71 +25,37 @@ RECORD_FORMAT = 1
 RECORD_SECTIONS = ("worst_captions",)
 
 
-def metric_versions(names: list[str]) -> dict[str, int]:
-    """Requested metric name -> its VERSION, in request order ("fid" is the "fd" metric on Inception)."""
-    return {name: metric_version("fd" if name == "fid" else name) for name in names}
-
-
-def run_protocol(config: RunConfig, split: str, captions: list[str], extractor: ExtractorInfo) -> dict[str, Any]:
-    """The run's evaluation protocol as recorded: split, sample counts, seeds, chunking, CI settings, extractor."""
-    return {
-        "split": split,
-        "samples": config.samples,
-        "captions_sha256": strings_digest(captions),
-        "reference": {"split": config.reference_split, "samples": config.reference_samples},
-        "seed": config.seed,
-        "generation_seed": derive_seed(config.seed, "generation"),
-        "chunk": config.chunk,
-        "bootstrap": config.bootstrap,
-        "confidence": config.confidence,
-        "metric_options": {k: dict(v) for k, v in sorted(config.metric_options.items())},
-        "extractor": {
-            "id": extractor.id,
-            "weights_hash": extractor.weights_hash,
-            "resize": extractor.resize,
-            "input_size": extractor.input_size,
-            "feature_dim": extractor.feature_dim,
-        },
-    }
-
-
 def cache_key(model: PreparedModel, suite: Suite, protocol: dict[str, Any], versions: dict[str, int]) -> str:
-    """A record is reused when this matches: (RECORD_FORMAT, generator hash and version, suite protocol,
-    run protocol, requested metrics with their versions)."""
-    return content_key(RECORD_FORMAT, model.generator_hash, model.version, suite.protocol(), protocol, versions)
+    """A record of either task is reused when this matches: (RECORD_FORMAT, model hash and version,
+    suite protocol, run protocol, requested metrics with their versions)."""
+    return content_key(RECORD_FORMAT, model.model_hash, model.version, suite.protocol(), protocol, versions)
 
 
-def base_record(
-    model: PreparedModel,
-    suite: Suite,
-    protocol: dict[str, Any],
-    env: dict[str, Any],
-    key: str,
-    versions: dict[str, int],
-    config: RunConfig,
-) -> dict[str, Any]:
-    """Every section of a record except the evaluation's (metrics, samples, timings and extras)."""
+def base_record(model: PreparedModel, task: Task, env: dict[str, Any], key: str, config: RunConfig) -> dict[str, Any]:
+    """Every section of a record of either task except the evaluation's (metrics, samples, timings,
+    warnings and the task's extras)."""
     spec = model.spec
     return {
         "schema": SCHEMA,
         "schema_version": SCHEMA_VERSION,
+        "task": task.name,
         "model": {
             "name": spec.name,
-            "kind": spec.kind,
+            "kind": model.kind,
             "source": spec.source,
             "options": dict(spec.options),
             "calibration": model.role,
             "checkpoint_sha256": model.checkpoint_sha256,
-            "generator_hash": model.generator_hash,
+            "model_hash": model.model_hash,
             "version": model.version,
             **model.info,
         },
-        "suite": suite.protocol(),
-        "protocol": protocol,
+        "suite": task.suite.protocol(),
+        "protocol": task.protocol,
         "seeds": {
             "evaluation": config.seed,
-            "generation": protocol["generation_seed"],
-            "training": spec.seed if spec.kind == "baseline" else None,
+            "sampling": task.sampling_seed,
+            "training": spec.seed if model.kind == "baseline" else None,
         },
         "training": model.training,
         "environment": env,
@@ -99,42 +63,31 @@ def base_record(
             "cache_key": key,
             "config": Path(config.path).name,
             "record_format": RECORD_FORMAT,
-            "metric_versions": versions,
+            "metric_versions": task.versions,
             "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         },
     }
 
 
-def metric_sections(values: dict[str, MetricValue], confidence: float) -> dict[str, Any]:
+def metric_sections(values: dict[str, MetricValue], confidence: float, headline: str) -> dict[str, Any]:
     """The record's "metrics" section, plus the sections metrics report through their details
-    (RECORD_SECTIONS, e.g. attribute accuracy's worst captions) and "per_attribute" when present."""
+    (RECORD_SECTIONS, e.g. the judge's worst captions) and "per_attribute" when `headline` (the task's
+    judge: attribute_accuracy, caption_correctness) reports its parts as `<headline>_<attribute>`."""
     metrics = {name: {**v.to_dict(), "confidence": confidence} for name, v in values.items()}
     out: dict[str, Any] = {"metrics": metrics}
     for value in metrics.values():
         for section in RECORD_SECTIONS:
             if section in value["details"]:
                 out[section] = value["details"].pop(section)
-    if "attribute_accuracy" in metrics:
-        out["per_attribute"] = _per_attribute(metrics)
-    return out
-
-
-def _per_attribute(metrics: dict[str, dict[str, Any]]) -> dict[str, float]:
-    """attribute -> accuracy from the attribute_accuracy_<attribute> values, plus "whole caption"."""
-    out = {
-        name.removeprefix("attribute_accuracy_"): v["value"]
+    parts = {
+        name.removeprefix(f"{headline}_"): v["value"]
         for name, v in metrics.items()
-        if name.startswith("attribute_accuracy_") and v["value"] is not None
+        if name.startswith(f"{headline}_") and v["value"] is not None
     }
-    if out and metrics.get("attribute_accuracy", {}).get("value") is not None:
-        out["whole caption"] = metrics["attribute_accuracy"]["value"]
+    if headline in metrics:
+        whole = metrics[headline]["value"]
+        out["per_attribute"] = {**parts, "whole caption": whole} if parts and whole is not None else parts
     return out
-
-
-def samples_section(captions: list[str], strip: Any) -> dict[str, Any]:
-    """The record's "samples": the first captions, their indices, and their images as one PNG strip."""
-    n = len(strip)
-    return {"captions": captions[:n], "indices": list(range(n)), "png": encode_strip(strip)}
 
 
 def previous_record(path: Path) -> dict[str, Any] | None:

@@ -14,22 +14,24 @@ from xmbench.extractors import Extractor, get_extractor, list_extractors
 from xmbench.metrics import list_metrics
 from xmbench.metrics.registry import check_options_of
 from xmbench.runner.config import RunConfig, located
+from xmbench.tasks import TEXT_TO_IMAGE
 
 #: display order of metrics when the config asks for "all"
 METRIC_ORDER = ("attribute_accuracy", "fd", "kid", "is", "clip_score", "r_precision", "prdc", "fd_infinity")
 
 
 def suite_and_split(config: RunConfig) -> tuple[Suite, str]:
-    """The configured suite and its evaluation split, checking both splits hold the samples asked of them."""
+    """The configured suite and its evaluation split, checking the splits hold the samples asked of them
+    (text -> image: captions of the evaluation and reference splits; image -> text counts images later)."""
     try:
         suite = get_suite(config.suite, **config.suite_options)
     except XmbenchError as e:
         raise located(config, "suite.name", e) from None
     split = config.split or suite.eval_split
-    for key, name, count in (
-        ("evaluation.split", split, config.samples),
-        ("evaluation.reference_split", config.reference_split, config.reference_samples),
-    ):
+    checks = [("evaluation.split", split, config.samples)]
+    if config.task == TEXT_TO_IMAGE:
+        checks.append(("evaluation.reference_split", config.reference_split, config.reference_samples))
+    for key, name, count in checks:
         if name not in suite.splits:
             raise located(config, key, unknown_name(f"split of suite {suite.name!r}", name, suite.splits))
         if count > suite.splits[name]:

@@ -1,13 +1,13 @@
-"""The image -> text job: caption the suite's evaluation images with each model, score, record.
+"""The image -> text task: caption the suite's evaluation images with each model, score, record.
 
-For each model of a run with `[evaluation] task = "image-to-text"`: resolve the captioner (train or
-reuse, checkpoint, import path, calibration), caption the first `samples` images of the evaluation
-split (one image per caption group: `Suite.image_indices`) in chunks of `chunk` images, each chunk
-seeded from (run seed, chunk start) and cached on disk by (captioner hash, suite, chunk indices,
-seed); then score every caption metric against the images' references (`Suite.references`) with
-bootstrap CIs over images, and write one result record (`task` "image-to-text"). Records are reused
-when their cache key (captioner, protocol, metrics code) matches. The leaderboard of the run is
-`<suite>-captioning.md` (+ CSV) beside the text -> image one; the reports show the images with
+Each model of a run with `[evaluation] task = "image-to-text"` is resolved by `xmbench.runner.models`
+like a generator (train or reuse, shipped, checkpoint, import path, calibration). It captions the
+first `samples` images of the evaluation split (one image per caption group: `Suite.image_indices`)
+in chunks of `chunk` images, each chunk seeded from (run seed, chunk start) and cached on disk by
+(model hash, suite, chunk indices, seed). Every caption metric is scored against the images'
+references (`Suite.references`) with bootstrap CIs over images. The runner (`xmbench.runner.pipeline`)
+writes the record (`task` "image-to-text"), reuses it while its cache key holds, and publishes
+`<suite>-captioning.md` (+ CSV) beside the text -> image board; the reports show the images with
 every model's caption.
 
 Under torchrun chunk k is captioned by rank k % world size; rank 0 scores and writes.
@@ -29,18 +29,21 @@ from xmbench.errors import InputError, XmbenchError, unknown_name
 from xmbench.extractors.base import Extractor
 from xmbench.metrics.captioning.scores import SCORERS, Bootstrap, CaptionSet, caption_metric_versions, score_captions
 from xmbench.metrics.r_precision import group_key
+from xmbench.metrics.value import MetricValue
 from xmbench.results.samples import encode_strip
 from xmbench.runner.cache import TensorCache, content_key
-from xmbench.runner.caption_models import check_captioners, prepare_captioner, record_kind
 from xmbench.runner.config import RunConfig, located
+from xmbench.runner.extract import CachingExtractor
 from xmbench.runner.models import PreparedModel
 from xmbench.runner.progress import bar
+from xmbench.runner.record import metric_sections
+from xmbench.runner.resolve import extractor as resolve_extractor
+from xmbench.runner.resolve import suite_and_split
 from xmbench.runner.sharding import sharded
+from xmbench.runner.task import Evaluation
 from xmbench.seeding import derive_seed
+from xmbench.tasks import IMAGE_TO_TEXT
 
-TASK = "image-to-text"
-#: bump when the way a captioning record's numbers are computed changes (invalidates reused records)
-RECORD_FORMAT = 1
 #: images (with every model's caption) stored in each record for the reports
 SAMPLE_STRIP = 8
 WORST_CAPTIONS = 10
@@ -167,7 +170,7 @@ class _ChunkCaptioner:
         end = min(len(inputs.indices), start + self.chunk)
         key = content_key(
             "captions",
-            self.model.generator_hash,
+            self.model.model_hash,
             inputs.suite.protocol(),
             inputs.split,
             inputs.indices[start:end],
@@ -247,8 +250,8 @@ def score_model(
     joint: JointEmbeddings,
     names: list[str],
     config: RunConfig,
-) -> tuple[dict[str, Any], list[dict[str, Any]] | None]:
-    """(metric name -> record entry, correctness judgements or None) of one model's captions."""
+) -> tuple[dict[str, MetricValue], list[dict[str, Any]] | None]:
+    """(metric name -> value, correctness judgements or None) of one model's captions."""
     data = CaptionSet(captions, references, records=inputs.records)
     if set(names) & _NEEDS_JOINT:
         data.image_embed, data.caption_embed = joint.images(), joint.text(captions)
@@ -258,8 +261,7 @@ def score_model(
     if "diversity" in names:
         data.training_captions = inputs.training_captions()
     boot = Bootstrap(config.bootstrap, config.confidence, config.seed)
-    values = score_captions(names, data, boot, config.metric_options)
-    return {n: {**v.to_dict(), "confidence": config.confidence} for n, v in values.items()}, data.judgements
+    return score_captions(names, data, boot, config.metric_options), data.judgements
 
 
 def worst_captions(judgements: list[dict[str, Any]], indices: list[int]) -> list[dict[str, Any]]:
@@ -275,18 +277,6 @@ def worst_captions(judgements: list[dict[str, Any]], indices: list[int]) -> list
     ]
 
 
-def per_attribute(values: dict[str, dict[str, Any]]) -> dict[str, float]:
-    """Per-attribute correctness (and the whole caption) for the report's heatmap."""
-    out = {
-        name.removeprefix("caption_correctness_"): v["value"]
-        for name, v in values.items()
-        if name.startswith("caption_correctness_") and v["value"] is not None
-    }
-    if out and values.get("caption_correctness", {}).get("value") is not None:
-        out["whole caption"] = values["caption_correctness"]["value"]
-    return out
-
-
 def caption_protocol(
     config: RunConfig, inputs: CaptionInputs, extractor: Extractor, names: list[str]
 ) -> dict[str, Any]:
@@ -294,7 +284,7 @@ def caption_protocol(
     info = extractor.info
     suite = inputs.suite
     return {
-        "task": TASK,
+        "task": IMAGE_TO_TEXT,
         "split": inputs.split,
         "samples": len(inputs.indices),
         "images_sha256": content_key(inputs.indices),
@@ -320,63 +310,66 @@ def caption_protocol(
     }
 
 
-def evaluate_captioner(
-    model: PreparedModel,
-    inputs: CaptionInputs,
-    joint: JointEmbeddings,
-    cache: TensorCache,
-    names: list[str],
-    config: RunConfig,
-    quiet: bool,
-) -> dict[str, Any] | None:
-    """Caption and score one model: the metric-bearing part of its record (rank 0; None elsewhere)."""
-    t0 = time.perf_counter()
-    captions, caption_s = caption_all(model, inputs, cache, config, quiet)
-    if not dist.is_main():
-        return None
-    references = inputs.references
-    if record_kind(model.spec) == "calibration" and model.spec.source == "real":
-        # the held-out caption is scored by the other references (on shapes: all five)
-        references = inputs.suite.held_out_references(inputs.split, inputs.indices)[1]
-    values, judgements = score_model(captions, references, inputs, joint, names, config)
-    strip = inputs.images(0, SAMPLE_STRIP).numpy()
-    out: dict[str, Any] = {
-        "metrics": values,
-        "samples": {
+class ImageToText:
+    """The image -> text task (see `xmbench.runner.task.Task`)."""
+
+    name = IMAGE_TO_TEXT
+
+    def __init__(self, config: RunConfig, cache: TensorCache, device: torch.device, quiet: bool) -> None:
+        self.config, self.cache, self.device, self.quiet = config, cache, device, quiet
+        self.suite, self.split = suite_and_split(config)
+        self.sampling_seed = derive_seed(config.seed, "captioning")
+
+    def start(self) -> None:
+        """Load the joint extractor, check the caption metrics against it, fix the evaluation images."""
+        config = self.config
+        self.extractor = CachingExtractor(resolve_extractor(config, self.device), self.cache)
+        try:
+            self.metrics = caption_metric_names(config, self.suite, self.extractor)
+            self.inputs = CaptionInputs.of(config, self.suite, self.split)
+        except XmbenchError as e:
+            if str(e).startswith(config.path):
+                raise
+            raise located(config, "evaluation.task", e) from None
+        self.joint = JointEmbeddings(self.extractor, self.inputs, config.chunk)
+        self.protocol = caption_protocol(config, self.inputs, self.extractor, self.metrics)
+        self.versions = self.protocol["metric_versions"]
+
+    def announce(self) -> str | None:
+        return (
+            f"xmbench run ({self.name}): {len(self.config.models)} models on {self.suite.name} ({self.split}, "
+            f"{len(self.inputs.indices)} images), {len(self.metrics)} caption metrics, joint encoder "
+            f"{self.extractor.info.id}, device {self.device}"
+        )
+
+    def evaluate(self, model: PreparedModel) -> Evaluation | None:
+        """Caption and score one model (rank 0; None elsewhere)."""
+        t0, inputs = time.perf_counter(), self.inputs
+        captions, caption_s = caption_all(model, inputs, self.cache, self.config, self.quiet)
+        if not dist.is_main():
+            return None
+        references = inputs.references
+        if model.kind == "calibration" and model.spec.source == "real":
+            # the held-out caption is scored by the other references (on shapes: all five)
+            references = inputs.suite.held_out_references(inputs.split, inputs.indices)[1]
+        values, judgements = score_model(captions, references, inputs, self.joint, self.metrics, self.config)
+        sections = metric_sections(values, self.config.confidence, "caption_correctness")
+        sections["samples"] = {
             "captions": captions[:SAMPLE_STRIP],
             "indices": inputs.indices[:SAMPLE_STRIP],
             "references": [r[0] for r in inputs.references[:SAMPLE_STRIP]],
-            "png": encode_strip(strip),
-        },
-        "timings": {"caption_s": round(caption_s, 3), "evaluate_s": round(time.perf_counter() - t0 - caption_s, 3)},
-    }
-    if judgements is not None:
-        out["worst_captions"] = worst_captions(judgements, inputs.indices)
-        out["per_attribute"] = per_attribute(values)
-    return out
-
-
-def prepare(config: RunConfig, suite: Suite, split: str, extractor: Extractor) -> tuple[CaptionInputs, list[str]]:
-    """Check the run's metrics and captioners and build its fixed inputs (before any long work)."""
-    try:
-        names = caption_metric_names(config, suite, extractor)
-        check_captioners(config)
-        inputs = CaptionInputs.of(config, suite, split)
-    except XmbenchError as e:
-        if str(e).startswith(config.path):
-            raise
-        raise located(config, "evaluation.task", e) from None
-    return inputs, names
+            "png": encode_strip(inputs.images(0, SAMPLE_STRIP).numpy()),
+        }
+        if judgements is not None:
+            sections["worst_captions"] = worst_captions(judgements, inputs.indices)
+        return Evaluation(sections, caption_s, time.perf_counter() - t0 - caption_s)
 
 
 __all__ = [
-    "TASK",
     "CaptionInputs",
+    "ImageToText",
     "JointEmbeddings",
     "caption_all",
     "caption_metric_names",
     "caption_protocol",
-    "evaluate_captioner",
-    "prepare",
-    "prepare_captioner",
 ]

@@ -1,0 +1,19 @@
+"""The tasks xmbench evaluates and the scale calibration models mark, named once for every layer.
+
+Example:
+    >>> TASKS
+    ('text-to-image', 'image-to-text')
+    >>> "floor" in CALIBRATION_ROLES
+    True
+"""
+
+from __future__ import annotations
+
+TEXT_TO_IMAGE = "text-to-image"
+IMAGE_TO_TEXT = "image-to-text"
+#: [evaluation] task values and result records' "task"; the first is the default
+TASKS = (TEXT_TO_IMAGE, IMAGE_TO_TEXT)
+#: where a calibration model sits on a leaderboard's scale (its class's `role`; records' model.calibration)
+CALIBRATION_ROLES = ("ceiling", "reference", "floor")
+
+__all__ = ["CALIBRATION_ROLES", "IMAGE_TO_TEXT", "TASKS", "TEXT_TO_IMAGE"]
