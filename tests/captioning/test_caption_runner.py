@@ -200,7 +200,7 @@ def test_meteor_needs_java(tmp_path, capsys, monkeypatch):
     # "all" leaves METEOR (and SPICE) out instead
     from xmbench.data import get_suite
     from xmbench.extractors import get_extractor
-    from xmbench.runner.captioning import caption_metric_names
+    from xmbench.runner.image_to_text import caption_metric_names
 
     config = parse_config(CONFIG.replace('metrics = ["caption_correctness", ', 'metrics = "all"\n# '), "all.toml")
     names = caption_metric_names(config, get_suite("shapes"), get_extractor("shapes-v1"))

@@ -195,11 +195,11 @@ def test_concurrent_leaderboard_writers_lose_nothing(tmp_path, monkeypatch):
 
 def test_record_written_by_a_newer_schema_is_refused(tmp_path, capsys):
     rec = make_record("a")
-    rec["schema_version"] = 2
+    rec["schema_version"] = 3
     path = tmp_path / "new.json"
     path.write_text(json.dumps(rec))
     assert main(["check", str(path), "--baseline", str(path)]) == 2
-    assert "schema version 2; this xmbench reads version 1" in capsys.readouterr().err
+    assert "schema version 3; this xmbench reads versions 1 to 2" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("alpha", ["-1", "0", "1", "nan", "inf", "1.5"])

@@ -43,13 +43,13 @@ def test_second_run_reuses_every_cache(first_run, capsys, monkeypatch):
     cfg, out = first_run
     before = {k: p.read_bytes() for k, p in _records(out).items()}
     import baselines.training
-    from xmbench.runner import pipeline
+    from xmbench.runner import text_to_image
 
     def forbidden(*a, **k):
         raise AssertionError("the second run must not train, generate or evaluate")
 
     monkeypatch.setattr(baselines.training, "train_baseline", forbidden)
-    monkeypatch.setattr(pipeline, "evaluate_generator", forbidden)
+    monkeypatch.setattr(text_to_image, "evaluate_generator", forbidden)
     assert main(["run", str(cfg), "--out", str(out)]) == 0
     text = capsys.readouterr().out
     assert "4 reused from the cache" in text and "report:" in text

@@ -7,7 +7,7 @@ import torch
 from baselines.gan_int_cls import GanIntCls
 from xmbench.registry import CALIBRATION
 from xmbench.runner.config import parse_config
-from xmbench.runner.models import prepare_model, training_key
+from xmbench.runner.models import ModelContext, prepare_model, training_key
 
 CONFIG = """
 [suite]
@@ -25,7 +25,8 @@ calibration = "noise"
 
 
 def _prepare(config, spec, shapes, tmp_path):
-    return prepare_model(spec, config, shapes, tmp_path / "train", torch.device("cpu"), quiet=True)
+    ctx = ModelContext(config, shapes, shapes.eval_split, tmp_path / "train", torch.device("cpu"), quiet=True)
+    return prepare_model(ctx, spec)
 
 
 def test_the_training_key_follows_the_baseline_version(shapes, monkeypatch):
@@ -37,14 +38,14 @@ def test_the_training_key_follows_the_baseline_version(shapes, monkeypatch):
     assert training_key(spec, config, shapes) != before
 
 
-def test_a_calibration_generator_hash_follows_its_version(shapes, tmp_path, monkeypatch):
+def test_a_calibration_model_hash_follows_its_version(shapes, tmp_path, monkeypatch):
     config = parse_config(CONFIG)
     spec = config.models[1]
     noise = CALIBRATION.get("noise")
     model = _prepare(config, spec, shapes, tmp_path)
     assert model.version == noise.VERSION and model.role == "floor"
     monkeypatch.setattr(noise, "VERSION", noise.VERSION + 1)
-    assert _prepare(config, spec, shapes, tmp_path).generator_hash != model.generator_hash
+    assert _prepare(config, spec, shapes, tmp_path).model_hash != model.model_hash
 
 
 def test_an_imported_model_keys_on_its_version_not_its_file(shapes, tmp_path, monkeypatch):
@@ -68,10 +69,10 @@ def test_an_imported_model_keys_on_its_version_not_its_file(shapes, tmp_path, mo
 
     first = prepared(source)
     assert first.version == 3 and "VERSION" in first.info["cache_note"]
-    assert prepared(source + "\n# a comment\n").generator_hash == first.generator_hash
-    assert prepared(source.replace("VERSION = 3", "VERSION = 4")).generator_hash != first.generator_hash
+    assert prepared(source + "\n# a comment\n").model_hash == first.model_hash
+    assert prepared(source.replace("VERSION = 3", "VERSION = 4")).model_hash != first.model_hash
     # without a VERSION the module file's hash stands in
     plain = source.replace("    VERSION = 3\n", "")
     unversioned = prepared(plain)
     assert unversioned.version is None and "hash" in unversioned.info["cache_note"]
-    assert prepared(plain + "\n# edited\n").generator_hash != unversioned.generator_hash
+    assert prepared(plain + "\n# edited\n").model_hash != unversioned.model_hash

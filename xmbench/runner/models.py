@@ -137,7 +137,9 @@ def _check_baseline(ctx: ModelContext, spec: ModelSpec) -> None:
         if other is not None:
             raise InputError(f"{name!r} is a {SIDES[other].noun}, it serves {other} runs, not {ctx.config.task}")
         hint = f" (it is a calibration {side.noun}: write calibration = ...)" if name in side.calibration else ""
-        raise InputError(f"{unknown_name(f'reference {side.noun}', name, _reference_names(side))}{hint}")
+        if side is SIDES[TEXT_TO_IMAGE]:
+            raise InputError(f"{unknown_name('baseline', name, _reference_names(side))}{hint}")
+        raise unknown_name("captioner", name, [*_reference_names(side), *side.calibration.names()])
     trainable = name in BASELINES
     allowed = dict(BASELINES.get(name).defaults()) if trainable else {}
     if not trainable or (side is SIDES[IMAGE_TO_TEXT] and not _training_requested(spec)):
@@ -194,8 +196,11 @@ def _check_checkpoint(ctx: ModelContext, spec: ModelSpec) -> None:
 def _check_import(ctx: ModelContext, spec: ModelSpec) -> None:
     from xmbench.plugins import check_options
 
-    if ":" not in spec.source and "." in spec.source:
-        raise InputError(f"import path {spec.source!r} needs a factory: write pkg.module:factory")
+    if ":" not in spec.source and spec.source not in ctx.side.plugins:
+        raise InputError(
+            f"import path {spec.source!r} needs a factory: write pkg.module:factory, or name a registered "
+            f"{ctx.side.noun} ({', '.join(ctx.side.plugins.names()) or 'none registered'})"
+        )
     try:  # imports the module: a missing one or a wrong option fails before any work
         check_options(spec.source, ctx.side.plugins, dict(spec.options))
     except XmbenchError as e:
