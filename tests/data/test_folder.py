@@ -41,7 +41,7 @@ def test_folder_resize(tmp_path):
     "line, message",
     [
         ("{not json", r"captions.jsonl:2: not valid JSON"),
-        ('{"image": "img0.png"}', r"captions.jsonl:2: missing or empty string field 'caption'"),
+        ('{"image": "img0.png"}', r"captions.jsonl:2: field 'caption' must be a string \(it is missing\)"),
         ('{"image": "nope.png", "caption": "x"}', r"captions.jsonl:2: image 'nope.png' not found"),
         ('["img0.png", "x"]', r"captions.jsonl:2: expected a JSON object"),
     ],
@@ -136,9 +136,9 @@ def test_captions_file_that_is_a_device_or_a_folder(tmp_path):
 
 
 def test_captions_file_beyond_the_size_limit(tmp_path, monkeypatch):
-    import xmbench.data.folder as folder
+    import xmbench.data.untrusted as untrusted
 
     _write_folder(tmp_path)
-    monkeypatch.setattr(folder, "MAX_CAPTIONS_BYTES", 50)
+    monkeypatch.setattr(untrusted, "MAX_FILE_BYTES", 50)
     with pytest.raises(InputError, match=r"larger than 50 bytes"):
         get_suite(f"folder:{tmp_path}")

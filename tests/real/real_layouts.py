@@ -1,4 +1,5 @@
-"""Tiny fixture datasets in the real layouts (CUB + Reed captions, Oxford-102 + Reed captions, COCO)."""
+"""Tiny fixture datasets in the real layouts (CUB + Reed captions, Oxford-102 + Reed captions, COCO, Karpathy's
+COCO split) and a folder suite."""
 
 from __future__ import annotations
 
@@ -120,4 +121,14 @@ def make_karpathy(
             }
         )
     (root / "dataset_coco.json").write_text(json.dumps({"images": images, "dataset": "coco"}))
+    return root
+
+
+def make_folder(root: Path, n: int = 3, size: tuple[int, int] = (16, 16)) -> Path:
+    """A folder suite: img<i>.png + captions.jsonl with one line per image."""
+    rng = np.random.default_rng(3)
+    for i in range(n):
+        _image(root / f"img{i}.png", rng, size)
+    lines = [json.dumps({"image": f"img{i}.png", "caption": f"caption {i}"}) for i in range(n)]
+    (root / "captions.jsonl").write_text("\n".join(lines) + "\n")
     return root

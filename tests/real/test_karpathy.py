@@ -41,6 +41,10 @@ def _corrupt(root, edit):
         (lambda d: d["images"][0].update(split="holdout"), "has split 'holdout'; a Karpathy file uses train, restval"),
         (lambda d: d["images"][0].pop("filename"), "not a Karpathy split file"),
         (lambda d: d["images"][0].update(sentences=[]), "image 1000 has no sentences"),
+        (
+            lambda d: d["images"][0].update(filepath="train2014/sub"),
+            "'train2014/sub' must be one folder under the root",
+        ),
         (lambda d: d.update(images=[i for i in d["images"] if i["split"] != "test"]), "no image has split 'test'"),
     ],
 )

@@ -14,38 +14,69 @@ their ids and captions the order of their annotation ids (about five per image).
 from __future__ import annotations
 
 import functools
-import json
 import os
 from pathlib import Path
 from typing import Any
 
 from xmbench.data.photos import Photo, PhotoSuite, data_root, expect_dir, expect_file
+from xmbench.data.untrusted import field, read_json, refuse_duplicates, relative_name
 from xmbench.errors import InputError
 
 YEARS = (2014, 2017)
+#: the end of every error line about a captions file
+FIX = "re-extract it from the annotations archive"
+
+
+def _image(entry: Any, where: str) -> tuple[int, str]:
+    """(id, file_name) of one of "images"."""
+    return field(entry, "id", int, where, FIX), relative_name(
+        field(entry, "file_name", str, where, FIX), where, "image"
+    )
+
+
+def _annotation(entry: Any, where: str) -> tuple[int, int, str]:
+    """(id, image_id, caption) of one of "annotations"."""
+    return (
+        field(entry, "id", int, where, FIX),
+        field(entry, "image_id", int, where, FIX),
+        field(entry, "caption", str, where, FIX),
+    )
 
 
 def read_coco_captions(path: Path) -> tuple[list[tuple[int, str]], dict[int, list[str]]]:
     """Parse a COCO captions JSON: ([(image id, file name)] sorted by id, {image id: captions by annotation id}).
 
-    Images without captions are dropped. Raises InputError naming the file on a malformed one.
+    The file is untrusted (xmbench.data.untrusted): at most MAX_FILE_BYTES; ids must be integers,
+    file names relative paths and captions strings; an image id, a file name or an annotation id
+    appearing twice is refused. Images without captions are dropped.
+
+    Raises:
+        InputError: one line naming the file (and the entry) on a malformed one.
+
+    Example:
+        >>> import json, tempfile
+        >>> p = Path(tempfile.mkdtemp()) / "captions_val2014.json"
+        >>> images = [{"id": 9, "file_name": "b.jpg"}, {"id": 4, "file_name": "a.jpg"}]
+        >>> annotations = [{"id": 2, "image_id": 9, "caption": "a  dog"}, {"id": 1, "image_id": 9, "caption": "a cat"}]
+        >>> _ = p.write_text(json.dumps({"images": images, "annotations": annotations}))
+        >>> read_coco_captions(p)
+        ([(9, 'b.jpg')], {9: ['a cat', 'a dog']})
     """
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        images = sorted((int(im["id"]), str(im["file_name"])) for im in data["images"])
-        annotations = sorted((int(a["id"]), int(a["image_id"]), str(a["caption"])) for a in data["annotations"])
-    except json.JSONDecodeError as e:
-        raise InputError(f"{path}: not valid JSON ({e.msg}); re-extract the annotations archive") from None
-    except (KeyError, TypeError, ValueError) as e:
-        raise InputError(
-            f"{path}: not a COCO captions file (needs 'images' with id/file_name and "
-            f"'annotations' with id/image_id/caption; problem: {e!r})"
-        ) from None
+    data = read_json(path, "COCO captions file", FIX)
+    name = str(path)
+    top = f"{name}: not a COCO captions file"
+    images = sorted(_image(e, f"{name}: images[{k}]") for k, e in enumerate(field(data, "images", list, top, FIX)))
+    annotations = sorted(
+        _annotation(e, f"{name}: annotations[{k}]") for k, e in enumerate(field(data, "annotations", list, top, FIX))
+    )
+    refuse_duplicates((i for i, _ in images), name, "image id", FIX)
+    refuse_duplicates((f for _, f in images), name, "image file_name", FIX)
+    refuse_duplicates((a for a, _, _ in annotations), name, "annotation id", FIX)
     known = {i for i, _ in images}
     captions: dict[int, list[str]] = {}
     for ann_id, image_id, caption in annotations:
         if image_id not in known:
-            raise InputError(f"{path}: annotation {ann_id} names image {image_id}, which 'images' lacks")
+            raise InputError(f"{path}: annotation {ann_id} names image {image_id}, which 'images' lacks; {FIX}")
         captions.setdefault(image_id, []).append(" ".join(caption.split()))
     return [(i, f) for i, f in images if i in captions], captions
 
@@ -75,7 +106,7 @@ class CocoSuite(PhotoSuite):
             expect_file(path, self.name, f"the {split} captions (from the annotations_trainval{year} archive)")
             images, captions = read_coco_captions(path)
             folder = expect_dir(self.root / f"{split}{year}", self.name, f"the {split} image folder")
-            photos[split] = [Photo(str(i), folder / name, str(i), len(captions[i])) for i, name in images]
+            photos[split] = [Photo(str(i), folder, name, str(i), len(captions[i])) for i, name in images]
             self._captions[split] = captions
         super().__init__(photos, resolution)
 

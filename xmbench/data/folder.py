@@ -6,21 +6,20 @@ Each line of captions.jsonl is {"image": "relative/path.png", "caption": "...", 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from xmbench.data.base import Sample, Suite
+from xmbench.data.untrusted import IMAGE_ERRORS, confined, field, parse_json, read_dataset_text
 from xmbench.errors import InputError
-from xmbench.textfile import read_text_bounded
 
 CAPTIONS_FILE = "captions.jsonl"
-#: captions.jsonl larger than this is refused (a million captions take about 100 MB)
-MAX_CAPTIONS_BYTES = 1 << 30
+#: the end of the error line about a field of captions.jsonl
+FIX = 'each line needs {"image": "file.png", "caption": "text"}'
 
 
 @dataclass(frozen=True)
@@ -30,45 +29,23 @@ class _Entry:
     attributes: dict[str, Any] | None
 
 
-def _confined(root: Path, name: str, where: str) -> Path:
-    """The image file `name` names, which must lie inside `root` once symlinks are resolved."""
-    if Path(name).is_absolute() or ".." in Path(name).parts:
-        raise InputError(
-            f"{where}: image {name!r} is outside the suite folder; give a path relative to {root} "
-            "without '..' (copy the file into the folder)"
-        )
-    image = root / name
-    if not image.resolve().is_relative_to(root.resolve()):
-        raise InputError(
-            f"{where}: image {name!r} is a link to {image.resolve()}, outside the suite folder {root}; "
-            "copy the file into the folder"
-        )
-    if not image.is_file():
-        raise InputError(f"{where}: image {name!r} not found under {root}; fix the path or add the file")
-    return image
-
-
 def _parse_line(root: Path, line: str, where: str) -> tuple[str, _Entry]:
     """(split, entry) of one captions.jsonl line; InputError naming `where` when it is malformed."""
-    try:
-        obj = json.loads(line)
-    except json.JSONDecodeError as e:
-        raise InputError(f"{where}: not valid JSON ({e.msg}); write one JSON object per line") from None
+    obj = parse_json(line, where, "write one JSON object per line")
     if not isinstance(obj, dict):
         raise InputError(f"{where}: expected a JSON object with 'image' and 'caption', got {type(obj).__name__}")
-    for field in ("image", "caption"):
-        if not isinstance(obj.get(field), str) or not obj[field]:
-            raise InputError(
-                f"{where}: missing or empty string field {field!r}; "
-                'each line needs {"image": "file.png", "caption": "text"}'
-            )
-    image = _confined(root, obj["image"], where)
+    name, caption = field(obj, "image", str, where, FIX), field(obj, "caption", str, where, FIX)
+    if not caption:
+        raise InputError(f"{where}: field 'caption' is empty; {FIX}")
+    image = confined(root, name, where, "image")
+    if not image.is_file():
+        raise InputError(f"{where}: image {name!r} not found under {root}; fix the path or add the file")
     attributes, split = obj.get("attributes"), obj.get("split", "test")
     if attributes is not None and not isinstance(attributes, dict):
         raise InputError(f"{where}: 'attributes' must be a JSON object")
     if not isinstance(split, str) or not split:
         raise InputError(f"{where}: 'split' must be a non-empty string such as \"test\"")
-    return split, _Entry(image, obj["caption"], attributes)
+    return split, _Entry(image, caption, attributes)
 
 
 def _read_entries(root: Path) -> dict[str, list[_Entry]]:
@@ -79,7 +56,7 @@ def _read_entries(root: Path) -> dict[str, list[_Entry]]:
             '{"image": ..., "caption": ...} object per line'
         )
     splits: dict[str, list[_Entry]] = {}
-    for lineno, line in enumerate(read_text_bounded(path, MAX_CAPTIONS_BYTES, "captions file").split("\n"), 1):
+    for lineno, line in enumerate(read_dataset_text(path, "captions file").split("\n"), 1):
         if not line.strip():
             continue
         where = f"{path}:{lineno}"
@@ -121,7 +98,7 @@ class FolderSuite(Suite):
                 if self._resize:
                     im = im.resize((self.resolution, self.resolution), Image.Resampling.BICUBIC)
                 array = np.asarray(im, dtype=np.uint8)
-        except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError) as e:
+        except IMAGE_ERRORS as e:
             raise InputError(f"{path}: cannot read image ({e.__class__.__name__}); replace the corrupt file") from None
         if array.shape[0] != array.shape[1]:
             raise InputError(

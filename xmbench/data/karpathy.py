@@ -15,46 +15,81 @@ A sample is one caption, as in the other photo suites; `references` gives every 
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
 
 from xmbench.data.photos import Photo, PhotoSuite, data_root, expect_file
+from xmbench.data.untrusted import field, read_json, refuse_duplicates, relative_name
 from xmbench.errors import InputError
 
 SPLIT_FILE = "dataset_coco.json"
 #: Karpathy's split names -> the suite's
 SPLITS: dict[str, str] = {"train": "train", "restval": "train", "val": "val", "test": "test"}
+RESTORE = f"restore Karpathy's {SPLIT_FILE}"
+#: the end of the error line about a field of the split file
+FIX = (
+    f"not a Karpathy split file (each image needs 'split', 'filename', 'cocoid' and 'sentences' with 'raw'); {RESTORE}"
+)
+
+#: one image of a split file: (cocoid, its folder under the root or "", its file name there, raw captions)
+KarpathyImage = tuple[int, str, str, tuple[str, ...]]
 
 
-def read_karpathy(path: Path) -> dict[str, list[tuple[int, str, tuple[str, ...]]]]:
-    """Parse a Karpathy split file: suite split -> [(cocoid, "filepath/filename", raw captions)], file order.
-
-    Raises InputError naming the file and the problem on a malformed one.
-    """
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        images = data["images"]
-        out: dict[str, list[tuple[int, str, tuple[str, ...]]]] = {s: [] for s in dict.fromkeys(SPLITS.values())}
-        for image in images:
-            split = image["split"]
-            if split not in SPLITS:
-                raise InputError(
-                    f"{path}: image {image.get('cocoid')} has split {split!r}; a Karpathy file uses {', '.join(SPLITS)}"
-                )
-            relative = f"{image.get('filepath', '')}/{image['filename']}".lstrip("/")
-            captions = tuple(" ".join(str(s["raw"]).split()) for s in image["sentences"])
-            if not captions:
-                raise InputError(f"{path}: image {image['cocoid']} has no sentences; every image needs captions")
-            out[SPLITS[split]].append((int(image["cocoid"]), relative, captions))
-    except json.JSONDecodeError as e:
-        raise InputError(f"{path}: not valid JSON ({e.msg}); restore Karpathy's {SPLIT_FILE}") from None
-    except (KeyError, TypeError, ValueError) as e:
+def _image_folder(image: dict[str, Any], where: str) -> str:
+    """The image's "filepath": one folder under the root (train2014, val2014), or "" when absent."""
+    if image.get("filepath", "") == "":
+        return ""
+    filepath = relative_name(field(image, "filepath", str, where, FIX), where, "image folder").rstrip("/")
+    if "/" in filepath:
         raise InputError(
-            f"{path}: not a Karpathy split file (needs 'images' with split/filename/cocoid and 'sentences' "
-            f"with 'raw'; problem: {e!r})"
-        ) from None
+            f"{where}: 'filepath' {filepath!r} must be one folder under the root, such as 'val2014'; {FIX}"
+        )
+    return filepath
+
+
+def _image(image: Any, where: str) -> tuple[str, KarpathyImage]:
+    """(suite split, image) of one of "images"."""
+    cocoid = field(image, "cocoid", int, where, FIX)
+    split = field(image, "split", str, where, FIX)
+    if split not in SPLITS:
+        raise InputError(f"{where}: image {cocoid} has split {split!r}; a Karpathy file uses {', '.join(SPLITS)}")
+    filename = relative_name(field(image, "filename", str, where, FIX), where, "image")
+    sentences = field(image, "sentences", list, where, FIX)
+    if not sentences:
+        raise InputError(f"{where}: image {cocoid} has no sentences; every image needs captions; {RESTORE}")
+    captions = tuple(
+        " ".join(field(s, "raw", str, f"{where}: sentences[{j}]", FIX).split()) for j, s in enumerate(sentences)
+    )
+    return SPLITS[split], (cocoid, _image_folder(image, where), filename, captions)
+
+
+def read_karpathy(path: Path) -> dict[str, list[KarpathyImage]]:
+    """Parse a Karpathy split file: suite split -> [(cocoid, filepath, filename, raw captions)], file order.
+
+    The file is untrusted (xmbench.data.untrusted): at most MAX_FILE_BYTES; cocoid must be an integer,
+    filepath one folder, filename a relative path, captions strings; a cocoid or an image file appearing
+    twice is refused.
+
+    Raises:
+        InputError: one line naming the file (and the image) and the problem on a malformed one.
+
+    Example:
+        >>> import json, tempfile
+        >>> p = Path(tempfile.mkdtemp()) / SPLIT_FILE
+        >>> image = {"split": "restval", "filepath": "val2014", "filename": "a.jpg", "cocoid": 7}
+        >>> _ = p.write_text(json.dumps({"images": [{**image, "sentences": [{"raw": " A  dog. "}]}]}))
+        >>> read_karpathy(p)["train"]
+        [(7, 'val2014', 'a.jpg', ('A dog.',))]
+    """
+    data = read_json(path, "Karpathy split file", FIX)
+    out: dict[str, list[KarpathyImage]] = {s: [] for s in dict.fromkeys(SPLITS.values())}
+    for k, image in enumerate(field(data, "images", list, str(path), FIX)):
+        split, entry = _image(image, f"{path}: images[{k}]")
+        out[split].append(entry)
+    images = [image for split in out.values() for image in split]
+    refuse_duplicates((i for i, _, _, _ in images), str(path), "cocoid", RESTORE)
+    refuse_duplicates((f"{d}/{f}".lstrip("/") for _, d, f, _ in images), str(path), "image file", RESTORE)
     return out
 
 
@@ -77,8 +112,8 @@ class KarpathyCocoSuite(PhotoSuite):
         for split, images in read_karpathy(path).items():
             if not images:
                 continue
-            self._captions[split] = {str(i): c for i, _, c in images}
-            photos[split] = [Photo(str(i), self.root / rel, str(i), len(c)) for i, rel, c in images]
+            self._captions[split] = {str(i): c for i, _, _, c in images}
+            photos[split] = [Photo(str(i), self.root / d, f, str(i), len(c)) for i, d, f, c in images]
         if "test" not in photos:
             raise InputError(f"{path}: no image has split 'test'; the evaluation split needs images")
         super().__init__(photos, resolution)

@@ -23,4 +23,4 @@ class OxfordSuite(ReedSuite):
         self._images = expect_dir(self.root / "jpg", self.name, "Oxford-102's image folder jpg (from 102flowers.tgz)")
 
     def _photo(self, class_name: str, stem: str) -> Photo:
-        return Photo(stem, self._images / f"{stem}.jpg", class_name, CAPTIONS_PER_IMAGE)
+        return Photo(stem, self._images, f"{stem}.jpg", class_name, CAPTIONS_PER_IMAGE)

@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from xmbench.data.base import Sample, Suite
+from xmbench.data.untrusted import IMAGE_ERRORS, confined
 from xmbench.errors import InputError
 from xmbench.home import xmbench_home
 
@@ -85,7 +86,7 @@ def load_square(path: Path, resolution: int, bbox: tuple[float, float, float, fl
             if side != resolution:
                 im = im.resize((resolution, resolution), Image.Resampling.BICUBIC)
             array = np.asarray(im, dtype=np.uint8)
-    except (UnidentifiedImageError, OSError, SyntaxError) as e:
+    except IMAGE_ERRORS as e:
         raise InputError(f"{path}: cannot read image ({e.__class__.__name__}); replace the corrupt file") from None
     return np.ascontiguousarray(array.transpose(2, 0, 1))
 
@@ -94,16 +95,24 @@ def load_square(path: Path, resolution: int, bbox: tuple[float, float, float, fl
 class Photo:
     """One image of a photo suite.
 
-    key: the dataset's name for the image (file stem or image id); group: the R-precision group —
+    key: the dataset's name for the image (file stem or image id); folder: the folder of the layout
+    that `name` is relative to (`val2014/`, `jpg/`), which the image may not leave (xmbench.data.untrusted);
+    name: the image's relative path, as the dataset's index gives it; group: the R-precision group —
     mismatched captions are drawn from other groups (the class for CUB/Oxford, the image for COCO);
     bbox: optional object box (x, y, w, h) in pixels for AttnGAN's crop.
     """
 
     key: str
-    path: Path
+    folder: Path
+    name: str
     group: str
     n_captions: int
     bbox: tuple[float, float, float, float] | None = None
+
+    @property
+    def path(self) -> Path:
+        """The image file (not yet checked against links that leave `folder`)."""
+        return self.folder / self.name
 
 
 class PhotoSuite(Suite):
@@ -174,7 +183,8 @@ class PhotoSuite(Suite):
 
     def _load_photo(self, split: str, k: int) -> np.ndarray:
         photo = self._photos[split][k]
-        return load_square(photo.path, self.resolution, photo.bbox)
+        path = confined(photo.folder, photo.name, str(photo.path), "image")
+        return load_square(path, self.resolution, photo.bbox)
 
     def _caption(self, split: str, k: int, j: int) -> str:
         photo = self._photos[split][k]

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from xmbench.data.photos import Photo, PhotoSuite, data_root, expect_dir, expect_file
+from xmbench.data.untrusted import confined, read_dataset_text, refuse_duplicates
 from xmbench.errors import InputError
 
 CAPTIONS_PER_IMAGE = 10
@@ -23,14 +24,26 @@ SPLIT_FILES: dict[str, str] = {"train": "trainvalclasses.txt", "test": "testclas
 
 
 @functools.lru_cache(maxsize=4096)
-def read_captions(path: Path) -> tuple[str, ...]:
-    """The first ten non-empty lines of a Reed caption file (InputError if it has fewer)."""
-    try:
-        lines = [line.strip() for line in path.read_text(encoding="utf-8", errors="replace").splitlines()]
-    except OSError:
-        raise InputError(
-            f"{path}: caption file not found or unreadable; restore it from Reed et al.'s release"
-        ) from None
+def read_captions(folder: Path, name: str) -> tuple[str, ...]:
+    """The first ten non-empty lines of the Reed caption file `name` under `folder` (text_c10).
+
+    The file may not lead out of `folder` through a link and is read up to MAX_FILE_BYTES; bytes that
+    are not UTF-8 are replaced.
+
+    Raises:
+        InputError: one line naming the file when it is a link out of `folder`, unreadable, too large or
+            has fewer than ten captions.
+
+    Example:
+        >>> import tempfile
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> (folder / "class_00001").mkdir()
+        >>> _ = (folder / "class_00001" / "image_00001.txt").write_text("".join(f"cap {i}\\n" for i in range(12)))
+        >>> read_captions(folder, "class_00001/image_00001.txt")[-1]
+        'cap 9'
+    """
+    path = confined(folder, name, str(folder / name), "caption file")
+    lines = [line.strip() for line in read_dataset_text(path, "caption file", lenient=True).splitlines()]
     captions = tuple(line for line in lines if line)
     if len(captions) < CAPTIONS_PER_IMAGE:
         raise InputError(f"{path}: expected {CAPTIONS_PER_IMAGE} captions (one a line), found {len(captions)}")
@@ -62,22 +75,27 @@ class ReedSuite(PhotoSuite):
         """The Photo for image `stem` of class folder `class_name` (with CAPTIONS_PER_IMAGE captions)."""
 
     def _split(self, split: str, file_name: str) -> list[Photo]:
+        """The photos of the classes the class list `file_name` gives, each class and image once."""
         path = expect_file(
             self.root / file_name, self.name, f"the {split} class list {file_name} from {self.captions_source}"
         )
-        classes = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-        photos = []
-        for class_name in classes:
-            folder = expect_dir(
-                self._text_dir / class_name,
-                self.name,
-                f"the caption folder of class {class_name!r} (listed in {file_name})",
-            )
-            photos.extend(self._photo(class_name, txt.stem) for txt in sorted(folder.glob("*.txt")))
+        classes = []
+        for lineno, line in enumerate(read_dataset_text(path, "class list").splitlines(), start=1):
+            name = line.strip()
+            if name:
+                folder = confined(self._text_dir, name, f"{path}:{lineno}", "class folder")
+                expect_dir(folder, self.name, f"the caption folder of class {name!r} (listed in {file_name})")
+                classes.append(name)
+        refuse_duplicates(classes, str(path), "class", "list each class once")
+        photos = [
+            self._photo(name, txt.stem) for name in classes for txt in sorted((self._text_dir / name).glob("*.txt"))
+        ]
+        fix = f"keep each image's caption file in one of the class folders {file_name} lists"
+        refuse_duplicates((p.key for p in photos), str(self._text_dir), "image", fix)
         return photos
 
     def _captions_of(self, split: str, photo: Photo) -> tuple[str, ...]:
-        return read_captions(self._text_dir / photo.group / f"{photo.key}.txt")
+        return read_captions(self._text_dir, f"{photo.group}/{photo.key}.txt")
 
     def _extra_protocol(self) -> dict[str, Any]:
         return {"captions": f"reed2016 {TEXT_DIR}", "class_split": dict(SPLIT_FILES)}
