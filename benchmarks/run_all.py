@@ -34,6 +34,7 @@ CPU: dict[str, tuple[str, list[str], list[str]]] = {
     "memory": ("metric_memory.py", [], ["--dim", "256", "--sizes", "1000", "10000"]),
     "train": ("train_throughput.py", ["--repeats", "3"], ["--steps", "3", "--repeats", "1"]),
     "captions": ("caption_metrics_speed.py", ["--repeats", "3"], ["--n", "500", "--repeats", "1"]),
+    "meteor": ("meteor_process.py", ["--repeats", "3"], ["--n", "200", "--models", "2", "--repeats", "1"]),
 }
 GPU: dict[str, tuple[str, list[str], list[str]]] = {
     "evaluator-inception": (

@@ -84,11 +84,6 @@ def test_markdown_summary_names_the_leader():
     assert "| 1 | **gan-a** |" in md
 
 
-def test_report_refuses_mixed_suites():
-    with pytest.raises(InputError, match="refusing to mix suites"):
-        render_html([make_record("a"), make_record("b", suite="cub")])
-
-
 def test_strip_roundtrip():
     x = np.random.default_rng(1).integers(0, 256, (4, 3, 8, 8), dtype=np.uint8)
     assert np.array_equal(decode_strip(encode_strip(x), 4), x)

@@ -103,17 +103,6 @@ def _write(tmp_path, record, name=None):
     return write_record(tmp_path / (name or record_filename(record)), record)
 
 
-def test_mixed_suites_in_one_leaderboard(tmp_path, capsys):
-    a, b = _write(tmp_path, make_record("a")), _write(tmp_path, make_record("b", suite="cub"))
-    out = tmp_path / "board.md"
-    assert main(["leaderboard", str(a), str(b), "--out", str(out)]) == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "refusing to mix suites" in err and str(b) in err
-    assert not out.exists() and not out.with_suffix(".csv").exists()
-    assert main(["report", str(a), str(b), "--out", str(tmp_path / "r.html")]) == 2
-    assert "refusing to mix suites" in capsys.readouterr().err and not (tmp_path / "r.html").exists()
-
-
 @pytest.mark.parametrize(
     "content, message",
     [

@@ -6,23 +6,65 @@ import argparse
 from pathlib import Path
 
 
-def _leaderboard(args: argparse.Namespace) -> int:
-    from xmbench.outputs import check_distinct, check_output_file
+def _read_inputs(args: argparse.Namespace) -> tuple[list[dict], list[str], list[str] | None]:
+    """(records, their files, their run labels or None) of the RESULTS inputs, each input's --label on its records."""
     from xmbench.results import read_record
     from xmbench.results.io import expand_record_paths
+
+    labels = run_labels(args.label, args.results)
+    paths = [expand_record_paths([item]) for item in args.results]
+    records = [read_record(p) for group in paths for p in group]
+    sources = [str(p) for group in paths for p in group]
+    per_record = None if labels is None else [label for label, group in zip(labels, paths, strict=True) for _ in group]
+    return records, sources, per_record
+
+
+def run_labels(labels: list[str] | None, inputs: list[str]) -> list[str] | None:
+    """The --label of each RESULTS input (None without --label); InputError unless one distinct label per input.
+
+    Example:
+        >>> run_labels(["main", "branch"], ["main/results", "results"])
+        ['main', 'branch']
+        >>> run_labels(["main"], ["main/results", "results"])
+        Traceback (most recent call last):
+        ...
+        xmbench.errors.InputError: got 1 --label for 2 RESULTS inputs; give one --label per input, in the same order
+    """
+    from xmbench.errors import InputError
+
+    if labels is None:
+        return None
+    if len(labels) != len(inputs):
+        raise InputError(
+            f"got {len(labels)} --label for {len(inputs)} RESULTS inputs; give one --label per input, in the same order"
+        )
+    for label in labels:
+        if not label.strip():
+            raise InputError("--label is empty; give each RESULTS input a name, e.g. --label main")
+        if labels.count(label) > 1:
+            raise InputError(f"--label {label!r} is given twice; give each RESULTS input its own label")
+    return labels
+
+
+def _suites(records: list[dict]) -> str:
+    return ", ".join(dict.fromkeys(str(r["suite"]["suite"]) for r in records))
+
+
+def _leaderboard(args: argparse.Namespace) -> int:
+    from xmbench.outputs import check_distinct, check_output_file
     from xmbench.results.publish import csv_path_for, write_leaderboard
 
     check_output_file(args.out, "--out")
     check_output_file(csv_path_for(args.out), "the CSV beside --out")
     check_distinct({"--out": args.out, "its CSV": csv_path_for(args.out)})
-    paths = expand_record_paths(args.results)
-    records = [read_record(p) for p in paths]
+    records, sources, labels = _read_inputs(args)
     md, csv = write_leaderboard(
         records,
         args.out,
-        title=args.title or f"{records[0]['suite']['suite']} leaderboard",
+        title=args.title or f"{_suites(records)} leaderboard",
         rank_by=args.rank_by,
-        sources=[str(p) for p in paths],
+        sources=sources,
+        labels=labels,
     )
     print(f"wrote {md} and {csv} ({len(records)} rows)")
     return 0
@@ -32,19 +74,16 @@ def _report(args: argparse.Namespace) -> int:
     from xmbench.atomic import atomic_write_text
     from xmbench.outputs import check_distinct, check_output_file
     from xmbench.report import render_html, render_markdown
-    from xmbench.results import read_record
-    from xmbench.results.io import expand_record_paths
 
     markdown = Path(args.markdown) if args.markdown else Path(args.out).with_suffix(".md")
     check_output_file(args.out, "--out")
     check_output_file(markdown, "--markdown")
     check_distinct({"--out": args.out, "--markdown": markdown})
-    paths = expand_record_paths(args.results)
-    records = [read_record(p) for p in paths]
-    sources = [str(p) for p in paths]
-    title = args.title or f"xmbench report: {records[0]['suite']['suite']}"
-    page = render_html(records, title=title, rank_by=args.rank_by, sources=sources)
-    summary = render_markdown(records, title=title, rank_by=args.rank_by, sources=sources)
+    records, sources, labels = _read_inputs(args)
+    title = args.title or f"xmbench report: {_suites(records)}"
+    options = {"title": title, "rank_by": args.rank_by, "sources": sources, "labels": labels}
+    page = render_html(records, **options)
+    summary = render_markdown(records, **options)
     out = atomic_write_text(args.out, page)
     md = atomic_write_text(markdown, summary)
     print(f"wrote {out} and {md}")
@@ -96,6 +135,17 @@ def record_row(record: dict, path: Path) -> list[str]:
     ]
 
 
+def _add_label(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--label",
+        action="append",
+        default=None,
+        metavar="RUN",
+        help="name of the run of each RESULTS input, once per input in order (e.g. --label main --label branch); "
+        "a model several runs hold gets a row per run, MODEL (RUN) (default RUN: the records' folders)",
+    )
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "results",
@@ -110,11 +160,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.set_defaults(func=_results)
 
-    p = sub.add_parser("leaderboard", help="write a Markdown + CSV leaderboard from result records")
+    p = sub.add_parser(
+        "leaderboard",
+        help="write a Markdown + CSV leaderboard from result records (a table per suite, task and protocol)",
+    )
     p.add_argument("results", nargs="+", metavar="RESULTS", help="result JSON files or folders of them")
     p.add_argument("--out", required=True, help="Markdown file to write (the CSV goes beside it)")
     p.add_argument("--rank-by", default=None, help="metric to rank by (default: attribute_accuracy or fd_*)")
     p.add_argument("--title", default=None)
+    _add_label(p)
     p.set_defaults(func=_leaderboard)
 
     p = sub.add_parser("report", help="write a self-contained HTML report (and a Markdown summary)")
@@ -123,6 +177,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--markdown", default=None, help="Markdown summary to write (default: OUT with .md)")
     p.add_argument("--rank-by", default=None)
     p.add_argument("--title", default=None)
+    _add_label(p)
     p.set_defaults(func=_report)
 
     p = sub.add_parser(

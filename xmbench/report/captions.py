@@ -54,8 +54,8 @@ def _cell(text: str) -> str:
     return markdown_text(text).replace("|", "\\|") or "*(empty)*"
 
 
-def caption_samples_markdown(records: list[dict[str, Any]], limit: int = 4) -> str:
-    """A Markdown table: one row per image (up to `limit`), a column per model."""
+def caption_samples_markdown(records: list[dict[str, Any]], limit: int = 4, level: int = 3) -> str:
+    """A Markdown table under a heading of `level` (###): one row per image (up to `limit`), a column per model."""
     same, first = _samples(records)
     if first is None:
         return ""
@@ -64,7 +64,7 @@ def caption_samples_markdown(records: list[dict[str, Any]], limit: int = 4) -> s
     for k in range(min(limit, len(first["captions"]))):
         caps = [_cell(r["samples"]["captions"][k]) for r in same]
         lines.append(f"| {first['indices'][k]} | " + " | ".join(caps) + " |")
-    return "\n".join(["### Captions of the same images", "", *lines, ""])
+    return "\n".join([f"{'#' * level} Captions of the same images", "", *lines, ""])
 
 
 __all__ = ["caption_samples_html", "caption_samples_markdown"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import datetime as _dt
 import html
+import re
 from typing import Any
 
 import numpy as np
@@ -13,7 +14,8 @@ import pandas as pd
 
 from xmbench.report import plots
 from xmbench.report.captions import caption_samples_html
-from xmbench.results.leaderboard import format_value, headline_metrics, leaderboard_frame, metric_cells
+from xmbench.results.boards import Board, group_boards
+from xmbench.results.leaderboard import format_value, headline_metrics, metric_cells
 from xmbench.results.samples import decode_strip
 from xmbench.results.schema import calibration_role, record_task
 
@@ -175,24 +177,22 @@ def _environment_section(records: list[dict[str, Any]]) -> str:
     return "<h2>Provenance</h2>" + _table(["model", "xmbench", "git", "device", "seconds"], rows, numeric={4})
 
 
-def render_html(
-    records: list[dict[str, Any]],
-    title: str = "xmbench report",
-    rank_by: str | None = None,
-    sources: list[str] | None = None,
-) -> str:
-    """The whole report as one HTML string (refuses records of mixed suites or protocols)."""
-    frame = leaderboard_frame(records, rank_by=rank_by, sources=sources)
+def _counts(board: Board) -> str:
+    models = [r for r in board.records if calibration_role(r) is None]
+    kind = "captioners" if record_task(board.records[0]) == "image-to-text" else "generators"
+    return f"{len(models)} models and {len(board.records) - len(models)} calibration {kind}"
+
+
+def _board_sections(board: Board) -> str:
+    """Every section of one board's records, in the leaderboard's row order."""
+    frame = board.frame
     order = {name: k for k, name in enumerate(frame["model"])}
     # one training seed of a model sits where the leaderboard put its aggregated row
-    records = sorted(records, key=lambda r: order.get(r["model"]["name"], order.get(r["model"].get("seed_group"))))
-    models = [r for r in records if calibration_role(r) is None]
-    stamp = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    body = "".join(
+    records = sorted(
+        board.records, key=lambda r: order.get(r["model"]["name"], order.get(r["model"].get("seed_group")))
+    )
+    return "".join(
         [
-            f"<h1>{html.escape(title)}</h1><p class=meta>{len(models)} models and {len(records) - len(models)} "
-            f"calibration {'captioners' if record_task(records[0]) == 'image-to-text' else 'generators'}; "
-            f"generated {stamp}.</p>",
             _leaderboard_section(frame),
             _bars_section(frame),
             _samples_section(records),
@@ -203,6 +203,46 @@ def render_html(
             _environment_section(records),
         ]
     )
+
+
+def _one_level_down(sections: str) -> str:
+    """h2 -> h3 (and h3 -> h4 ...) for a board under its own h2; every text in it is escaped, so a tag
+    is ours."""
+    return re.sub(r"<(/?)h([2-5])>", lambda m: f"<{m[1]}h{int(m[2]) + 1}>", sections)
+
+
+def render_html(
+    records: list[dict[str, Any]],
+    title: str = "xmbench report",
+    rank_by: str | None = None,
+    sources: list[str] | None = None,
+    labels: list[str] | None = None,
+) -> str:
+    """The whole report as one HTML string: one set of sections per (suite, task, protocol) board.
+
+    A model several runs hold has a row per run, `<model> (<run>)` (`labels` one per record, else the
+    folders of `sources`; xmbench.results.runs); with several boards each gets an h2 heading.
+
+    Example:
+        >>> from pathlib import Path
+        >>> import xmbench
+        >>> from xmbench.results import read_records
+        >>> folder = Path(xmbench.__file__).parents[1] / "leaderboards" / "results" / "shapes"  # in a clone
+        >>> real = [r for r in read_records([folder]) if r["model"]["name"] == "real"]  # one per board
+        >>> page = render_html(real, title="shapes")
+        >>> page.count("<h2>shapes, "), "<h3>Leaderboard</h3>" in page
+        (2, True)
+    """
+    boards = group_boards(records, rank_by=rank_by, sources=sources, labels=labels)
+    stamp = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    head = f"<h1>{html.escape(title)}</h1>"
+    if len(boards) == 1:
+        body = head + f"<p class=meta>{_counts(boards[0])}; generated {stamp}.</p>" + _board_sections(boards[0])
+    else:
+        body = head + f"<p class=meta>{len(boards)} boards, one per suite, task and protocol; generated {stamp}.</p>"
+        for board in boards:
+            body += f"<h2>{html.escape(board.heading)}</h2><p class=meta>{_counts(board)}.</p>"
+            body += _one_level_down(_board_sections(board))
     return (
         f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>{html.escape(title)}</title>"
         f"<style>{_STYLE}</style></head><body>{body}</body></html>\n"

@@ -2,8 +2,9 @@
 
 One row per model; each metric as value with its confidence interval and a direction arrow; the
 calibration generators as ceiling / reference / floor rows; ranks by one metric where models whose
-difference is not significant share a rank (marked "="). Records of different suites or protocols
-are refused.
+difference is not significant share a rank (marked "="). One frame takes the records of one suite,
+task and protocol (xmbench.results.boards groups mixed ones into one frame each); rows of one model
+from several runs are labelled by run (xmbench.results.runs).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from xmbench.errors import InputError, unknown_name
+from xmbench.results.runs import label_runs
 from xmbench.results.schema import calibration_role, describe_protocol, protocol_key, record_task
 from xmbench.results.seeds import aggregate_seeds
 from xmbench.results.significance import difference
@@ -46,14 +48,17 @@ def check_same_protocol(records: list[dict[str, Any]], sources: list[str], what:
 
 
 def check_comparable(records: list[dict[str, Any]], sources: list[str] | None = None) -> None:
-    """Refuse records of different suites or protocols, or two records of the same model."""
+    """Refuse records of different suites or protocols, or two records of one model that no run label tells apart."""
     sources = sources or [r["model"]["name"] for r in records]
     check_same_protocol(records, sources)
     seen: dict[str, str] = {}
     for record, source in zip(records, sources, strict=False):
         name = record["model"]["name"]
         if name in seen:
-            raise InputError(f"two records for model {name!r} ({seen[name]} and {source}); pass one per model")
+            raise InputError(
+                f"two records for model {name!r} ({seen[name]} and {source}) and nothing tells their runs apart; "
+                "pass one record per model and run, or give each input its own --label"
+            )
         seen[name] = source
 
 
@@ -145,7 +150,10 @@ def default_rank_metric(records: list[dict[str, Any]]) -> str:
 
 
 def leaderboard_frame(
-    records: list[dict[str, Any]], rank_by: str | None = None, sources: list[str] | None = None
+    records: list[dict[str, Any]],
+    rank_by: str | None = None,
+    sources: list[str] | None = None,
+    labels: list[str] | None = None,
 ) -> pd.DataFrame:
     """One row per record: model, role (model/ceiling/reference/floor), rank, tie mark, position between
     floor and ceiling, metrics.
@@ -153,7 +161,8 @@ def leaderboard_frame(
     Metric columns: `<name>`, `<name>_ci_low`, `<name>_ci_high`, `<name>_n`. Rows are sorted ceiling first,
     then models by rank, then reference and floor. Records of several training seeds of one model
     (xmbench.results.seeds) become one row: `seeds` counts them, `<name>` is the mean over seeds,
-    `<name>_seed_std` their spread, and ranks compare models across seeds.
+    `<name>_seed_std` their spread, and ranks compare models across seeds. A model several runs hold
+    (by `labels`, one per record, else by the folders of `sources`) has a row per run, `<model> (<run>)`.
 
     Example:
         >>> from pathlib import Path
@@ -167,7 +176,8 @@ def leaderboard_frame(
         >>> to_markdown(frame).splitlines()[0]
         "Protocol: suite 'shapes' at 32px, test split, 2000 samples, extractor shapes-v1 (key `...`)."
     """
-    records, sources = aggregate_seeds(records, sources)
+    sources = sources or [r["model"]["name"] for r in records]
+    records, sources = aggregate_seeds(label_runs(records, sources, labels), sources)
     check_comparable(records, sources)
     names = metric_names(records)
     rank_by = rank_by or default_rank_metric(records)
@@ -213,6 +223,7 @@ def leaderboard_frame(
         confidence=float(records[0]["protocol"].get("confidence", 0.95)),
         protocol=describe_protocol(records[0]),
         protocol_key=protocol_key(records[0]),
+        suite=str(records[0]["suite"].get("suite")),
         task=record_task(records[0]),
     )
     return frame
@@ -259,15 +270,20 @@ def _ranks(records: list[dict[str, Any]], metric: str) -> tuple[list[int | None]
 
 
 def _positions(records: list[dict[str, Any]], metric: str) -> list[float]:
-    """Where each record sits on `metric` between the floor (0) and the ceiling (1); NaN without both."""
-    ends = {
-        calibration_role(r): r["metrics"].get(metric, {}).get("value")
-        for r in records
-        if calibration_role(r) in ("floor", "ceiling")
-    }
-    lo, hi = ends.get("floor"), ends.get("ceiling")
+    """Where each record sits on `metric` between the floor (0) and the ceiling (1) of its own run (of the
+    first run holding them where its run has none); NaN without both."""
+    own: dict[tuple[str | None, str], float | None] = {}  # (run, role) -> value
+    first: dict[str, float | None] = {}  # role -> value of the first run holding it
+    for r in records:
+        role = calibration_role(r)
+        if role in ("floor", "ceiling"):
+            value = r["metrics"].get(metric, {}).get("value")
+            own.setdefault((r["model"].get("run"), role), value)
+            first.setdefault(role, value)
     out = []
     for r in records:
+        run = r["model"].get("run")
+        lo, hi = (own.get((run, role), first.get(role)) for role in ("floor", "ceiling"))
         v = r["metrics"].get(metric, {}).get("value")
         ok = lo is not None and hi is not None and v is not None and hi != lo
         out.append((v - lo) / (hi - lo) if ok else float("nan"))

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from xmbench.atomic import atomic_write_text
+from xmbench.results.boards import boards_csv, boards_markdown, group_boards
 from xmbench.results.io import expand_record_paths, read_record
 from xmbench.results.leaderboard import leaderboard_frame, to_csv, to_markdown
 from xmbench.results.lock import file_lock
@@ -24,12 +25,14 @@ def write_leaderboard(
     title: str | None = None,
     rank_by: str | None = None,
     sources: list[str] | None = None,
+    labels: list[str] | None = None,
 ) -> tuple[Path, Path]:
-    """Write `out` (Markdown) and its CSV twin from `records`, holding the lock of `out`."""
-    frame = leaderboard_frame(records, rank_by=rank_by, sources=sources)
+    """Write `out` (Markdown) and its CSV twin from `records`, holding the lock of `out`: one table per
+    suite, task and protocol (xmbench.results.boards), rows of a model several runs hold labelled by run."""
+    boards = group_boards(records, rank_by=rank_by, sources=sources, labels=labels)
     with file_lock(out):
-        md = atomic_write_text(out, to_markdown(frame, title))
-        csv = atomic_write_text(csv_path_for(out), to_csv(frame))
+        md = atomic_write_text(out, boards_markdown(boards, title))
+        csv = atomic_write_text(csv_path_for(out), boards_csv(boards))
     return md, csv
 
 

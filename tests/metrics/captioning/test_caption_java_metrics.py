@@ -1,15 +1,21 @@
-"""METEOR against pycocoevalcap's Meteor scorer on identical tokenised input; SPICE's and METEOR's one-line errors."""
+"""METEOR against pycocoevalcap's Meteor scorer on identical tokenised input, its one shared Java process (reuse,
+restart, threads); SPICE's and METEOR's one-line errors."""
 
 import contextlib
 import importlib
 import io
+import os
 import shutil
+import signal
+import sys
+from concurrent.futures import ThreadPoolExecutor
 
-import numpy as np
 import pytest
 
 from xmbench.errors import InputError
-from xmbench.metrics.captioning import _java, meteor, spice
+from xmbench.metrics.captioning import _java, _meteor_process, meteor, spice
+from xmbench.metrics.captioning._meteor_process import MeteorProcess
+from xmbench.metrics.captioning.meteor import SHARED_PROCESS
 from xmbench.metrics.captioning.spice import CORENLP_JARS, check_spice, missing_corenlp_jars
 
 CANDIDATES = ["a dog runs on the grass", "two cats sleeping on a sofa", "", "a red circle left of a blue square",
@@ -24,21 +30,91 @@ REFERENCES = [
 ]
 
 
-@pytest.mark.skipif(shutil.which("java") is None, reason="METEOR parity needs Java (OpenJDK)")
-@pytest.mark.slow
-def test_meteor_matches_pycocoevalcap():
+def java(test):
+    """Mark a test that starts or reuses METEOR's jar: these tests share one process (about 10 s to start,
+    then well under a second each), so they are `slow` once; `-m "not java"` leaves them out."""
+    needs = pytest.mark.skipif(shutil.which("java") is None, reason="METEOR needs Java (OpenJDK)")
+    return needs(pytest.mark.java(pytest.mark.slow(test)))
+
+
+@pytest.fixture(scope="module")
+def pycocoevalcap_scores():
+    """(corpus, per-image) from pycocoevalcap's own Meteor scorer: a fresh Java process of its own."""
     from pycocoevalcap.meteor.meteor import Meteor
 
-    corpus, per_image = meteor(CANDIDATES, REFERENCES, tokenize=False)
     scorer = Meteor()
     with contextlib.redirect_stdout(io.StringIO()):
         want, want_per_image = scorer.compute_score(
             {i: r for i, r in enumerate(REFERENCES)}, {i: [c] for i, c in enumerate(CANDIDATES)}
         )
     del scorer
-    assert corpus == pytest.approx(want, rel=1e-9)
-    np.testing.assert_allclose(per_image.numpy(), want_per_image, rtol=1e-9)
+    return want, want_per_image
+
+
+@java
+def test_meteor_matches_pycocoevalcap(pycocoevalcap_scores):
+    want, want_per_image = pycocoevalcap_scores
+    corpus, per_image = meteor(CANDIDATES, REFERENCES, tokenize=False)
+    assert corpus == want and per_image.tolist() == want_per_image  # the same jar and lines: identical
     assert per_image[2] == 0 and per_image[3] > 0.4  # empty caption scores 0; a near copy scores high
+
+
+@java
+def test_successive_calls_share_one_process(pycocoevalcap_scores):
+    want, want_per_image = pycocoevalcap_scores
+    first = meteor(CANDIDATES, REFERENCES, tokenize=False)
+    pid = SHARED_PROCESS.pid
+    second = meteor(CANDIDATES[::-1], REFERENCES[::-1], tokenize=False)
+    assert pid is not None and SHARED_PROCESS.pid == pid
+    assert first[0] == second[0] == want  # a reused process scores like pycocoevalcap's fresh one
+    assert first[1].tolist() == second[1].tolist()[::-1] == want_per_image
+    copy, per_image = meteor(["a red circle"], [["a red circle", "one blue square"]])  # the docstring's example
+    assert (round(copy, 3), per_image.shape) == (1.0, (1,)) and SHARED_PROCESS.pid == pid
+
+
+@java
+def test_concurrent_calls_get_their_own_answers():
+    serial = [meteor(CANDIDATES[k:], REFERENCES[k:], tokenize=False) for k in range(4)]
+    with ThreadPoolExecutor(4) as pool:
+        parallel = list(pool.map(lambda k: meteor(CANDIDATES[k:], REFERENCES[k:], tokenize=False), range(4)))
+    assert [(c, p.tolist()) for c, p in parallel] == [(c, p.tolist()) for c, p in serial]
+
+
+#: a stand-in for the jar speaking its -stdio protocol: SCORE -> the hypothesis' word count as statistics;
+#: EVAL -> each statistic / 10, then their sum
+FAKE_JAR = """
+import sys
+for line in sys.stdin:
+    fields = line.rstrip("\\n").split(" ||| ")
+    if fields[0] == "SCORE":
+        answers = [len(fields[-1].split())]
+    else:
+        stats = [float(f) for f in fields[1:]]
+        answers = [*(s / 10 for s in stats), sum(stats)]
+    print(*answers, sep="\\n", flush=True)
+"""
+
+
+def test_a_killed_process_is_restarted(monkeypatch):
+    monkeypatch.setattr(_meteor_process, "COMMAND", (sys.executable, "-c", FAKE_JAR))
+    process = MeteorProcess()
+    want = (4.0, [0.3, 0.1])
+    assert process.pid is None and process.score(["a b c", "d"], [["x"], ["y z"]]) == want
+    pid = process.pid
+    assert process.score(["a b c", "d"], [["x"], ["y z"]]) == want and process.pid == pid
+    os.kill(pid, signal.SIGKILL)
+    assert process.score(["a b c", "d"], [["x"], ["y z"]]) == want and process.pid not in (None, pid)
+    process.close()
+    assert process.pid is None
+
+
+def test_a_jar_that_keeps_dying_is_one_line(monkeypatch):
+    crash = "import sys; sys.stderr.write('Error: could not reserve heap\\n'); sys.exit(3)"
+    monkeypatch.setattr(_meteor_process, "COMMAND", (sys.executable, "-c", crash))
+    process = MeteorProcess()
+    with pytest.raises(InputError, match=r"failed twice, exit status 3 \(Error: could not reserve heap\); check") as e:
+        process.score(["a dog"], [["a dog"]])
+    assert "\n" not in str(e.value) and process.pid is None
 
 
 def test_meteor_and_spice_without_java_name_the_fix(monkeypatch):
