@@ -17,6 +17,7 @@ import torch
 
 from xmbench.metrics.captioning._inputs import tokenized
 from xmbench.metrics.captioning._java import pycocoevalcap_dir, require_java
+from xmbench.metrics.inputs import check_count
 
 VERSION = 1
 
@@ -37,6 +38,7 @@ def meteor(
         (1.0, torch.Size([1]))
     """
     cands, refs = tokenized(candidates, references, tokenize)
+    check_count(len(cands), 1, "METEOR", "image")
     require_java("METEOR")
     pycocoevalcap_dir("METEOR")
     from pycocoevalcap.meteor.meteor import Meteor
