@@ -7,12 +7,12 @@ from pathlib import Path
 
 
 def _leaderboard(args: argparse.Namespace) -> int:
-    from xmbench.outputs import check_distinct, check_output_file
+    from xmbench.outputs import MARKDOWN, check_distinct, check_output_file
     from xmbench.results import read_record
     from xmbench.results.io import expand_record_paths
     from xmbench.results.publish import csv_path_for, write_leaderboard
 
-    check_output_file(args.out, "--out")
+    check_output_file(args.out, "--out", MARKDOWN)
     check_output_file(csv_path_for(args.out), "the CSV beside --out")
     check_distinct({"--out": args.out, "its CSV": csv_path_for(args.out)})
     paths = expand_record_paths(args.results)
@@ -30,14 +30,14 @@ def _leaderboard(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     from xmbench.atomic import atomic_write_text
-    from xmbench.outputs import check_distinct, check_output_file
+    from xmbench.outputs import HTML, MARKDOWN, check_distinct, check_output_file
     from xmbench.report import render_html, render_markdown
     from xmbench.results import read_record
     from xmbench.results.io import expand_record_paths
 
-    markdown = Path(args.markdown) if args.markdown else Path(args.out).with_suffix(".md")
-    check_output_file(args.out, "--out")
-    check_output_file(markdown, "--markdown")
+    check_output_file(args.out, "--out", HTML)
+    markdown = args.markdown if args.markdown is not None else Path(args.out).with_suffix(".md")
+    check_output_file(markdown, "--markdown", MARKDOWN)
     check_distinct({"--out": args.out, "--markdown": markdown})
     paths = expand_record_paths(args.results)
     records = [read_record(p) for p in paths]
