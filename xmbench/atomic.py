@@ -14,6 +14,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+#: the temporary file of `path` is `.<name>.XXXXXXXX.tmp` (8 random characters): this many bytes longer
+TEMPORARY_NAME_EXTRA = len("..") + 8 + len(".tmp")
+
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     """Write `data` to `path` atomically; creates parent folders. Returns the path."""

@@ -108,5 +108,5 @@ def test_values_carry_bootstrap_intervals():
     assert not values["caption_hallucination"].higher_is_better
     with pytest.raises(InputError, match="2 captions but 1 scene records"):
         judge_captions(["a", "b"], [ONE])
-    with pytest.raises(InputError, match="at least one caption"):
+    with pytest.raises(InputError, match="caption correctness needs at least 1 caption, got 0"):
         correctness_values([])

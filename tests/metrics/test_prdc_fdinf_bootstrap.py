@@ -45,7 +45,7 @@ def test_prdc_identical_and_disjoint_sets():
     m.update(x, real=True)
     assert float(m.compute()["precision"]) == 1.0
     assert {k: float(v) for k, v in m.compute().items()} == prdc(generated=x, reference=x).values()
-    with pytest.raises(InputError, match="more than 5"):
+    with pytest.raises(InputError, match="at least 6 reference samples"):
         prdc(generated=x, reference=x[:5])
 
 

@@ -253,11 +253,16 @@ def test_outputs_that_are_not_plain_files(tmp_path, capsys, command):
 
 def test_two_outputs_on_one_path(tmp_path, capsys):
     records = _records(tmp_path)
+    # a leaderboard named .csv would be its own CSV twin, a report named .md its own summary: refused by format
     assert main(["leaderboard", *records, "--out", str(tmp_path / "board.csv")]) == 2
-    assert "same file" in capsys.readouterr().err
+    assert "the file written there is .md" in capsys.readouterr().err
     assert main(["report", *records, "--out", str(tmp_path / "r.md")]) == 2
-    assert "--out and --markdown are the same file" in capsys.readouterr().err
-    assert not (tmp_path / "board.csv").exists() and not (tmp_path / "r.md").exists()
+    assert "the file written there is .html or .htm" in capsys.readouterr().err
+    cfg, out = tmp_path / "ok.toml", tmp_path / "out"
+    cfg.write_text(BASE)
+    assert main(["run", str(cfg), "--out", str(out), "--leaderboard", str(out / "report.md")]) == 2
+    assert "--leaderboard and the report summary are the same file" in capsys.readouterr().err
+    assert not (tmp_path / "board.csv").exists() and not (tmp_path / "r.md").exists() and not out.exists()
 
 
 def test_two_models_never_share_a_record_file():

@@ -24,12 +24,18 @@ def _extractors(args: argparse.Namespace) -> int:
 
 
 def _train_evaluator(args: argparse.Namespace) -> int:
+    from xmbench.extractors.shapes_v1.weights import sidecar
+    from xmbench.outputs import JSON, SAFETENSORS, check_output_file
+
+    check_output_file(args.out, "--out", SAFETENSORS)
+    check_output_file(sidecar(args.out), "the JSON beside --out", JSON)
+
     import torch
 
     from xmbench.data import get_suite
     from xmbench.extractors.shapes_v1 import ShapesV1Extractor
     from xmbench.extractors.shapes_v1.train import TrainConfig, train
-    from xmbench.extractors.shapes_v1.weights import save_weights, sidecar
+    from xmbench.extractors.shapes_v1.weights import save_weights
     from xmbench.sanity.targets import measure_targets
 
     if args.threads:

@@ -6,8 +6,13 @@ import argparse
 from pathlib import Path
 
 
+<<<<<<< HEAD
 def _read_inputs(args: argparse.Namespace) -> tuple[list[dict], list[str], list[str] | None]:
     """(records, their files, their run labels or None) of the RESULTS inputs, each input's --label on its records."""
+=======
+def _leaderboard(args: argparse.Namespace) -> int:
+    from xmbench.outputs import MARKDOWN, check_distinct, check_output_file
+>>>>>>> degenerate-outputs
     from xmbench.results import read_record
     from xmbench.results.io import expand_record_paths
 
@@ -54,7 +59,7 @@ def _leaderboard(args: argparse.Namespace) -> int:
     from xmbench.outputs import check_distinct, check_output_file
     from xmbench.results.publish import csv_path_for, write_leaderboard
 
-    check_output_file(args.out, "--out")
+    check_output_file(args.out, "--out", MARKDOWN)
     check_output_file(csv_path_for(args.out), "the CSV beside --out")
     check_distinct({"--out": args.out, "its CSV": csv_path_for(args.out)})
     records, sources, labels = _read_inputs(args)
@@ -72,12 +77,12 @@ def _leaderboard(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     from xmbench.atomic import atomic_write_text
-    from xmbench.outputs import check_distinct, check_output_file
+    from xmbench.outputs import HTML, MARKDOWN, check_distinct, check_output_file
     from xmbench.report import render_html, render_markdown
 
-    markdown = Path(args.markdown) if args.markdown else Path(args.out).with_suffix(".md")
-    check_output_file(args.out, "--out")
-    check_output_file(markdown, "--markdown")
+    check_output_file(args.out, "--out", HTML)
+    markdown = args.markdown if args.markdown is not None else Path(args.out).with_suffix(".md")
+    check_output_file(markdown, "--markdown", MARKDOWN)
     check_distinct({"--out": args.out, "--markdown": markdown})
     records, sources, labels = _read_inputs(args)
     title = args.title or f"xmbench report: {_suites(records)}"

@@ -11,8 +11,12 @@ from xmbench.cli.types import count
 
 
 def _run(args: argparse.Namespace) -> int:
+    from xmbench.outputs import check_given
     from xmbench.runner.config import default_configs, load_config
 
+    check_given(args.out, "--out")  # as typed: "" would silently mean the working folder or the default
+    check_given(args.results, "--results")
+    check_given(args.leaderboard, "--leaderboard", file=True)
     # without a config: the embedded text -> image run, then the embedded image -> text run
     configs = [load_config(args.config)] if args.config else default_configs()
     configs = [c.limited(args.limit) for c in configs]
@@ -28,8 +32,8 @@ def _run(args: argparse.Namespace) -> int:
     from xmbench.runner.pipeline import RunPaths, run
 
     runs = [(c, RunPaths.under(args.out, c.suite, results=args.results, leaderboard=args.leaderboard)) for c in configs]
-    for _, paths in runs:
-        check_run_outputs(paths)
+    for config, paths in runs:
+        check_run_outputs(paths, config.task)
     if args.threads is not None:
         import torch
 
@@ -64,23 +68,27 @@ def plan_line(config, out) -> str:
     )
 
 
-def check_run_outputs(paths) -> None:
-    """One line, before any work, for an output a run could not write (a file where a folder goes, a
-    folder or link where a file goes) or two outputs on one path."""
-    from xmbench.outputs import check_distinct, check_output_file, check_output_folder
+def check_run_outputs(paths, task: str = "text-to-image") -> None:
+    """One line, before any work, for an output a run of `task` could not write as named (a file where a
+    folder goes, a folder or link where a file goes, a name too long or in another format's extension)
+    or two outputs on one path. An image -> text run's leaderboard and reports carry CAPTIONING_SUFFIX."""
+    from xmbench.outputs import CSV, HTML, MARKDOWN, check_distinct, check_output_file, check_output_folder
     from xmbench.results.publish import csv_path_for
+    from xmbench.runner.publish import CAPTIONING_SUFFIX
 
     for folder, what in ((paths.out, "--out"), (paths.results, "--results"), (paths.cache, "the cache folder")):
         check_output_folder(folder, what)
+    suffix = CAPTIONING_SUFFIX if task == "image-to-text" else ""
+    leaderboard, report = (p.with_name(f"{p.stem}{suffix}{p.suffix}") for p in (paths.leaderboard, paths.report))
     files = {
-        "--leaderboard": paths.leaderboard,
-        "the leaderboard CSV": csv_path_for(paths.leaderboard),
-        "the report": paths.report,
-        "the report summary": paths.report.with_suffix(".md"),
+        "--leaderboard": (leaderboard, MARKDOWN),
+        "the leaderboard CSV": (csv_path_for(leaderboard), CSV),
+        "the report": (report, HTML),
+        "the report summary": (report.with_suffix(".md"), MARKDOWN),
     }
-    for what, path in files.items():
-        check_output_file(path, what)
-    check_distinct(files)
+    for what, (path, suffixes) in files.items():
+        check_output_file(path, what, suffixes)
+    check_distinct({what: path for what, (path, _) in files.items()})
     check_results_folder(paths.results)
 
 

@@ -51,6 +51,9 @@ def _caption_sanity(args: argparse.Namespace) -> int:
 
 
 def _sanity(args: argparse.Namespace) -> int:
+    from xmbench.outputs import check_output_folder
+
+    check_output_folder(args.out, "--out")
     if args.captions:
         return _caption_sanity(args)
     from xmbench.data import get_suite

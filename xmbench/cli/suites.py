@@ -37,8 +37,10 @@ def _suites(args: argparse.Namespace) -> int:
 
 def _preview(args: argparse.Namespace) -> int:
     from xmbench.data import get_suite
+    from xmbench.outputs import PNG, check_output_file
     from xmbench.report.grid import caption_grid_png
 
+    check_output_file(args.out, "--out", PNG)
     suite = get_suite(args.suite, **suite_options(args))
     split = args.split or suite.eval_split
     n = min(args.n, suite.size(split))

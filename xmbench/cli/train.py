@@ -71,7 +71,10 @@ def _train(args: argparse.Namespace) -> int:
     from baselines.registry import as_suite, baseline_class
     from baselines.training import train_baseline
     from xmbench import distributed as dist
+    from xmbench.outputs import check_output_folder
 
+    if args.out is not None:
+        check_output_folder(args.out, "--out")
     if args.threads is not None:
         import torch
 
@@ -90,7 +93,7 @@ def _train(args: argparse.Namespace) -> int:
             **_parse_options(args.option),
             **{k: v for k, v in (("batch_size", args.batch_size), ("ema", args.ema)) if v is not None},
         }
-    out = args.out or f"xmbench-out/train/{args.baseline}-{suite.name}-{suite.resolution}"
+    out = args.out if args.out is not None else f"xmbench-out/train/{args.baseline}-{suite.name}-{suite.resolution}"
     if args.loss is not None:
         options["loss"] = args.loss
     try:  # under torchrun every rank trains a DDP replica; rank 0 writes the run folder and prints

@@ -23,9 +23,12 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _fetch(args: argparse.Namespace) -> int:
-    from xmbench.extractors.standard_weights import CATALOGUE, fetch
+    from xmbench.extractors.standard_weights import CATALOGUE, fetch, standard_weights
+    from xmbench.outputs import check_output_file
 
     names = list(CATALOGUE) if args.name == "all" else [args.name]
+    for name in names:  # where each file goes ($XMBENCH_HOME/weights), checked before any download
+        check_output_file(standard_weights(name).path, f"XMBENCH_HOME ({name} weights)")
     for name in names:
         path = fetch(name)
         print(f"{name}: {path}")

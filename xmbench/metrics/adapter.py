@@ -45,8 +45,8 @@ def require_reference(ctx: MetricContext, metric: str) -> ReferenceStats:
     """
     if ctx.reference is None:
         raise InputError(
-            f"{metric} needs a reference: pass reference=ReferenceStats(...) to the Evaluator or call "
-            "update_reference(real_images)"
+            f"{metric} needs a reference: pass reference=ReferenceStats(...) to the Evaluator or feed at least "
+            "2 real images to update_reference"
         )
     return ctx.reference
 

@@ -30,6 +30,7 @@ from xmbench.errors import InputError
 from xmbench.extractors.shapes_v1.extractor import ID as SHAPES_ID
 from xmbench.extractors.shapes_v1.targets import canonical, decode
 from xmbench.metrics.bootstrap import check_bootstrap, percentile_interval, resample_counts
+from xmbench.metrics.inputs import check_count
 from xmbench.metrics.registry import EvalMetric, MetricContext, register_metric
 from xmbench.metrics.value import MetricValue
 
@@ -111,7 +112,10 @@ def expected_scenes(captions: list[str], records: list[dict[str, Any] | None] | 
     out = []
     for i, caption in enumerate(captions):
         record = records[i] if records is not None else None
-        out.append(canonical(record if record is not None else parse_caption(caption)))
+        try:
+            out.append(canonical(record if record is not None else parse_caption(caption)))
+        except InputError as e:
+            raise InputError(f"attribute accuracy of image {i}: {e}; or pass its attribute record") from None
     return out
 
 
@@ -136,7 +140,8 @@ def judge_batch(
 
 
 def accuracies(judgements: list[dict[str, Any]]) -> dict[str, float]:
-    """Per attribute: share of right judgements (NaN where none apply); "caption": whole-caption accuracy.
+    """Per attribute: share of right judgements (NaN where none apply, e.g. relation when every caption
+    names one object); "caption": whole-caption accuracy. InputError for no images.
 
     Example:
         >>> j = [{"correct": True, "judgements": {"count": [True]}}]
@@ -144,11 +149,12 @@ def accuracies(judgements: list[dict[str, Any]]) -> dict[str, float]:
         >>> accuracies(j)["caption"], accuracies(j)["count"]
         (0.5, 0.5)
     """
+    check_count(len(judgements), 1, "attribute accuracy", "image")
     out = {}
     for a in ATTRIBUTES:
         flat = [v for j in judgements for v in j["judgements"].get(a, [])]
         out[a] = float(np.mean(flat)) if flat else float("nan")
-    out["caption"] = float(np.mean([j["correct"] for j in judgements])) if judgements else float("nan")
+    out["caption"] = float(np.mean([j["correct"] for j in judgements]))
     return out
 
 
@@ -227,8 +233,6 @@ class AttributeAccuracy(EvalMetric):
         )
 
     def compute(self) -> list[MetricValue]:
-        if not self.judgements:
-            raise InputError("attribute accuracy needs at least one image; call update first")
         values = accuracies(self.judgements)
         scores = _per_image_scores(self.judgements)
         out = []

@@ -15,6 +15,7 @@ import torch
 
 from xmbench.errors import InputError
 from xmbench.metrics.defaults import DEFAULT_SEED
+from xmbench.metrics.inputs import check_count
 
 
 def check_bootstrap(resamples: int, confidence: float) -> None:
@@ -33,12 +34,13 @@ def check_bootstrap(resamples: int, confidence: float) -> None:
 
 
 def resample_indices(n: int, resamples: int, seed: int = DEFAULT_SEED) -> np.ndarray:
-    """(resamples, n) int64 indices drawn with replacement.
+    """(resamples, n) int64 indices drawn with replacement; InputError for n = 0 (nothing to resample).
 
     Example:
         >>> resample_indices(5, 2).shape
         (2, 5)
     """
+    check_count(n, 1, "bootstrap", "sample")
     return np.random.RandomState(seed % 2**32).randint(0, n, size=(resamples, n))
 
 
@@ -57,7 +59,7 @@ def resample_counts(
 
 
 def percentile_interval(values: np.ndarray | torch.Tensor, confidence: float = 0.95) -> tuple[float, float]:
-    """(low, high) percentiles of bootstrap values for a two-sided `confidence` interval.
+    """(low, high) percentiles of bootstrap values for a two-sided `confidence` interval; InputError for none.
 
     Example:
         >>> import numpy as np
@@ -65,6 +67,7 @@ def percentile_interval(values: np.ndarray | torch.Tensor, confidence: float = 0
         [5.0, 95.0]
     """
     v = np.asarray(values.cpu() if isinstance(values, torch.Tensor) else values, dtype=np.float64)
+    check_count(v.size, 1, "bootstrap CI", "resample", "pass resamples ≥ 1")
     alpha = 1.0 - confidence
     lo, hi = np.percentile(v, [100 * alpha / 2, 100 * (1 - alpha / 2)])
     return float(lo), float(hi)
@@ -135,8 +138,6 @@ def bootstrap_ci(
         True
     """
     check_bootstrap(resamples, confidence)
-    if resamples == 0:
-        raise InputError("bootstrap_ci needs resamples ≥ 1")
     return percentile_interval(bootstrap_values(statistic, n, resamples, seed), confidence)
 
 

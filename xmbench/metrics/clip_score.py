@@ -1,7 +1,7 @@
 """CLIP score: agreement of generated images with their captions in a joint image–text space.
 
-Per image: c = max(cos(image_embed, text_embed), 0). One scale per name, everywhere (function, Metric
-class, Evaluator, sanity ladder, records, leaderboard):
+Per image: c = max(cos(image_embed, text_embed), 0) (0 for an all-zero embedding). One scale per name,
+everywhere (function, Metric class, Evaluator, sanity ladder, records, leaderboard):
 
 - `clip_score` = 100 · mean c, in [0, 100] (torchmetrics' scale, but clamped per image, not after
   the mean);
@@ -24,7 +24,7 @@ from torchmetrics.utilities import dim_zero_cat
 from xmbench.errors import InputError
 from xmbench.metrics.adapter import MetricAdapter, extractor_details, metric_value
 from xmbench.metrics.bootstrap import bootstrap_mean_values
-from xmbench.metrics.inputs import check_features
+from xmbench.metrics.inputs import check_count, check_features
 from xmbench.metrics.registry import MetricContext, register_metric
 from xmbench.metrics.result import MetricResult
 from xmbench.metrics.value import MetricValue
@@ -56,19 +56,20 @@ class CLIPScoreResult(MetricResult):
         return {"clip_score": self.value, "clip_score_hessel": self.hessel}
 
 
-def per_image_clip_cos(image_embed: torch.Tensor, text_embed: torch.Tensor) -> torch.Tensor:
-    """max(cos, 0) per pair, float64 (N,), from embeddings (N,E) (renormalised here).
+def per_image_clip_cos(image_embed: torch.Tensor, text_embed: torch.Tensor, metric: str = "CLIP score") -> torch.Tensor:
+    """max(cos, 0) per pair, float64 (N,), from embeddings (N,E) (renormalised here); `metric` names the
+    metric in errors.
 
     Example:
         >>> import torch
         >>> per_image_clip_cos(torch.tensor([[2.0, 0.0], [1.0, 0.0]]), torch.tensor([[1.0, 1.0], [-1.0, 0.0]]))
         tensor([0.7071, 0.0000], dtype=torch.float64)
     """
-    check_features(image_embed, "CLIP score", "image embeddings")
-    check_features(text_embed, "CLIP score", "text embeddings")
+    check_features(image_embed, metric, "image embeddings")
+    check_features(text_embed, metric, "text embeddings")
     if image_embed.shape != text_embed.shape:
         raise InputError(
-            f"CLIP score needs image and text embeddings of the same shape (N,E), got "
+            f"{metric} needs image and text embeddings of the same shape (N,E), got "
             f"{tuple(image_embed.shape)} and {tuple(text_embed.shape)}"
         )
     a = torch.nn.functional.normalize(image_embed.double(), dim=1)
@@ -95,7 +96,7 @@ def clip_score(image_embed: torch.Tensor, text_embed: torch.Tensor) -> CLIPScore
         (30.0, 0.75)
     """
     c = per_image_clip_cos(image_embed, text_embed)
-    return CLIPScoreResult.from_mean(float(c.mean()), c.shape[0])
+    return CLIPScoreResult.from_mean(float(c.mean()), check_count(c.shape[0], 1, "CLIP score", "image"))
 
 
 class CLIPScore(Metric):
@@ -145,9 +146,8 @@ class CLIPScore(Metric):
 
     def result(self) -> CLIPScoreResult:
         """The CLIPScoreResult of the pairs fed so far (this process's state; compute() syncs first)."""
-        if int(self.n) == 0:
-            raise InputError("CLIP score needs at least one image; call update first")
-        return CLIPScoreResult.from_mean(float(self.total / self.n), int(self.n))
+        n = check_count(int(self.n), 1, "CLIP score", "image", "call update first")
+        return CLIPScoreResult.from_mean(float(self.total / n), n)
 
     def compute(self) -> dict[str, torch.Tensor]:
         return self.result().tensors()

@@ -21,6 +21,7 @@ from xmbench.images import check_images
 from xmbench.metrics.bootstrap import check_bootstrap
 from xmbench.metrics.defaults import DEFAULT_SEED
 from xmbench.metrics.fd import INCEPTION_FID_ID, FrechetDistance, fd_name
+from xmbench.metrics.inputs import check_count
 from xmbench.metrics.reference import ReferenceStats
 from xmbench.metrics.registry import EvalMetric, MetricContext, check_options_of, get_metric_spec
 from xmbench.metrics.value import MetricValue
@@ -225,9 +226,13 @@ class Evaluator:
         return self._real.reference_stats(info.id, info.weights_hash)
 
     def compute(self) -> dict[str, MetricValue]:
-        """Every metric's values by reported name (e.g. "fd_shapes", "kid", "precision")."""
-        if self.n_generated < 2:
-            raise InputError(f"need at least 2 generated samples, got {self.n_generated}")
+        """Every metric's values by reported name (e.g. "fd_shapes", "kid", "precision"); a one-line
+        InputError, naming the metric, when fewer images were fed than a metric takes."""
+        for name, ctx in zip(self.metrics, self._contexts, strict=True):
+            spec = get_metric_spec(name)
+            need = spec.min_samples(ctx.options) if spec.min_samples else 1
+            fix = "feed more images with update() or change the metric's options"
+            check_count(self.n_generated, need, f"metric {name!r}", fix=fix)
         reference = self._fixed_reference
         if reference is None and self.n_reference >= 2:
             reference = self.reference_stats()

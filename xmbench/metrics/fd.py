@@ -30,7 +30,7 @@ from xmbench.errors import InputError
 from xmbench.extractors.base import ExtractorInfo
 from xmbench.metrics.adapter import MetricAdapter, extractor_details, metric_value, require_reference
 from xmbench.metrics.bootstrap import resample_counts
-from xmbench.metrics.inputs import check_features, check_pair
+from xmbench.metrics.inputs import check_count, check_features, check_pair
 from xmbench.metrics.reference import UNKNOWN, ReferenceStats, sym_sqrt
 from xmbench.metrics.registry import MetricContext, register_metric
 from xmbench.metrics.result import MetricResult
@@ -58,6 +58,8 @@ __all__ = [
 #: bump by hand when FD's outputs change (golden-value tests in tests/metrics/test_metric_golden.py)
 VERSION = 1
 INCEPTION_FID_ID = "inception-v3-fid"
+#: fewest samples per side: the covariance has the (n−1) divisor
+MIN_SAMPLES = 2
 
 
 class RankDeficientWarning(UserWarning):
@@ -219,10 +221,10 @@ def frechet_distance_features(generated: torch.Tensor, reference: torch.Tensor |
         check_features(generated, "FD", "generated features", reference.dim)
     else:
         check_pair(generated, reference, "FD")
+        check_count(reference.shape[0], MIN_SAMPLES, "FD", "reference sample")
         mu_r, sigma_r = stats_from_features(reference)
         reference = ReferenceStats(mu_r, sigma_r, reference.shape[0])
-    if generated.shape[0] < 2:
-        raise InputError(f"FD needs at least 2 generated samples, got {generated.shape[0]}")
+    check_count(generated.shape[0], MIN_SAMPLES, "FD")
     mu, sigma = stats_from_features(generated)
     return FDResult(fd_to_reference(mu, sigma, reference), generated.shape[0], reference.count)
 
@@ -319,9 +321,7 @@ class FrechetDistance(Metric):
         return ReferenceStats(mu, sigma, n, extractor_id, weights_hash)
 
     def _stats(self, side: str, what: str) -> tuple[torch.Tensor, torch.Tensor, int]:
-        n = int(getattr(self, f"{side}_n"))
-        if n < 2:
-            raise InputError(f"FD needs at least 2 {what} samples, got {n}")
+        n = check_count(int(getattr(self, f"{side}_n")), MIN_SAMPLES, "FD", f"{what} sample")
         mu, sigma = stats_from_sums(getattr(self, f"{side}_sum"), getattr(self, f"{side}_outer"), n)
         return mu, sigma, n
 
@@ -404,5 +404,5 @@ def fd_bootstrap(features: torch.Tensor, ref: ReferenceStats, resamples: int, se
 
 
 register_metric(
-    "fd", FDAdapter, frozenset({"features"}), version=VERSION, higher_is_better=False, min_samples=lambda o: 2
+    "fd", FDAdapter, frozenset({"features"}), version=VERSION, higher_is_better=False, min_samples=lambda o: MIN_SAMPLES
 )

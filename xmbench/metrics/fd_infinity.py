@@ -25,7 +25,7 @@ from xmbench.errors import InputError
 from xmbench.metrics.adapter import MetricAdapter, extractor_details, require_reference
 from xmbench.metrics.defaults import DEFAULT_SEED
 from xmbench.metrics.fd import fd_name, fd_to_reference, stats_from_features
-from xmbench.metrics.inputs import check_features
+from xmbench.metrics.inputs import check_count, check_features
 from xmbench.metrics.options import Option
 from xmbench.metrics.reference import ReferenceStats
 from xmbench.metrics.registry import MetricContext, register_metric
@@ -67,7 +67,7 @@ def fd_infinity(
     Args:
         generated: features of generated images, (N,D), finite.
         reference: the reference's `ReferenceStats`.
-        points: number of subset sizes (≥ 3); n_min: the smallest (default max(2, N//10)).
+        points: number of subset sizes (≥ 3); n_min: the smallest (≥ 2, default max(2, N//10)); N ≥ n_min + 2.
         seed: seed of the subset draws (default 2020); confidence: level of the fit's CI.
 
     Example:
@@ -80,31 +80,48 @@ def fd_infinity(
     check_features(generated, "FD-infinity", "generated features", reference.dim)
     n = generated.shape[0]
     n_min = n_min if n_min is not None else max(2, n // 10)
-    if points < 3 or not 2 <= n_min < n:
-        raise InputError(f"FD-infinity needs ≥ 3 points and 2 ≤ n_min < N, got points={points}, n_min={n_min}, N={n}")
-    inv = np.linspace(1.0 / n_min, 1.0 / n, points)
-    ns = sorted({int(round(1.0 / v)) for v in inv})
-    if len(ns) < 3:
-        raise InputError(f"FD-infinity needs more samples: only {len(ns)} distinct sizes between {n_min} and {n}")
+    Option("int", low=3).check("FD-infinity", "points", points)
+    Option("int", low=2).check("FD-infinity", "n_min", n_min)
+    check_count(n, min_samples(n_min), "FD-infinity", fix=f"evaluate more samples or lower n_min (now {n_min})")
+    # N ≥ n_min + 2 and ≥ 3 points (both ends included) always give at least 3 distinct sizes
+    ns = sorted({int(round(1.0 / v)) for v in np.linspace(1.0 / n_min, 1.0 / n, points)})
     rng = np.random.RandomState(seed % 2**32)
     fds = []
     for m in ns:
         sub = generated[torch.as_tensor(rng.choice(n, m, replace=False), device=generated.device)]
         mu, sigma = stats_from_features(sub)
         fds.append(fd_to_reference(mu, sigma, reference))
-    x = 1.0 / np.asarray(ns, dtype=np.float64)
-    fit = sps.linregress(x, np.asarray(fds))
+    intercept, se, slope, r2 = line_fit(1.0 / np.asarray(ns, dtype=np.float64), np.asarray(fds))
     t = sps.t.ppf(0.5 + confidence / 2, len(ns) - 2)
-    se = float(fit.intercept_stderr)
-    return FDInfinityResult(
-        float(fit.intercept),
-        se,
-        (float(fit.intercept - t * se), float(fit.intercept + t * se)),
-        float(fit.slope),
-        float(fit.rvalue**2),
-        ns,
-        [float(f) for f in fds],
-    )
+    ci = (float(intercept - t * se), float(intercept + t * se))
+    return FDInfinityResult(intercept, se, ci, slope, r2, ns, fds)
+
+
+def min_samples(n_min: int | None = None) -> int:
+    """The fewest generated samples FD∞ takes: subset sizes n_min < n_min + 1 < N (n_min default 2).
+
+    Example:
+        >>> min_samples(), min_samples(100)
+        (4, 102)
+    """
+    return (2 if n_min is None else n_min) + 2
+
+
+def line_fit(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float, float]:
+    """(intercept, its standard error, slope, R²) of the least-squares line y = a + b·x (≥ 3 points).
+
+    When every y is the same (a constant generator: every subset has the same FD) the flat line fits
+    exactly: standard error 0 and R² 1, where the general formulas divide 0 by 0.
+
+    Example:
+        >>> import numpy as np
+        >>> line_fit(np.array([0.1, 0.2, 0.5]), np.array([3.0, 3.0, 3.0]))
+        (3.0, 0.0, 0.0, 1.0)
+    """
+    if np.ptp(y) == 0:
+        return float(y[0]), 0.0, 0.0, 1.0
+    fit = sps.linregress(x, y)
+    return float(fit.intercept), float(fit.intercept_stderr), float(fit.slope), float(fit.rvalue**2)
 
 
 class FDInfinity(Metric):
@@ -194,5 +211,6 @@ register_metric(
     frozenset({"features"}),
     version=VERSION,
     higher_is_better=False,
-    options={"points": Option("int", low=2), "n_min": Option("int", low=2, nullable=True)},
+    options={"points": Option("int", low=3), "n_min": Option("int", low=2, nullable=True)},
+    min_samples=lambda o: min_samples(o.get("n_min")),
 )

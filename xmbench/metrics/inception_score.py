@@ -24,7 +24,7 @@ from xmbench.errors import InputError
 from xmbench.metrics.adapter import MetricAdapter, extractor_details, metric_value
 from xmbench.metrics.bootstrap import bootstrap_values
 from xmbench.metrics.defaults import DEFAULT_SEED
-from xmbench.metrics.inputs import check_features
+from xmbench.metrics.inputs import check_count, check_features
 from xmbench.metrics.options import Option
 from xmbench.metrics.registry import MetricContext, register_metric
 from xmbench.metrics.result import MetricResult
@@ -33,6 +33,8 @@ from xmbench.metrics.value import MetricValue
 #: bump by hand when IS's outputs change (golden-value tests in tests/metrics/test_metric_golden.py)
 VERSION = 1
 STD_CONVENTIONS = ("population", "bessel")
+#: IS's options, checked by the function and (before any work) the Evaluator
+OPTIONS = {"splits": Option("int", low=1), "std": Option("choice", choices=STD_CONVENTIONS)}
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,16 @@ class ISResult(MetricResult):
 
     def values(self) -> dict[str, float]:
         return {"is": self.mean, "is_std": self.std}
+
+
+def min_samples(splits: int) -> int:
+    """The fewest samples IS takes with `splits` splits: two per split.
+
+    Example:
+        >>> min_samples(10)
+        20
+    """
+    return 2 * splits
 
 
 def split_scores(logits: torch.Tensor, splits: int) -> np.ndarray:
@@ -91,9 +103,10 @@ def inception_score(
     check_features(logits, "IS", "logits")
     if std not in STD_CONVENTIONS:
         raise InputError(f"unknown std convention {std!r}; use one of {STD_CONVENTIONS}")
-    n = logits.shape[0]
-    if n < 2 * splits:
-        raise InputError(f"IS with {splits} splits needs at least {2 * splits} samples, got {n}; lower splits")
+    OPTIONS["splits"].check("IS", "splits", splits)
+    n = check_count(
+        logits.shape[0], min_samples(splits), "IS", fix=f"evaluate more samples or lower splits (now {splits})"
+    )
     if seed is not None:
         logits = logits[torch.as_tensor(np.random.RandomState(seed % 2**32).permutation(n), device=logits.device)]
     values = split_scores(logits, splits)
@@ -193,6 +206,6 @@ register_metric(
     frozenset({"logits"}),
     version=VERSION,
     higher_is_better=True,
-    options={"splits": Option("int", low=1), "std": Option("choice", choices=STD_CONVENTIONS)},
-    min_samples=lambda o: 2 * int(o.get("splits", 10)),
+    options=OPTIONS,
+    min_samples=lambda o: min_samples(int(o.get("splits", 10))),
 )

@@ -28,7 +28,7 @@ from xmbench.errors import InputError
 from xmbench.metrics.adapter import MetricAdapter, extractor_details, metric_value
 from xmbench.metrics.bootstrap import resample_counts
 from xmbench.metrics.defaults import DEFAULT_SEED
-from xmbench.metrics.inputs import check_features, check_pair
+from xmbench.metrics.inputs import check_count, check_features, check_pair
 from xmbench.metrics.options import Option
 from xmbench.metrics.registry import MetricContext, register_metric
 from xmbench.metrics.result import MetricResult
@@ -38,6 +38,8 @@ from xmbench.metrics.value import MetricValue
 VERSION = 1
 #: the scale label results carry (details["scale"]) and the leaderboard header shows
 SCALE = "MMD² ×1"
+#: KID's options, checked by the function, the Metric class and (before any work) the Evaluator
+OPTIONS = {"subsets": Option("int", low=1), "subset_size": Option("int", low=2)}
 
 
 @dataclass(frozen=True)
@@ -66,9 +68,34 @@ def poly_kernel(x: torch.Tensor, y: torch.Tensor, degree: int = 3, coef0: float 
     return (x @ y.mT).double().mul_(1 / x.shape[1]).add_(coef0).pow_(degree)
 
 
-def _common_float(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    dtype = torch.promote_types(torch.promote_types(x.dtype, y.dtype), torch.float32)
-    return x.to(dtype), y.to(dtype)
+def check_kid_inputs(generated: torch.Tensor, reference: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Both feature sets checked (`check_pair`), each with at least 2 samples (the unbiased MMD² divides by
+    m(m−1)), cast to one float dtype (at least float32).
+
+    Example:
+        >>> check_kid_inputs(torch.zeros(1, 2), torch.zeros(5, 2))
+        Traceback (most recent call last):
+        ...
+        xmbench.errors.InputError: KID needs at least 2 generated samples, got 1; evaluate more samples
+    """
+    check_pair(generated, reference, "KID")
+    check_count(generated.shape[0], 2, "KID")
+    check_count(reference.shape[0], 2, "KID", "reference sample")
+    dtype = torch.promote_types(torch.promote_types(generated.dtype, reference.dtype), torch.float32)
+    return generated.to(dtype), reference.to(dtype)
+
+
+def check_subsets(subsets: int, subset_size: int) -> None:
+    """A one-line InputError unless subsets ≥ 1 and subset_size ≥ 2.
+
+    Example:
+        >>> check_subsets(100, 1)
+        Traceback (most recent call last):
+        ...
+        xmbench.errors.InputError: option 'subset_size' of metric 'KID' must be at least 2, got 1
+    """
+    OPTIONS["subsets"].check("KID", "subsets", subsets)
+    OPTIONS["subset_size"].check("KID", "subset_size", subset_size)
 
 
 def offdiag_kernel_sum(x: torch.Tensor, degree: int = 3, coef0: float = 1.0, blocks: int = 4) -> torch.Tensor:
@@ -139,12 +166,9 @@ def kernel_inception_distance(
         >>> round(r.mean, 2), r.subsets
         (0.74, 10)
     """
-    check_pair(generated, reference, "KID")
-    if subsets < 1 or subset_size < 2:
-        raise InputError(f"KID needs subsets ≥ 1 and subset_size ≥ 2, got {subsets} and {subset_size}")
-    size = min(subset_size, generated.shape[0], reference.shape[0])
-    if size < 2:
-        raise InputError(f"KID needs at least 2 samples per side, got {generated.shape[0]} and {reference.shape[0]}")
+    check_subsets(subsets, subset_size)
+    x, y = check_kid_inputs(generated, reference)
+    size = min(subset_size, x.shape[0], y.shape[0])
     if size < subset_size:
         warnings.warn(
             f"KID subset size reduced from {subset_size} to {size} (fewer samples); values from "
@@ -152,7 +176,6 @@ def kernel_inception_distance(
             UserWarning,
             stacklevel=2,
         )
-    x, y = _common_float(generated, reference)
     values = np.empty(subsets)
     for i, (gi, ri) in enumerate(subset_indices(x.shape[0], y.shape[0], subsets, size, seed)):
         fx, fy = x[torch.as_tensor(gi, device=x.device)], y[torch.as_tensor(ri, device=y.device)]
@@ -184,7 +207,7 @@ def kid_bootstrap(
         >>> full > 0, replicates.shape
         (True, (5,))
     """
-    x, y = _common_float(*check_pair(generated, reference, "KID"))
+    x, y = check_kid_inputs(generated, reference)
     n, m = x.shape[0], y.shape[0]
     yy = offdiag_kernel_sum(y, degree, coef0, blocks=-(-m // block)) / (m * (m - 1))
     w = torch.cat(
@@ -234,8 +257,7 @@ class KernelInceptionDistance(Metric):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        if subsets < 1 or subset_size < 2:
-            raise InputError(f"KID needs subsets ≥ 1 and subset_size ≥ 2, got {subsets} and {subset_size}")
+        check_subsets(subsets, subset_size)
         self.subsets, self.subset_size, self.seed = subsets, subset_size, seed
         self.degree, self.coef0 = degree, coef0
         self.add_state("gen_features", [], dist_reduce_fx="cat")
@@ -320,6 +342,6 @@ register_metric(
     frozenset({"features"}),
     version=VERSION,
     higher_is_better=False,
-    options={"subsets": Option("int", low=1), "subset_size": Option("int", low=2)},
+    options=OPTIONS,
     min_samples=lambda o: 2,
 )

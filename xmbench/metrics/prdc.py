@@ -14,6 +14,9 @@ Ties — a point exactly on a ball's edge — follow each metric's own reference
 - density / coverage count it OUTSIDE (distance < radius), as Naeem et al.'s `prdc` package does.
 
 (`prdc` uses < for all four; on inputs with such ties its precision / recall are lower than these.)
+So a sample with k or more exact copies in its own set has a ball of radius 0 that holds nothing for
+density / coverage: two identical constant sets have precision = recall = 1, density = coverage = 0.
+Each side needs more than max(k_pr, k_dc) samples (a ball reaches the k-th nearest *other* sample).
 This module holds the functional form (`prdc`), the Metric class (`PRDC`), the Evaluator's adapter and
 the registration of "prdc".
 """
@@ -30,7 +33,7 @@ from torchmetrics.utilities import dim_zero_cat
 from xmbench.errors import InputError
 from xmbench.metrics.adapter import MetricAdapter, extractor_details, metric_value
 from xmbench.metrics.bootstrap import bootstrap_mean_values
-from xmbench.metrics.inputs import check_features, check_pair
+from xmbench.metrics.inputs import check_count, check_features, check_pair
 from xmbench.metrics.options import Option
 from xmbench.metrics.registry import MetricContext, register_metric
 from xmbench.metrics.result import MetricResult
@@ -40,6 +43,8 @@ from xmbench.metrics.value import MetricValue
 #: 2: density / coverage count a point on a ball's edge as outside (Naeem et al.'s prdc), was inside.
 VERSION = 2
 BLOCK = 2048
+#: PRDC's options, checked by the function and (before any work) the Evaluator
+OPTIONS = {"k_pr": Option("int", low=1), "k_dc": Option("int", low=1)}
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,16 @@ class PRDCResult(MetricResult):
         return {"precision": self.precision, "recall": self.recall, "density": self.density, "coverage": self.coverage}
 
 
+def min_samples(*ks: int) -> int:
+    """The fewest samples per side PRDC takes with neighbour ranks `ks`: one more than the largest.
+
+    Example:
+        >>> min_samples(3, 5)
+        6
+    """
+    return max(ks) + 1
+
+
 def kth_nn_radius(x: torch.Tensor, k: int) -> torch.Tensor:
     """(N,) distance of each row of x (N,D) to its k-th nearest other row.
 
@@ -69,8 +84,7 @@ def kth_nn_radius(x: torch.Tensor, k: int) -> torch.Tensor:
         >>> kth_nn_radius(torch.tensor([[0.0], [1.0], [3.0]]), k=1).tolist()
         [1.0, 1.0, 2.0]
     """
-    if x.shape[0] <= k:
-        raise InputError(f"PRDC with k={k} needs more than {k} samples per side, got {x.shape[0]}")
+    check_count(x.shape[0], min_samples(k), "PRDC", "sample per side", f"evaluate more samples or lower k (now {k})")
     out = torch.empty(x.shape[0], dtype=x.dtype, device=x.device)
     for lo in range(0, x.shape[0], BLOCK):
         d = torch.cdist(x[lo : lo + BLOCK], x)
@@ -99,6 +113,11 @@ def prdc(*, generated: torch.Tensor, reference: torch.Tensor, k_pr: int = 3, k_d
         {'precision': 0.75, 'recall': 0.74, 'density': 0.558, 'coverage': 0.6}
     """
     check_pair(generated, reference, "PRDC")
+    OPTIONS["k_pr"].check("PRDC", "k_pr", k_pr)
+    OPTIONS["k_dc"].check("PRDC", "k_dc", k_dc)
+    fix = f"evaluate more samples or lower k_pr / k_dc (now {k_pr} / {k_dc})"
+    check_count(generated.shape[0], min_samples(k_pr, k_dc), "PRDC", fix=fix)
+    check_count(reference.shape[0], min_samples(k_pr, k_dc), "PRDC", "reference sample", fix)
     r, g = reference.double(), generated.double()
     r_pr, r_dc, g_pr = kth_nn_radius(r, k_pr), kth_nn_radius(r, k_dc), kth_nn_radius(g, k_pr)
     m = g.shape[0]
@@ -233,5 +252,6 @@ register_metric(
     frozenset({"features"}),
     version=VERSION,
     higher_is_better=True,
-    options={"k_pr": Option("int", low=1), "k_dc": Option("int", low=1)},
+    options=OPTIONS,
+    min_samples=lambda o: min_samples(o.get("k_pr", 3), o.get("k_dc", 5)),
 )

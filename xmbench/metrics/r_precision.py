@@ -29,7 +29,7 @@ from xmbench.errors import InputError
 from xmbench.metrics.adapter import MetricAdapter, metric_value
 from xmbench.metrics.bootstrap import bootstrap_mean_values
 from xmbench.metrics.defaults import DEFAULT_SEED
-from xmbench.metrics.inputs import check_features
+from xmbench.metrics.inputs import check_count, check_features
 from xmbench.metrics.options import Option
 from xmbench.metrics.registry import MetricContext, register_metric
 from xmbench.metrics.result import MetricResult
@@ -39,6 +39,8 @@ from xmbench.metrics.value import MetricValue
 VERSION = 1
 #: the scale label results carry (details["scale"]) and the leaderboard header shows
 SCALE = "fraction"
+#: R-precision's options, checked by the function and (before any work) the Evaluator
+OPTIONS = {"candidates": Option("int", low=2), "folds": Option("int", low=1)}
 
 
 @dataclass(frozen=True)
@@ -153,8 +155,9 @@ def r_precision(
             f"R-precision needs image/text embeddings (N,E) and groups (N,), got "
             f"{tuple(image_embed.shape)}, {tuple(text_embed.shape)}, {tuple(groups.shape)}"
         )
-    if n < folds:
-        raise InputError(f"R-precision with {folds} folds needs at least {folds} samples, got {n}")
+    OPTIONS["candidates"].check("R-precision", "candidates", candidates)
+    OPTIONS["folds"].check("R-precision", "folds", folds)
+    check_count(n, folds, "R-precision", "sample", f"evaluate more samples or lower folds (now {folds})")
     idx = torch.as_tensor(draw_candidates(groups, candidates, seed), device=image_embed.device)
     img = torch.nn.functional.normalize(image_embed.double(), dim=1)
     txt = torch.nn.functional.normalize(text_embed.double(), dim=1)
@@ -284,6 +287,6 @@ register_metric(
     frozenset({"image_embed", "text_embed", "captions"}),
     version=VERSION,
     higher_is_better=True,
-    options={"candidates": Option("int", low=2), "folds": Option("int", low=1)},
+    options=OPTIONS,
     min_samples=lambda o: int(o.get("candidates", 100)),  # the caption plus candidates - 1 mismatched ones
 )

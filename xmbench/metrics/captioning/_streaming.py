@@ -10,6 +10,7 @@ from torchmetrics import Metric
 from torchmetrics.utilities import dim_zero_cat
 
 from xmbench.errors import InputError
+from xmbench.metrics.inputs import check_count
 
 
 def gathered(metric: Metric, name: str, empty: torch.Tensor) -> torch.Tensor:
@@ -62,8 +63,7 @@ class PerImageMean(Metric):
             self.image_scores.append(s)
 
     def compute(self) -> torch.Tensor:
-        if int(self.n) == 0:
-            raise InputError(f"{self.metric_name} needs at least one image; call update first")
+        check_count(int(self.n), 1, self.metric_name, "image", "call update first")
         return self.total / self.n
 
     def per_image_scores(self) -> torch.Tensor:

@@ -25,6 +25,7 @@ from xmbench.errors import InputError
 from xmbench.metrics.captioning._inputs import Tokens, tokenized
 from xmbench.metrics.captioning._ngrams import caption_set, lookup, unique
 from xmbench.metrics.captioning._streaming import gathered
+from xmbench.metrics.inputs import check_count
 
 VERSION = 1
 MAX_N = 4
@@ -128,7 +129,9 @@ def bleu(
 
         BLEU-4 of a 3-word caption is not 0: pycocoevalcap's smoothing gives (1e-15 / 1e-9)^(1/4).
     """
-    return bleu_from_statistics(bleu_statistics(candidates, references, max_n=max_n, tokenize=tokenize).sum(0))
+    statistics = bleu_statistics(candidates, references, max_n=max_n, tokenize=tokenize)
+    check_count(statistics.shape[0], 1, "BLEU", "image")
+    return bleu_from_statistics(statistics.sum(0))
 
 
 class BLEU(Metric):
@@ -167,8 +170,7 @@ class BLEU(Metric):
             self.statistics.append(stats)
 
     def compute(self) -> torch.Tensor:
-        if int(self.n) == 0:
-            raise InputError("BLEU needs at least one image; call update first")
+        check_count(int(self.n), 1, "BLEU", "image", "call update first")
         return bleu_from_statistics(self.totals)
 
     def per_image_statistics(self) -> torch.Tensor:

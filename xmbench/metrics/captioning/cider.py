@@ -22,10 +22,10 @@ import numpy as np
 import torch
 from torchmetrics import Metric
 
-from xmbench.errors import InputError
 from xmbench.metrics.captioning._inputs import Tokens, tokenized
 from xmbench.metrics.captioning._ngrams import caption_set, lookup, unique
 from xmbench.metrics.captioning._streaming import gathered
+from xmbench.metrics.inputs import check_count
 
 VERSION = 1
 MAX_N = 4
@@ -36,8 +36,7 @@ def cider_d_from_tokens(
     candidates: Sequence[Tokens], references: Sequence[Sequence[Tokens]], sigma: float = SIGMA
 ) -> torch.Tensor:
     """Per-image CIDEr-D (N,) float64 from token tuples; see `cider_d_per_image`."""
-    if not candidates:
-        raise InputError("CIDEr-D needs at least one image (document frequencies come from the evaluated set)")
+    check_count(len(candidates), 1, "CIDEr-D", "image")
     cs = caption_set(candidates, references, MAX_N)
     t, n = cs.table, cs.n_images
     ref_idx, ref_keys = cs.keys(candidates=False)
@@ -114,7 +113,8 @@ def _encode(candidates: Sequence[Tokens], references: Sequence[list[Tokens]]) ->
     text = "".join(
         "\n".join(" ".join(t) for t in (c, *rs)) + _IMAGE_END for c, rs in zip(candidates, references, strict=True)
     )
-    return torch.frombuffer(bytearray(text.encode("utf-8")), dtype=torch.uint8)
+    data = text.encode("utf-8")
+    return torch.frombuffer(bytearray(data), dtype=torch.uint8) if data else torch.zeros(0, dtype=torch.uint8)
 
 
 def _decode(data: torch.Tensor) -> tuple[list[Tokens], list[list[Tokens]]]:
@@ -154,8 +154,6 @@ class CIDErD(Metric):
     def per_image_scores(self) -> torch.Tensor:
         """(N,) float64 CIDEr-D of every image fed, with document frequencies from all of them."""
         data = gathered(self, "captions", torch.zeros(0, dtype=torch.uint8))
-        if data.numel() == 0:
-            raise InputError("CIDEr-D needs at least one image; call update first")
         return cider_d_from_tokens(*_decode(data), self.sigma)
 
     def compute(self) -> torch.Tensor:

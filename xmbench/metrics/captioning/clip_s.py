@@ -22,6 +22,7 @@ import torch
 from xmbench.errors import InputError
 from xmbench.metrics.captioning._streaming import PerImageMean
 from xmbench.metrics.clip_score import per_image_clip_cos
+from xmbench.metrics.inputs import check_count, check_features
 
 VERSION = 1
 W = 2.5
@@ -38,14 +39,15 @@ def with_prefix(captions: Sequence[str]) -> list[str]:
     return [f"{PREFIX} {c}" for c in captions]
 
 
-def clip_s_per_image(image_embed: torch.Tensor, caption_embed: torch.Tensor) -> torch.Tensor:
-    """CLIP-S of every image, float64 (N,) in [0, 2.5], from (N, E) image and caption embeddings.
+def clip_s_per_image(image_embed: torch.Tensor, caption_embed: torch.Tensor, metric: str = "CLIP-S") -> torch.Tensor:
+    """CLIP-S of every image, float64 (N,) in [0, 2.5], from (N, E) image and caption embeddings; `metric`
+    names the metric in errors.
 
     Example:
         >>> clip_s_per_image(torch.tensor([[1.0, 0.0], [1.0, 0.0]]), torch.tensor([[1.0, 1.0], [-1.0, 0.0]]))
         tensor([1.7678, 0.0000], dtype=torch.float64)
     """
-    return W * per_image_clip_cos(image_embed, caption_embed)
+    return W * per_image_clip_cos(image_embed, caption_embed, metric)
 
 
 def clip_s(image_embed: torch.Tensor, caption_embed: torch.Tensor) -> torch.Tensor:
@@ -55,7 +57,9 @@ def clip_s(image_embed: torch.Tensor, caption_embed: torch.Tensor) -> torch.Tens
         >>> float(clip_s(torch.eye(3), torch.eye(3)))
         2.5
     """
-    return clip_s_per_image(image_embed, caption_embed).mean()
+    scores = clip_s_per_image(image_embed, caption_embed)
+    check_count(scores.shape[0], 1, "CLIP-S", "image")
+    return scores.mean()
 
 
 def _reference_index(refs_per_image: Sequence[int] | torch.Tensor, n_images: int, n_refs: int) -> torch.Tensor:
@@ -83,7 +87,9 @@ def reference_similarity_per_image(
         >>> reference_similarity_per_image(torch.tensor([[1.0, 0.0], [1.0, 0.0]]), refs, [2, 1])
         tensor([1., 0.], dtype=torch.float64)
     """
-    if caption_embed.ndim != 2 or reference_embed.ndim != 2 or caption_embed.shape[1] != reference_embed.shape[1]:
+    check_features(caption_embed, "RefCLIP-S", "caption embeddings")
+    check_features(reference_embed, "RefCLIP-S", "reference embeddings")
+    if caption_embed.shape[1] != reference_embed.shape[1]:
         raise InputError(
             f"RefCLIP-S needs caption (N,E) and reference (sum K,E) embeddings of one width, got "
             f"{tuple(caption_embed.shape)} and {tuple(reference_embed.shape)}"
@@ -115,7 +121,7 @@ def refclip_s_per_image(
         >>> refclip_s_per_image(image, caption, torch.tensor([[1.0, 0.0]]), [1])  # H-Mean(2.5, 1) = 5/3.5
         tensor([1.4286], dtype=torch.float64)
     """
-    a = clip_s_per_image(image_embed, caption_embed)
+    a = clip_s_per_image(image_embed, caption_embed, "RefCLIP-S")
     b = reference_similarity_per_image(caption_embed, reference_embed, refs_per_image)
     total = a + b
     return torch.where(total > 0, 2 * a * b / torch.where(total > 0, total, 1.0), torch.zeros_like(total))
@@ -134,7 +140,9 @@ def refclip_s(
         >>> round(float(refclip_s(e, e, e, [1, 1])), 4)
         1.4286
     """
-    return refclip_s_per_image(image_embed, caption_embed, reference_embed, refs_per_image).mean()
+    scores = refclip_s_per_image(image_embed, caption_embed, reference_embed, refs_per_image)
+    check_count(scores.shape[0], 1, "RefCLIP-S", "image")
+    return scores.mean()
 
 
 class CLIPS(PerImageMean):

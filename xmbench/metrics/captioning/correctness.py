@@ -32,6 +32,7 @@ import numpy as np
 from xmbench.data.shapes.reading import INVERSE_RELATION, Reading, read_caption
 from xmbench.errors import InputError
 from xmbench.metrics.attributes import ratio_ci
+from xmbench.metrics.inputs import check_count
 from xmbench.metrics.value import MetricValue
 
 ATTRIBUTES: tuple[str, ...] = ("count", "shape", "colour", "size", "position", "relation")
@@ -230,6 +231,7 @@ def correctness_scores(judgements: list[dict[str, Any]]) -> dict[str, float]:
         >>> s["caption_correctness"], s["caption_parse_rate"], s["caption_hallucination"]
         (0.5, 0.5, 0.0)
     """
+    check_count(len(judgements), 1, "caption correctness", "caption")
     per_image = _per_image(judgements)
     out = {}
     for name, key, _, _ in METRICS:
@@ -249,8 +251,6 @@ def correctness_values(
         confidence: two-sided CI level in (0, 1).
         seed: bootstrap seed.
     """
-    if not judgements:
-        raise InputError("caption correctness needs at least one caption")
     scores, per_image = correctness_scores(judgements), _per_image(judgements)
     out = []
     for name, key, higher, scope in METRICS:

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 
 from xmbench.errors import InputError
 from xmbench.metrics.captioning._inputs import Tokens, to_tokens
+from xmbench.metrics.inputs import check_count
 
 VERSION = 1
 
@@ -31,8 +32,7 @@ def _distinct(captions: Sequence[Tokens], n: int) -> float:
 
 def diversity_of_tokens(captions: Sequence[Tokens], training: frozenset[Tokens] | None = None) -> dict[str, float]:
     """Diversity figures of tokenised captions (see the module docstring); `training`: tokenised training captions."""
-    if not captions:
-        raise InputError("diversity needs at least one generated caption")
+    check_count(len(captions), 1, "diversity", "generated caption")
     out = {
         "vocabulary": float(len({t for c in captions for t in c})),
         "distinct_1": _distinct(captions, 1),

@@ -18,6 +18,7 @@ import torch
 from xmbench.metrics.captioning._inputs import tokenized
 from xmbench.metrics.captioning._java import pycocoevalcap_dir, require_java
 from xmbench.metrics.captioning._meteor_process import MeteorProcess
+from xmbench.metrics.inputs import check_count
 
 VERSION = 1
 
@@ -48,6 +49,7 @@ def meteor(
         xmbench.errors.InputError: got 1 candidate captions but 2 reference lists; give one of each per image
     """
     cands, refs = tokenized(candidates, references, tokenize)
+    check_count(len(cands), 1, "METEOR", "image")
     require_java("METEOR")
     pycocoevalcap_dir("METEOR")
     corpus, per_image = SHARED_PROCESS.score([" ".join(c) for c in cands], [[" ".join(r) for r in rs] for rs in refs])

@@ -17,6 +17,7 @@ import torch
 
 from xmbench.metrics.captioning._inputs import Tokens, tokenized
 from xmbench.metrics.captioning._streaming import PerImageMean
+from xmbench.metrics.inputs import check_count
 
 VERSION = 1
 BETA = 1.2
@@ -82,7 +83,9 @@ def rouge_l(
         >>> float(rouge_l(["a red circle"], [["a red circle", "two squares"]]))
         1.0
     """
-    return rouge_l_per_image(candidates, references, beta=beta, tokenize=tokenize).mean()
+    scores = rouge_l_per_image(candidates, references, beta=beta, tokenize=tokenize)
+    check_count(scores.shape[0], 1, "ROUGE-L", "image")
+    return scores.mean()
 
 
 class ROUGEL(PerImageMean):

@@ -20,6 +20,7 @@ import torch
 from xmbench.errors import InputError
 from xmbench.metrics.captioning._inputs import tokenized
 from xmbench.metrics.captioning._java import pycocoevalcap_dir, require_java
+from xmbench.metrics.inputs import check_count
 
 VERSION = 1
 CORENLP_JARS = ("stanford-corenlp-3.6.0.jar", "stanford-corenlp-3.6.0-models.jar")
@@ -74,6 +75,7 @@ def spice(
         True
     """
     cands, refs = tokenized(candidates, references, tokenize)
+    check_count(len(cands), 1, "SPICE", "image")
     check_spice()
     from pycocoevalcap.spice.spice import Spice
 
