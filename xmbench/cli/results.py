@@ -6,13 +6,8 @@ import argparse
 from pathlib import Path
 
 
-<<<<<<< HEAD
 def _read_inputs(args: argparse.Namespace) -> tuple[list[dict], list[str], list[str] | None]:
     """(records, their files, their run labels or None) of the RESULTS inputs, each input's --label on its records."""
-=======
-def _leaderboard(args: argparse.Namespace) -> int:
-    from xmbench.outputs import MARKDOWN, check_distinct, check_output_file
->>>>>>> degenerate-outputs
     from xmbench.results import read_record
     from xmbench.results.io import expand_record_paths
 
@@ -56,7 +51,7 @@ def _suites(records: list[dict]) -> str:
 
 
 def _leaderboard(args: argparse.Namespace) -> int:
-    from xmbench.outputs import check_distinct, check_output_file
+    from xmbench.outputs import MARKDOWN, check_distinct, check_output_file
     from xmbench.results.publish import csv_path_for, write_leaderboard
 
     check_output_file(args.out, "--out", MARKDOWN)
