@@ -210,3 +210,22 @@ def test_meteor_needs_java(tmp_path, capsys, monkeypatch):
 def test_captioner_key_needs_the_image_to_text_task():
     with pytest.raises(Exception, match="captioner applies to image-to-text runs"):
         parse_config(CONFIG.replace('task = "image-to-text"\n', ""), "x.toml")
+
+
+def test_the_gate_runs_its_paired_test_on_every_caption_metric(caption_run):
+    from xmbench.results import check_records, read_record
+
+    _, out = caption_run
+    paths = _records(out)
+    new, baseline = read_record(paths["wrong-colour"]), read_record(paths["real"])
+    checks = check_records(new, baseline)
+    assert checks and {c.method for c in checks} == {"bootstrap"}  # paired replicates, no normal fallback
+    correctness = next(c for c in checks if c.name == "caption_correctness")
+    assert correctness.failed and correctness.delta < 0
+    # every caption value keeps its replicates, centred on the estimate (the convention of every metric)
+    for name, metric in new["metrics"].items():
+        if metric["ci_low"] is not None:
+            replicates = metric["bootstrap"]
+            assert len(replicates) == new["protocol"]["bootstrap"], name
+            if 0.0 < min(replicates) and max(replicates) < 1.0:  # not clipped to the range
+                assert sum(replicates) / len(replicates) == pytest.approx(metric["value"]), name

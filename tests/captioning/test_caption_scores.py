@@ -5,7 +5,7 @@ import pytest
 
 from xmbench.data.shapes import ShapesSuite
 from xmbench.errors import InputError
-from xmbench.metrics.bootstrap import bootstrap_mean_values, percentile_interval, resample_indices
+from xmbench.metrics.bootstrap import bootstrap_mean_values, centre_replicates, percentile_interval, resample_indices
 from xmbench.metrics.captioning import bleu, cider_d_per_image, rouge_l
 from xmbench.metrics.captioning.scores import Bootstrap, CaptionSet, score_captions
 
@@ -38,8 +38,11 @@ def test_bleu_interval_resamples_images(captions):
     for idx in resample_indices(len(cands), 60, 4):
         bleu4.append(float(bleu([cands[i] for i in idx], [refs[i] for i in idx])[3]))
         cider.append(per_image[idx].mean())
-    assert (v["bleu_4"].ci_low, v["bleu_4"].ci_high) == pytest.approx(percentile_interval(np.array(bleu4), 0.9))
-    assert (v["cider_d"].ci_low, v["cider_d"].ci_high) == pytest.approx(percentile_interval(np.array(cider), 0.9))
+    # the one convention of every metric: replicates centred on the estimate, clipped to the range, kept
+    for name, brute, upper in (("bleu_4", bleu4, 1.0), ("cider_d", cider, None)):
+        centred = centre_replicates(np.array(brute), v[name].value, 0.0, upper)
+        assert (v[name].ci_low, v[name].ci_high) == pytest.approx(percentile_interval(centred, 0.9))
+        assert v[name].bootstrap == pytest.approx(centred.tolist())
     assert v["bleu_4"].ci_low < v["bleu_4"].value < v["bleu_4"].ci_high
 
 
@@ -57,10 +60,16 @@ def test_bad_inputs(captions):
 
 def test_unknown_options_are_refused(captions):
     cands, refs = captions
-    with pytest.raises(InputError, match="caption metric 'bleu' takes no option 'max_n'; it takes: none"):
+    with pytest.raises(InputError, match="unknown bleu option 'max_n'; known: bootstrap"):
         score_captions(["bleu"], CaptionSet(cands, refs), options={"bleu": {"max_n": 3}})
-    with pytest.raises(InputError, match="'caption_r_precision' takes no option 'fold'; it takes: candidates, folds"):
+    with pytest.raises(InputError, match="unknown caption_r_precision option 'fold'; did you mean 'folds'"):
         score_captions(["bleu"], CaptionSet(cands, refs), options={"caption_r_precision": {"fold": 3}})
+    # the same schema as text -> image R-precision: values it refuses are refused here too
+    with pytest.raises(InputError, match="option 'candidates' of metric 'caption_r_precision' must be at least 2"):
+        score_captions(["bleu"], CaptionSet(cands, refs), options={"caption_r_precision": {"candidates": 1}})
+    # the common option: a metric's own resamples
+    v = score_captions(["bleu"], CaptionSet(cands, refs), Bootstrap(50), options={"bleu": {"bootstrap": 0}})
+    assert v["bleu_4"].ci_low is None
 
 
 def test_embedding_and_diversity_scores_equal_their_functions(captions):
@@ -74,7 +83,7 @@ def test_embedding_and_diversity_scores_equal_their_functions(captions):
     n, k = len(cands), sum(len(r) for r in refs)
     images, texts, ref_embed = torch.randn(n, 8, generator=g), torch.randn(n, 8, generator=g), torch.randn(k, 8)
     training = cands[10:40] + ["a tiny red circle in the centre"]
-    data = CaptionSet(cands, refs, image_embed=images, caption_embed=texts, reference_embed=ref_embed,
+    data = CaptionSet(cands, refs, image_embed=images, text_embed=texts, reference_embed=ref_embed,
                       training_captions=training, encoder={"id": "enc", "weights_hash": "h"})  # fmt: skip
     v = score_captions(["clip_s", "refclip_s", "diversity"], data, Bootstrap(80, seed=2))
     assert v["clip_s"].value == pytest.approx(float(clip_s_per_image(images, texts).mean()), rel=1e-12)

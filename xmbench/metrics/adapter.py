@@ -16,7 +16,7 @@ from torchmetrics import Metric
 
 from xmbench.errors import InputError
 from xmbench.extractors.base import ExtractorInfo
-from xmbench.metrics.bootstrap import centre_replicates, percentile_interval
+from xmbench.metrics.bootstrap import bootstrap_value
 from xmbench.metrics.registry import EvalMetric, MetricContext
 from xmbench.metrics.value import MetricValue
 
@@ -76,18 +76,9 @@ def metric_value(
         >>> v.ci_low < 0.5 < v.ci_high, v.details["resamples"]
         (True, 3)
     """
-    if replicates is None:
-        return MetricValue(name, value, None, None, std, n, higher_is_better, details)
-    replicates = centre_replicates(replicates, value, *bounds)
-    lo, hi = percentile_interval(replicates, ctx.confidence)
-    details = {
-        **details,
-        "resamples": len(replicates),
-        "confidence": ctx.confidence,
-        "ci": "bias-corrected percentile bootstrap (replicates centred on the estimate)"
-        + (f"; {scheme}" if scheme else ""),
-    }
-    return MetricValue(name, value, lo, hi, std, n, higher_is_better, details, [float(v) for v in replicates])
+    return bootstrap_value(
+        name, value, n, higher_is_better, details, replicates, ctx.confidence, std=std, scheme=scheme, bounds=bounds
+    )
 
 
 class MetricAdapter(EvalMetric):

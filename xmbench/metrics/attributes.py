@@ -29,7 +29,8 @@ from xmbench.data.shapes.grammar import parse_caption
 from xmbench.errors import InputError
 from xmbench.extractors.shapes_v1.extractor import ID as SHAPES_ID
 from xmbench.extractors.shapes_v1.targets import canonical, decode
-from xmbench.metrics.bootstrap import check_bootstrap, percentile_interval, resample_counts
+from xmbench.metrics.adapter import metric_value
+from xmbench.metrics.bootstrap import check_bootstrap, resample_counts
 from xmbench.metrics.inputs import check_count
 from xmbench.metrics.registry import EvalMetric, MetricContext, register_metric
 from xmbench.metrics.value import MetricValue
@@ -170,23 +171,21 @@ def _per_image_scores(judgements: list[dict[str, Any]]) -> dict[str, tuple[np.nd
     return out
 
 
-def ratio_ci(
-    right: np.ndarray, judged: np.ndarray, resamples: int, confidence: float, seed: int
-) -> tuple[float | None, float | None]:
-    """Percentile bootstrap CI of sum(right)/sum(judged), images resampled with replacement.
+def ratio_replicates(right: np.ndarray, judged: np.ndarray, resamples: int, seed: int) -> np.ndarray | None:
+    """(resamples,) bootstrap replicates of sum(right)/sum(judged), images resampled with replacement;
+    None without resamples or when nothing was judged (a resample that judged nothing gives NaN).
 
     Example:
         >>> import numpy as np
-        >>> ratio_ci(np.ones(20), np.ones(20), resamples=50, confidence=0.95, seed=0)
-        (1.0, 1.0)
+        >>> ratio_replicates(np.ones(20), np.ones(20), resamples=3, seed=0).tolist()
+        [1.0, 1.0, 1.0]
     """
-    check_bootstrap(resamples, confidence)
+    check_bootstrap(resamples, 0.5)
     if resamples == 0 or judged.sum() == 0:
-        return None, None
+        return None
     counts = resample_counts(len(right), resamples, seed)
     with np.errstate(invalid="ignore", divide="ignore"):
-        stats = (counts @ torch.from_numpy(right)) / (counts @ torch.from_numpy(judged))
-    return percentile_interval(stats[torch.isfinite(stats)], confidence)
+        return ((counts @ torch.from_numpy(right)) / (counts @ torch.from_numpy(judged))).numpy()
 
 
 def worst_captions(judgements: list[dict[str, Any]], k: int = 10) -> list[dict[str, Any]]:
@@ -238,25 +237,26 @@ class AttributeAccuracy(EvalMetric):
         out = []
         for key in ("caption", *ATTRIBUTES):
             right, judged = scores[key]
-            lo, hi = ratio_ci(right, judged, self.ctx.bootstrap, self.ctx.confidence, self.ctx.seed)
             name = "attribute_accuracy" if key == "caption" else f"attribute_accuracy_{key}"
             extra = {"worst_captions": worst_captions(self.judgements)} if key == "caption" else {}
+            details = {
+                "extractor": self.ctx.extractor.id,
+                "judged": int(judged.sum()),
+                "scope": "whole caption" if key == "caption" else key,
+                **extra,
+            }
+            replicates = ratio_replicates(right, judged, self.ctx.bootstrap, self.ctx.seed)
             out.append(
-                MetricValue(
+                metric_value(
+                    self.ctx,
                     name=name,
                     value=values[key],
-                    ci_low=lo,
-                    ci_high=hi,
-                    std=None,
                     n=len(self.judgements),
                     higher_is_better=HIGHER_IS_BETTER,
-                    details={
-                        "extractor": self.ctx.extractor.id,
-                        "judged": int(judged.sum()),
-                        "scope": "whole caption" if key == "caption" else key,
-                        "bootstrap": "images resampled with replacement, percentile",
-                        **extra,
-                    },
+                    details=details,
+                    replicates=replicates,
+                    scheme="images resampled with replacement",
+                    bounds=(0.0, 1.0),
                 )
             )
         return out

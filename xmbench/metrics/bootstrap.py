@@ -1,14 +1,18 @@
-"""Seeded percentile bootstrap over generated samples.
+"""Seeded bootstrap over evaluated samples: the one CI convention of every metric of both tasks.
 
-Resample indices of the N generated samples with replacement (`resamples` times, numpy
-RandomState(seed), seed default 2020); the CI is the (α/2, 1−α/2) percentile interval of the statistic over resamples,
-α = 1 − confidence. Reference (real) data is held fixed. Statistics that are sums over samples use
-multinomial counts (`resample_counts`) so that a resample costs a matrix product, not a Python loop.
+Resample indices of the N evaluated samples (images, captions) with replacement (`resamples` times,
+numpy RandomState(seed), seed default 2020); reference data is held fixed. Statistics that are sums
+over samples use multinomial counts (`resample_counts`) so that a resample costs a matrix product,
+not a Python loop. A metric's value carries its CI by `bootstrap_value`: the replicates are centred
+on the estimate and clipped to the metric's range (`centre_replicates`, the bias-corrected
+percentile bootstrap), the interval is their (α/2, 1−α/2) percentiles, α = 1 − confidence, and the
+replicates are kept in the value so that `xmbench check` can run its paired test on any metric.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import torch
@@ -16,6 +20,7 @@ import torch
 from xmbench.errors import InputError
 from xmbench.metrics.defaults import DEFAULT_SEED
 from xmbench.metrics.inputs import check_count
+from xmbench.metrics.value import MetricValue
 
 
 def check_bootstrap(resamples: int, confidence: float) -> None:
@@ -154,3 +159,42 @@ def bootstrap_mean_ci(
     """
     check_bootstrap(resamples, confidence)
     return percentile_interval(bootstrap_mean_values(per_sample, resamples, seed), confidence)
+
+
+def bootstrap_value(
+    name: str,
+    value: float,
+    n: int,
+    higher_is_better: bool,
+    details: dict[str, Any],
+    replicates: np.ndarray | torch.Tensor | None,
+    confidence: float,
+    *,
+    std: float | None = None,
+    scheme: str = "",
+    bounds: tuple[float | None, float | None] = (None, None),
+) -> MetricValue:
+    """A MetricValue with the bias-corrected percentile CI of `replicates` (None: no bootstrap, no CI).
+
+    The replicates are centred on `value` and clipped to the metric's range `bounds` (see
+    `centre_replicates`) and kept in the value; `scheme` says what was resampled. Non-finite
+    replicates (a ratio whose resample judged nothing) are dropped.
+
+    Example:
+        >>> v = bootstrap_value("acc", 0.5, 4, True, {}, np.array([0.4, 0.5, 0.6]), 0.95, bounds=(0.0, 1.0))
+        >>> v.ci_low < 0.5 < v.ci_high, v.details["resamples"], len(v.bootstrap)
+        (True, 3, 3)
+    """
+    if replicates is None:
+        return MetricValue(name, value, None, None, std, n, higher_is_better, details)
+    v = np.asarray(replicates.cpu() if isinstance(replicates, torch.Tensor) else replicates, dtype=np.float64)
+    centred = centre_replicates(v[np.isfinite(v)], value, *bounds)
+    lo, hi = percentile_interval(centred, confidence)
+    details = {
+        **details,
+        "resamples": len(centred),
+        "confidence": confidence,
+        "ci": "bias-corrected percentile bootstrap (replicates centred on the estimate)"
+        + (f"; {scheme}" if scheme else ""),
+    }
+    return MetricValue(name, value, lo, hi, std, n, higher_is_better, details, [float(x) for x in centred])

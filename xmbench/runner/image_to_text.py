@@ -27,9 +27,16 @@ from xmbench.captioner import check_captions
 from xmbench.data.base import Suite
 from xmbench.errors import InputError, XmbenchError, unknown_name
 from xmbench.extractors.base import Extractor
-from xmbench.metrics.captioning.scores import SCORERS, Bootstrap, CaptionSet, caption_metric_versions, score_captions
+from xmbench.metrics.captioning.scores import (
+    Bootstrap,
+    CaptionSet,
+    caption_metric_versions,
+    check_caption_options,
+    score_captions,
+)
 from xmbench.metrics.r_precision import group_key
 from xmbench.metrics.value import MetricValue
+from xmbench.registry import CAPTION_METRICS
 from xmbench.results.samples import encode_strip
 from xmbench.runner.cache import TensorCache, content_key
 from xmbench.runner.config import RunConfig, located
@@ -47,36 +54,23 @@ from xmbench.tasks import IMAGE_TO_TEXT
 #: images (with every model's caption) stored in each record for the reports
 SAMPLE_STRIP = 8
 WORST_CAPTIONS = 10
-#: metrics of "all", in display order; those a suite, an extractor or the installation cannot give are left out
-CAPTION_METRIC_ORDER = (
-    "caption_correctness",
-    "bleu",
-    "meteor",
-    "rouge_l",
-    "cider_d",
-    "spice",
-    "clip_s",
-    "refclip_s",
-    "caption_r_precision",
-    "diversity",
-)
-#: metrics that need the scene records of `shapes`
-_NEEDS_RECORDS = frozenset({"caption_correctness"})
-#: metrics that need a joint image-text extractor
-_NEEDS_JOINT = frozenset({"clip_s", "refclip_s", "caption_r_precision"})
 
 
 def _unavailable(name: str, suite: Suite, extractor: Extractor) -> str | None:
-    """Why `name` cannot run here (one line naming the fix), or None."""
-    if name in _NEEDS_RECORDS and not hasattr(suite, "records"):
+    """Why caption metric `name` cannot run here (one line naming the fix), or None; InputError when the
+    installation lacks what it needs (Java, CoreNLP)."""
+    needs = CAPTION_METRICS.get(name).needs
+    if "records" in needs and not hasattr(suite, "records"):
         return f"{name} judges captions against scene records, which only shapes has; drop it"
-    if name in _NEEDS_JOINT and "image_embed" not in extractor.info.yields:
+    if needs & {"image_embed", "text_embed", "reference_embed", "groups"} and (
+        "image_embed" not in extractor.info.yields
+    ):
         return f"{name} needs a joint image-text extractor (shapes-v1, clip-vit-b-32), not {extractor.info.id!r}"
-    if name == "meteor":
+    if "java" in needs:
         from xmbench.metrics.captioning._java import require_java
 
-        require_java("METEOR")
-    if name == "spice":
+        require_java(name.upper())
+    if "corenlp" in needs:
         from xmbench.metrics.captioning.spice import check_spice
 
         check_spice()
@@ -91,20 +85,29 @@ def _available(name: str, suite: Suite, extractor: Extractor) -> bool:
 
 
 def caption_metric_names(config: RunConfig, suite: Suite, extractor: Extractor) -> list[str]:
-    """The run's caption metrics: the config's list, each checked (a metric asked for that cannot run is
-    an error naming the fix); "all": every one this suite, extractor and installation can give."""
+    """The run's caption metrics, their options checked: the config's list (a metric asked for that cannot
+    run is an error naming the fix), or for "all" every registered one (plugins included, in registration
+    order) this suite, extractor and installation can give."""
+    known = CAPTION_METRICS.names()
     if config.metrics is None:
-        return [m for m in CAPTION_METRIC_ORDER if _available(m, suite, extractor)]
-    for name in config.metrics:
-        if name not in SCORERS:
-            raise located(config, "evaluation.metrics", unknown_name("caption metric", name, SCORERS))
+        names = [m for m in known if _available(m, suite, extractor)]
+    else:
+        for name in config.metrics:
+            if name not in known:
+                raise located(config, "evaluation.metrics", unknown_name("caption metric", name, known))
+            try:
+                problem = _unavailable(name, suite, extractor)
+            except InputError as e:
+                raise located(config, "evaluation.metrics", e) from None
+            if problem:
+                raise located(config, "evaluation.metrics", InputError(problem))
+        names = list(config.metrics)
+    for name in config.metric_options:
         try:
-            problem = _unavailable(name, suite, extractor)
+            check_caption_options({name: config.metric_options[name]}, names)
         except InputError as e:
-            raise located(config, "evaluation.metrics", e) from None
-        if problem:
-            raise located(config, "evaluation.metrics", InputError(problem))
-    return list(config.metrics)
+            raise located(config, f"metric_options.{name}", e) from None
+    return names
 
 
 @dataclass
@@ -253,10 +256,11 @@ def score_model(
 ) -> tuple[dict[str, MetricValue], list[dict[str, Any]] | None]:
     """(metric name -> value, correctness judgements or None) of one model's captions."""
     data = CaptionSet(captions, references, records=inputs.records)
-    if set(names) & _NEEDS_JOINT:
-        data.image_embed, data.caption_embed = joint.images(), joint.text(captions)
+    needs = frozenset().union(*(CAPTION_METRICS.get(n).needs for n in names))
+    if needs & {"image_embed", "text_embed", "groups"}:
+        data.image_embed, data.text_embed = joint.images(), joint.text(captions)
         data.groups, data.encoder = inputs.groups(), joint.encoder()
-    if "refclip_s" in names:
+    if "reference_embed" in needs:
         data.reference_embed = joint.text([r for refs in references for r in refs])
     if "diversity" in names:
         data.training_captions = inputs.training_captions()

@@ -19,8 +19,9 @@ from xmbench.runner.models import PreparedModel
 from xmbench.runner.task import Task
 
 #: bump when the way a record's numbers are computed changes outside every metric's own VERSION
-#: (invalidates reused records)
-RECORD_FORMAT = 1
+#: (invalidates reused records). 2: one bootstrap convention for every metric of both tasks (replicates
+#: centred on the estimate and kept), which moved caption metrics' and attribute accuracy's intervals
+RECORD_FORMAT = 2
 #: detail keys a metric may report that become record sections of their own (lifted out of details)
 RECORD_SECTIONS = ("worst_captions",)
 

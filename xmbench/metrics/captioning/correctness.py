@@ -31,7 +31,9 @@ import numpy as np
 
 from xmbench.data.shapes.reading import INVERSE_RELATION, Reading, read_caption
 from xmbench.errors import InputError
-from xmbench.metrics.attributes import ratio_ci
+from xmbench.metrics.attributes import ratio_replicates
+from xmbench.metrics.bootstrap import bootstrap_value
+from xmbench.metrics.defaults import DEFAULT_CONFIDENCE, DEFAULT_RESAMPLES, DEFAULT_SEED
 from xmbench.metrics.inputs import check_count
 from xmbench.metrics.value import MetricValue
 
@@ -241,9 +243,12 @@ def correctness_scores(judgements: list[dict[str, Any]]) -> dict[str, float]:
 
 
 def correctness_values(
-    judgements: list[dict[str, Any]], resamples: int = 1000, confidence: float = 0.95, seed: int = 0
+    judgements: list[dict[str, Any]],
+    resamples: int = DEFAULT_RESAMPLES,
+    confidence: float = DEFAULT_CONFIDENCE,
+    seed: int = DEFAULT_SEED,
 ) -> list[MetricValue]:
-    """Every correctness metric as a MetricValue with a percentile bootstrap CI over images.
+    """Every correctness metric as a MetricValue with a bootstrap CI over images (`bootstrap_value`).
 
     Args:
         judgements: from `judge_captions`.
@@ -255,12 +260,19 @@ def correctness_values(
     out = []
     for name, key, higher, scope in METRICS:
         num, den = per_image[key]
-        lo, hi = ratio_ci(num, den, resamples, confidence, seed)
-        details = {
-            "judge": f"shapes caption reader v{VERSION}",
-            "judged": int(den.sum()),
-            "scope": scope,
-            "bootstrap": "images resampled with replacement, percentile",
-        }
-        out.append(MetricValue(name, scores[name], lo, hi, None, len(judgements), higher, details))
+        details = {"judge": f"shapes caption reader v{VERSION}", "judged": int(den.sum()), "scope": scope}
+        replicates = ratio_replicates(num, den, resamples, seed)
+        out.append(
+            bootstrap_value(
+                name,
+                scores[name],
+                len(judgements),
+                higher,
+                details,
+                replicates,
+                confidence,
+                scheme="images resampled with replacement",
+                bounds=(0.0, 1.0),
+            )
+        )
     return out

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import torch
 
-from xmbench.metrics.bootstrap import bootstrap_mean_values, check_bootstrap, percentile_interval
+from xmbench.metrics.bootstrap import bootstrap_mean_values, bootstrap_value, check_bootstrap
+from xmbench.metrics.defaults import DEFAULT_CONFIDENCE, DEFAULT_RESAMPLES, DEFAULT_SEED
 from xmbench.metrics.r_precision import RPrecisionResult, r_precision
 from xmbench.metrics.value import MetricValue
 
@@ -28,7 +29,7 @@ def caption_retrieval(
     groups: torch.Tensor,
     candidates: int = 100,
     folds: int = 10,
-    seed: int = 0,
+    seed: int = DEFAULT_SEED,
 ) -> RPrecisionResult:
     """R-precision of captions (N,E) retrieving their images (N,E) among `candidates`; groups (N,) int64.
 
@@ -52,9 +53,9 @@ def caption_r_precision(
     *,
     candidates: int = 100,
     folds: int = 10,
-    seed: int = 0,
-    resamples: int = 1000,
-    confidence: float = 0.95,
+    seed: int = DEFAULT_SEED,
+    resamples: int = DEFAULT_RESAMPLES,
+    confidence: float = DEFAULT_CONFIDENCE,
 ) -> MetricValue:
     """`caption_retrieval` as a MetricValue named "caption_r_precision", with its encoder and protocol.
 
@@ -66,9 +67,7 @@ def caption_r_precision(
     """
     check_bootstrap(resamples, confidence)
     r = caption_retrieval(caption_embed, image_embed, groups, candidates, folds, seed)
-    lo = hi = None
-    if resamples:
-        lo, hi = percentile_interval(bootstrap_mean_values(torch.from_numpy(r.hits), resamples, seed), confidence)
+    replicates = bootstrap_mean_values(torch.from_numpy(r.hits), resamples, seed) if resamples else None
     details = {
         "encoder": encoder,
         "weights_hash": weights_hash,
@@ -77,7 +76,9 @@ def caption_r_precision(
         "direction": "caption -> image: the generated caption ranks its image among images of other groups",
         "std": "population (np.std) over folds",
         "ties": "a tie with k mismatched images counts 1/(k+1)",
-        "bootstrap": "images resampled, candidate draws fixed",
         "unit": "fraction in [0,1]",
     }
-    return MetricValue(NAME, r.mean, lo, hi, r.std, len(r.hits), True, details)
+    scheme = "images resampled, candidate draws fixed"
+    return bootstrap_value(
+        NAME, r.mean, len(r.hits), True, details, replicates, confidence, std=r.std, scheme=scheme, bounds=(0.0, 1.0)
+    )

@@ -1,26 +1,30 @@
-"""Every caption metric of an image -> text evaluation, as MetricValues with bootstrap CIs over images.
+"""Scoring one captioner's captions: every registered caption metric as MetricValues with bootstrap CIs.
 
-`score_captions(names, data)` computes the named metrics of one captioner's captions. Captions are
-PTB-tokenised once (`xmbench.text.ptb`) for the n-gram metrics. Confidence intervals are percentile
-bootstraps over images (`xmbench.metrics.bootstrap`, the same resamples for every metric):
+`score_captions(names, data)` computes the named metrics (entries of `xmbench.registry.CAPTION_METRICS`,
+built-ins and entry-point plugins alike) of one captioner's captions. Captions are PTB-tokenised once
+(`xmbench.text.ptb`) for the n-gram metrics, which are fed through their torchmetrics classes. Every
+value carries the bootstrap CI convention of every xmbench metric (`xmbench.metrics.bootstrap.bootstrap_value`:
+images resampled with replacement, the same draws for every metric, replicates centred on the
+estimate, clipped to the metric's range and kept, so `xmbench check` runs its paired test):
 
 - bleu: corpus BLEU-1..4 (`bleu_1` .. `bleu_4`); a replicate re-sums the resampled images' statistics;
 - rouge_l, cider_d, spice, clip_s, refclip_s: means of per-image scores (CIDEr-D's document
   frequencies stay those of the whole evaluated set);
-- meteor: the jar's corpus aggregate; its CI is the per-image mean's, shifted onto the corpus value;
-- diversity (vocabulary, distinct_1, distinct_2, unique, novel): recomputed on resampled captions,
-  shifted onto the estimate (resampling repeats captions, which biases set statistics down);
+- meteor: the jar's corpus aggregate; replicates are the per-image mean's;
+- diversity (vocabulary, distinct_1, distinct_2, unique, novel): recomputed on resampled captions;
 - correctness (shapes): ratios of per-image counts (`xmbench.metrics.captioning.correctness`);
 - caption_r_precision: per-image hits, candidate draws fixed.
+
+A metric's scorer is `score(data: CaptionSet, boot: Bootstrap, tokens, **options) -> list[MetricValue]`,
+`tokens` being (PTB-tokenised candidates, references) when the metric reads tokens, else None.
 """
 
 from __future__ import annotations
 
 import functools
 import importlib
-import inspect
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -29,27 +33,22 @@ import torch
 from xmbench.errors import InputError, unknown_name
 from xmbench.metrics.bootstrap import (
     bootstrap_mean_values,
-    centre_replicates,
+    bootstrap_value,
     check_bootstrap,
-    percentile_interval,
     resample_counts,
     resample_indices,
 )
 from xmbench.metrics.captioning import correctness as _correctness_module
 from xmbench.metrics.captioning import retrieval as _retrieval_module
-from xmbench.metrics.captioning.bleu import VERSION as BLEU_VERSION
-from xmbench.metrics.captioning.bleu import bleu_from_statistics, bleu_statistics
-from xmbench.metrics.captioning.cider import VERSION as CIDER_VERSION
-from xmbench.metrics.captioning.cider import cider_d_per_image
-from xmbench.metrics.captioning.clip_s import VERSION as CLIP_S_VERSION
-from xmbench.metrics.captioning.clip_s import clip_s_per_image, refclip_s_per_image
-from xmbench.metrics.captioning.diversity import VERSION as DIVERSITY_VERSION
+from xmbench.metrics.captioning.bleu import BLEU, bleu_from_statistics
+from xmbench.metrics.captioning.cider import CIDErD
+from xmbench.metrics.captioning.clip_s import CLIPS, RefCLIPS
 from xmbench.metrics.captioning.diversity import diversity_of_tokens
-from xmbench.metrics.captioning.meteor import VERSION as METEOR_VERSION
-from xmbench.metrics.captioning.rouge import VERSION as ROUGE_VERSION
-from xmbench.metrics.captioning.rouge import rouge_l_per_image
-from xmbench.metrics.captioning.spice import VERSION as SPICE_VERSION
+from xmbench.metrics.captioning.rouge import ROUGEL
+from xmbench.metrics.defaults import DEFAULT_CONFIDENCE, DEFAULT_RESAMPLES, DEFAULT_SEED
+from xmbench.metrics.options import check_metric_options
 from xmbench.metrics.value import MetricValue
+from xmbench.registry import CAPTION_METRICS
 from xmbench.text.ptb import ptb_tokenize
 
 
@@ -58,17 +57,17 @@ class CaptionSet:
     """One captioner's captions and what the metrics compare them with.
 
     candidates: N generated captions; references: N non-empty lists of reference captions;
-    records: shapes scene records (correctness), or None; image_embed / caption_embed: float (N,E)
-    joint embeddings of the images and the candidates; reference_embed: float (sum K_i, E) embeddings
-    of the references in order; groups: int64 (N,) retrieval groups; encoder: {"id", "weights_hash"}
-    of the joint encoder; training_captions: for novelty.
+    records: shapes scene records (correctness), or None; image_embed / text_embed: float (N,E)
+    joint embeddings of the images and of the candidates; reference_embed: float (sum K_i, E)
+    embeddings of the references in order; groups: int64 (N,) retrieval groups; encoder: {"id",
+    "weights_hash", "prefix"} of the joint encoder; training_captions: for novelty.
     """
 
     candidates: list[str]
     references: list[list[str]]
     records: list[dict[str, Any]] | None = None
     image_embed: torch.Tensor | None = None
-    caption_embed: torch.Tensor | None = None
+    text_embed: torch.Tensor | None = None
     reference_embed: torch.Tensor | None = None
     groups: torch.Tensor | None = None
     encoder: dict[str, str] = field(default_factory=dict)
@@ -78,20 +77,29 @@ class CaptionSet:
 
 @dataclass(frozen=True)
 class Bootstrap:
-    """resamples (0: no CI), confidence in (0, 1), seed."""
+    """The CI settings of a scoring: resamples (0: no CI), confidence in (0, 1), seed (defaults:
+    `xmbench.metrics.defaults`)."""
 
-    resamples: int = 200
-    confidence: float = 0.95
-    seed: int = 0
+    resamples: int = DEFAULT_RESAMPLES
+    confidence: float = DEFAULT_CONFIDENCE
+    seed: int = DEFAULT_SEED
 
-    def counts(self, n: int) -> torch.Tensor:
-        """(resamples, n) float64 resample counts (the same draws for every metric)."""
-        return resample_counts(n, self.resamples, self.seed)
+    def mean_replicates(self, per_image: torch.Tensor) -> np.ndarray | None:
+        """(resamples,) replicates of the mean of per-image scores (None without resamples)."""
+        return bootstrap_mean_values(per_image, self.resamples, self.seed) if self.resamples else None
 
-    def interval(self, replicates: np.ndarray | torch.Tensor) -> tuple[float | None, float | None]:
-        if self.resamples == 0:
-            return None, None
-        return percentile_interval(replicates, self.confidence)
+    def value(
+        self,
+        name: str,
+        value: float,
+        n: int,
+        details: dict[str, Any],
+        replicates: np.ndarray | torch.Tensor | None,
+        bounds: tuple[float | None, float | None],
+        scheme: str = "images resampled with replacement",
+    ) -> MetricValue:
+        """A higher-is-better MetricValue with this bootstrap's CI (see `bootstrap_value`)."""
+        return bootstrap_value(name, value, n, True, details, replicates, self.confidence, scheme=scheme, bounds=bounds)
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -104,52 +112,49 @@ def _tokens(captions: list[str]) -> list[str]:
     return [_ptb(c) for c in captions]
 
 
-def _mean_value(name: str, per_image: torch.Tensor, boot: Bootstrap, details: dict[str, Any]) -> MetricValue:
+def _mean_value(
+    name: str, value: float, per_image: torch.Tensor, boot: Bootstrap, details: dict[str, Any], upper: float | None
+) -> MetricValue:
     per_image = per_image.double().cpu()
-    lo = hi = None
-    if boot.resamples:
-        lo, hi = boot.interval(bootstrap_mean_values(per_image, boot.resamples, boot.seed))
-    details = {**details, "bootstrap": "images resampled with replacement, percentile"}
-    return MetricValue(name, float(per_image.mean()), lo, hi, None, per_image.shape[0], True, details)
+    return boot.value(name, value, per_image.shape[0], details, boot.mean_replicates(per_image), (0.0, upper))
 
 
 def _bleu(data: CaptionSet, boot: Bootstrap, tokens: tuple[list[str], list[list[str]]]) -> list[MetricValue]:
-    stats = bleu_statistics(tokens[0], tokens[1], tokenize=False)
-    value = bleu_from_statistics(stats.sum(0))
-    replicates = bleu_from_statistics(boot.counts(len(stats)) @ stats) if boot.resamples else None
-    details = {
-        "protocol": "pycocoevalcap corpus BLEU, closest reference length",
-        "tokenizer": "ptb",
-        "version": BLEU_VERSION,
-        "bootstrap": "images resampled, statistics re-summed, percentile",
-    }
-    out = []
-    for k in range(value.shape[0]):
-        lo, hi = boot.interval(replicates[:, k]) if replicates is not None else (None, None)
-        out.append(MetricValue(f"bleu_{k + 1}", float(value[k]), lo, hi, None, len(stats), True, dict(details)))
-    return out
-
-
-def _rouge(data: CaptionSet, boot: Bootstrap, tokens: tuple[list[str], list[list[str]]]) -> list[MetricValue]:
-    per_image = rouge_l_per_image(tokens[0], tokens[1], tokenize=False)
+    metric = BLEU(tokenize=False, per_image=True)
+    metric.update(tokens[0], tokens[1])
+    value, stats = metric.compute(), metric.per_image_statistics()
+    counts = resample_counts(len(stats), boot.resamples, boot.seed) if boot.resamples else None
+    replicates = None if counts is None else bleu_from_statistics(counts @ stats)
+    details = {"protocol": "pycocoevalcap corpus BLEU, closest reference length", "tokenizer": "ptb"}
     return [
-        _mean_value(
-            "rouge_l",
-            per_image,
-            boot,
-            {"protocol": "pycocoevalcap ROUGE-L F, beta 1.2", "tokenizer": "ptb", "version": ROUGE_VERSION},
+        boot.value(
+            f"bleu_{k + 1}",
+            float(value[k]),
+            len(stats),
+            dict(details),
+            None if replicates is None else replicates[:, k],
+            (0.0, 1.0),
+            "images resampled, statistics re-summed",
         )
+        for k in range(value.shape[0])
     ]
 
 
+def _rouge(data: CaptionSet, boot: Bootstrap, tokens: tuple[list[str], list[list[str]]]) -> list[MetricValue]:
+    metric = ROUGEL(tokenize=False, per_image=True)
+    metric.update(tokens[0], tokens[1])
+    details = {"protocol": "pycocoevalcap ROUGE-L F, beta 1.2", "tokenizer": "ptb"}
+    return [_mean_value("rouge_l", float(metric.compute()), metric.per_image_scores(), boot, details, 1.0)]
+
+
 def _cider(data: CaptionSet, boot: Bootstrap, tokens: tuple[list[str], list[list[str]]]) -> list[MetricValue]:
-    per_image = cider_d_per_image(tokens[0], tokens[1], tokenize=False)
+    metric = CIDErD(tokenize=False)
+    metric.update(tokens[0], tokens[1])
     details = {
         "protocol": "pycocoevalcap CIDEr-D, sigma 6, x10, document frequencies from the evaluated references",
         "tokenizer": "ptb",
-        "version": CIDER_VERSION,
     }
-    return [_mean_value("cider_d", per_image, boot, details)]
+    return [_mean_value("cider_d", float(metric.compute()), metric.per_image_scores(), boot, details, None)]
 
 
 def _correctness(data: CaptionSet, boot: Bootstrap, tokens: Any) -> list[MetricValue]:
@@ -160,11 +165,12 @@ def _correctness(data: CaptionSet, boot: Bootstrap, tokens: Any) -> list[MetricV
 
 
 def _retrieval(data: CaptionSet, boot: Bootstrap, tokens: Any, candidates: int = 100, folds: int = 10) -> list:
-    if data.caption_embed is None or data.image_embed is None or data.groups is None:
-        raise InputError("caption_r_precision needs a joint image-text extractor (shapes-v1 or clip-vit-b-32)")
+    image_embed, text_embed = _embeddings(data, "caption_r_precision")
+    if data.groups is None:
+        raise InputError("caption_r_precision needs the images' retrieval groups")
     value = _retrieval_module.caption_r_precision(
-        data.caption_embed,
-        data.image_embed,
+        text_embed,
+        image_embed,
         data.groups,
         data.encoder.get("id", "?"),
         data.encoder.get("weights_hash", "?"),
@@ -177,70 +183,51 @@ def _retrieval(data: CaptionSet, boot: Bootstrap, tokens: Any, candidates: int =
     return [value]
 
 
-def _per_image_then_corpus(
-    name: str, corpus: float, per_image: torch.Tensor, boot: Bootstrap, details: dict[str, Any]
-) -> MetricValue:
-    """A corpus value whose CI comes from the per-image scores' mean, shifted onto the corpus value."""
-    per_image = per_image.double().cpu()
-    lo = hi = None
-    if boot.resamples and torch.isfinite(per_image).all():
-        replicates = bootstrap_mean_values(per_image, boot.resamples, boot.seed)
-        lo, hi = boot.interval(centre_replicates(replicates, corpus, 0.0, 1.0))
-    scheme = "images resampled; the per-image mean's replicates shifted onto the corpus value, percentile"
-    return MetricValue(name, corpus, lo, hi, None, per_image.shape[0], True, {**details, "bootstrap": scheme})
-
-
 def _meteor(data: CaptionSet, boot: Bootstrap, tokens: tuple[list[str], list[list[str]]]) -> list[MetricValue]:
     # looked up at call time (the package re-exports a function of the module's name)
     corpus, per_image = importlib.import_module("xmbench.metrics.captioning.meteor").meteor(
         tokens[0], tokens[1], tokenize=False
     )
-    details = {
-        "protocol": "pycocoevalcap METEOR 1.5 jar (-l en -norm), corpus aggregate",
-        "tokenizer": "ptb",
-        "version": METEOR_VERSION,
-    }
-    return [_per_image_then_corpus("meteor", corpus, per_image, boot, details)]
+    details = {"protocol": "pycocoevalcap METEOR 1.5 jar (-l en -norm), corpus aggregate", "tokenizer": "ptb"}
+    per_image = per_image.double().cpu()
+    replicates = boot.mean_replicates(per_image) if torch.isfinite(per_image).all() else None
+    scheme = "images resampled; the per-image mean's replicates, centred on the corpus value"
+    return [boot.value("meteor", corpus, per_image.shape[0], details, replicates, (0.0, 1.0), scheme)]
 
 
 def _spice(data: CaptionSet, boot: Bootstrap, tokens: tuple[list[str], list[list[str]]]) -> list[MetricValue]:
     _, per_image = importlib.import_module("xmbench.metrics.captioning.spice").spice(
         tokens[0], tokens[1], tokenize=False
     )
-    details = {"protocol": "pycocoevalcap SPICE jar, mean F-score over images", "version": SPICE_VERSION}
-    return [_mean_value("spice", per_image, boot, details)]
+    details = {"protocol": "pycocoevalcap SPICE jar, mean F-score over images"}
+    return [_mean_value("spice", float(per_image.double().mean()), per_image, boot, details, 1.0)]
 
 
 def _embeddings(data: CaptionSet, metric: str) -> tuple[torch.Tensor, torch.Tensor]:
-    if data.caption_embed is None or data.image_embed is None:
+    if data.text_embed is None or data.image_embed is None:
         raise InputError(f"{metric} needs a joint image-text extractor (shapes-v1 or clip-vit-b-32)")
-    return data.image_embed, data.caption_embed
+    return data.image_embed, data.text_embed
+
+
+def _clip_details(data: CaptionSet, protocol: str) -> dict[str, Any]:
+    return {"protocol": protocol, "encoder": data.encoder.get("id"), "prefix": data.encoder.get("prefix", "")}
 
 
 def _clip_s(data: CaptionSet, boot: Bootstrap, tokens: Any) -> list[MetricValue]:
-    per_image = clip_s_per_image(*_embeddings(data, "clip_s"))
-    details = {
-        "protocol": "Hessel et al. 2021: 2.5 max(cos, 0)",
-        "encoder": data.encoder.get("id"),
-        "prefix": data.encoder.get("prefix", ""),
-        "version": CLIP_S_VERSION,
-    }
-    return [_mean_value("clip_s", per_image, boot, details)]
+    metric = CLIPS(per_image=True)
+    metric.update(*_embeddings(data, "clip_s"))
+    details = _clip_details(data, "Hessel et al. 2021: 2.5 max(cos, 0)")
+    return [_mean_value("clip_s", float(metric.compute()), metric.per_image_scores(), boot, details, 2.5)]
 
 
 def _refclip_s(data: CaptionSet, boot: Bootstrap, tokens: Any) -> list[MetricValue]:
-    image_embed, caption_embed = _embeddings(data, "refclip_s")
+    image_embed, text_embed = _embeddings(data, "refclip_s")
     if data.reference_embed is None:
         raise InputError("refclip_s needs the references' embeddings from the joint extractor")
-    counts = [len(r) for r in data.references]
-    per_image = refclip_s_per_image(image_embed, caption_embed, data.reference_embed, counts)
-    details = {
-        "protocol": "Hessel et al. 2021: harmonic mean of CLIP-S and the best reference cosine",
-        "encoder": data.encoder.get("id"),
-        "prefix": data.encoder.get("prefix", ""),
-        "version": CLIP_S_VERSION,
-    }
-    return [_mean_value("refclip_s", per_image, boot, details)]
+    metric = RefCLIPS(per_image=True)
+    metric.update(image_embed, text_embed, data.reference_embed, [len(r) for r in data.references])
+    details = _clip_details(data, "Hessel et al. 2021: harmonic mean of CLIP-S and the best reference cosine")
+    return [_mean_value("refclip_s", float(metric.compute()), metric.per_image_scores(), boot, details, 2.5)]
 
 
 def _diversity(data: CaptionSet, boot: Bootstrap, tokens: tuple[list[str], list[list[str]]]) -> list[MetricValue]:
@@ -256,69 +243,44 @@ def _diversity(data: CaptionSet, boot: Bootstrap, tokens: tuple[list[str], list[
                 replicates[k].append(v)
     out = []
     for k, v in values.items():
-        lo = hi = None
-        if boot.resamples:
-            upper = None if k == "vocabulary" else 1.0
-            lo, hi = boot.interval(centre_replicates(np.array(replicates[k]), v, 0.0, upper))
-        details = {
-            "version": DIVERSITY_VERSION,
-            "tokenizer": "ptb",
-            "unit": "tokens" if k == "vocabulary" else "fraction",
-            "bootstrap": "captions resampled, recomputed, shifted onto the estimate, percentile",
-        }
-        out.append(MetricValue(k, v, lo, hi, None, len(captions), True, details))
+        details = {"tokenizer": "ptb", "unit": "tokens" if k == "vocabulary" else "fraction"}
+        bounds = (0.0, None if k == "vocabulary" else 1.0)
+        reps = np.array(replicates[k]) if boot.resamples else None
+        out.append(boot.value(k, v, len(captions), details, reps, bounds, "captions resampled, recomputed"))
     return out
 
 
-@dataclass(frozen=True)
-class Scorer:
-    """One caption metric: fn(data, boot, tokens, **options) -> MetricValues; whether it reads PTB tokens;
-    a one-line summary; its VERSION (records are reused only while every requested VERSION holds)."""
-
-    fn: Callable[..., list[MetricValue]]
-    tokens: bool
-    summary: str
-    version: int
-
-
-SCORERS: dict[str, Scorer] = {
-    "bleu": Scorer(_bleu, True, "BLEU-1..4 as pycocoevalcap (bleu_1 .. bleu_4)", BLEU_VERSION),
-    "rouge_l": Scorer(_rouge, True, "ROUGE-L F (beta 1.2) as pycocoevalcap", ROUGE_VERSION),
-    "cider_d": Scorer(_cider, True, "CIDEr-D (sigma 6, x10) as pycocoevalcap", CIDER_VERSION),
-    "meteor": Scorer(_meteor, True, "METEOR 1.5 through pycocoevalcap's jar (needs Java)", METEOR_VERSION),
-    "spice": Scorer(_spice, True, "SPICE through pycocoevalcap's jar (Java and Stanford CoreNLP)", SPICE_VERSION),
-    "clip_s": Scorer(_clip_s, False, "CLIP-S (Hessel et al. 2021) with the joint encoder", CLIP_S_VERSION),
-    "refclip_s": Scorer(_refclip_s, False, "RefCLIP-S (Hessel et al. 2021) with the joint encoder", CLIP_S_VERSION),
-    "diversity": Scorer(_diversity, True, "vocabulary, distinct-1/2, unique and novel shares", DIVERSITY_VERSION),
-    "caption_correctness": Scorer(
-        _correctness, False, "exact correctness against the shapes scene (with its parts)", _correctness_module.VERSION
-    ),
-    "caption_r_precision": Scorer(
-        _retrieval, False, "caption -> image R-precision with the joint encoder", _retrieval_module.VERSION
-    ),
-}
-
-
 def caption_metric_versions(names: list[str]) -> dict[str, int]:
-    """name -> VERSION of each caption metric in `names`."""
-    return {n: SCORERS[n].version for n in names}
+    """name -> VERSION of each caption metric in `names`.
+
+    Example:
+        >>> caption_metric_versions(["bleu"])
+        {'bleu': 1}
+    """
+    return {n: CAPTION_METRICS.get(n).version for n in names}
 
 
-def _check_options(name: str, options: dict[str, Any]) -> None:
-    if name not in SCORERS:
-        raise unknown_name("caption metric in the options", name, SCORERS)
-    takes = list(inspect.signature(SCORERS[name].fn).parameters)[3:]
-    for option in options:
-        if option not in takes:
-            raise InputError(
-                f"caption metric {name!r} takes no option {option!r}; it takes: {', '.join(takes) or 'none'}"
-            )
+def check_caption_options(options: Mapping[str, Mapping[str, Any]], names: list[str] | None = None) -> None:
+    """InputError (one line) for options of a caption metric not in `names` (when given), options a metric
+    does not declare, or values of the wrong type or range (the metric's `options` schema).
+
+    Example:
+        >>> check_caption_options({"caption_r_precision": {"candidates": 1}})
+        Traceback (most recent call last):
+        ...
+        xmbench.errors.InputError: option 'candidates' of metric 'caption_r_precision' must be at least 2, got 1
+    """
+    for name, given in options.items():
+        if names is not None and name not in names:
+            raise unknown_name("caption metric in [metric_options]", name, names)
+        check_metric_options(name, CAPTION_METRICS.get(name).options, given)
 
 
 def score_captions(
-    names: list[str], data: CaptionSet, boot: Bootstrap | None = None, options: dict[str, dict] | None = None
+    names: list[str], data: CaptionSet, boot: Bootstrap | None = None, options: Mapping[str, dict] | None = None
 ) -> dict[str, MetricValue]:
-    """Compute metrics `names` (keys of SCORERS) of `data`; name -> MetricValue (a name may give several).
+    """Compute caption metrics `names` (names in CAPTION_METRICS) of `data`; name -> MetricValue (a name may give
+    several, e.g. bleu_1 .. bleu_4).
 
     Example:
         >>> data = CaptionSet(["a red circle", "a blue square"], [["a red circle"], ["a blue box"]])
@@ -329,18 +291,24 @@ def score_captions(
     boot = boot or Bootstrap()
     check_bootstrap(boot.resamples, boot.confidence)
     options = options or {}
-    unknown = [n for n in names if n not in SCORERS]
+    unknown = [n for n in names if n not in CAPTION_METRICS]
     if unknown:
-        raise unknown_name("caption metric", unknown[0], SCORERS)
-    for name, opts in options.items():
-        _check_options(name, opts)
+        raise unknown_name("caption metric", unknown[0], CAPTION_METRICS.names())
+    check_caption_options(options)
     if len(data.candidates) != len(data.references) or not data.candidates:
         raise InputError(f"got {len(data.candidates)} captions for {len(data.references)} reference lists")
+    metrics = [CAPTION_METRICS.get(n) for n in names]
     tokens = None
-    if any(SCORERS[n].tokens for n in names):
+    if any(m.tokens for m in metrics):
         tokens = (_tokens(data.candidates), [_tokens(r) for r in data.references])
     out: dict[str, MetricValue] = {}
-    for name in names:
-        for value in SCORERS[name].fn(data, boot, tokens, **options.get(name, {})):
+    for metric in metrics:
+        opts = dict(options.get(metric.name, {}))
+        own = replace(boot, resamples=opts.pop("bootstrap")) if "bootstrap" in opts else boot  # the common option
+        for value in metric.score(data, own, tokens, **opts):
+            value.details = {**value.details, "version": metric.version}
             out[value.name] = value
     return out
+
+
+__all__ = ["Bootstrap", "CaptionSet", "caption_metric_versions", "check_caption_options", "score_captions"]
