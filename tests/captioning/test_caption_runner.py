@@ -227,5 +227,5 @@ def test_the_gate_runs_its_paired_test_on_every_caption_metric(caption_run):
         if metric["ci_low"] is not None:
             replicates = metric["bootstrap"]
             assert len(replicates) == new["protocol"]["bootstrap"], name
-            if 0.0 < min(replicates) and max(replicates) < 1.0:  # not clipped to the range
+            if min(replicates) > 0.0 and max(replicates) < 1.0:  # not clipped to the range
                 assert sum(replicates) / len(replicates) == pytest.approx(metric["value"]), name
