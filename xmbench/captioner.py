@@ -5,12 +5,15 @@ one caption per image, deterministic given the seed. Implementations should deri
 randomness from (seed, position in the batch) so that callers may batch freely.
 
 Outputs are checked by `check_captions`: a list (or tuple) of exactly N strings. An empty string is
-a valid (wrong) caption: it is scored, not rejected. A caption longer than `MAX_CAPTION_TOKENS`
+a valid (wrong) caption: it is scored, not rejected. A lone surrogate (a str Python holds but UTF-8
+cannot encode) is replaced by U+FFFD with a warning, which the record keeps: the run goes on and the
+caption is scored as the text it is. A caption longer than `MAX_CAPTION_TOKENS`
 whitespace-separated tokens is cut to that many, with one warning per batch.
 """
 
 from __future__ import annotations
 
+import re
 import warnings
 from typing import Protocol, runtime_checkable
 
@@ -23,6 +26,7 @@ from xmbench.registry import CAPTIONERS
 
 #: captions are cut to this many whitespace-separated tokens (COCO references have at most ~50)
 MAX_CAPTION_TOKENS = 64
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 @runtime_checkable
@@ -66,12 +70,19 @@ def check_captions(captions: object, n: int, source: str = "captioner") -> list[
             f"{source}.caption returned {type(captions[bad]).__name__} for image {bad}; every caption must be a str "
             "(an empty string is a valid caption)"
         )
-    out, cut = [], 0
+    out, cut, healed = [], 0, 0
     for c in captions:
+        text = _SURROGATES.sub("\ufffd", c)  # a lone surrogate cannot be written as UTF-8: not text
+        c, healed = text, healed + (text != c)
         tokens = c.split()
         if len(tokens) > MAX_CAPTION_TOKENS:
             c, cut = " ".join(tokens[:MAX_CAPTION_TOKENS]), cut + 1
         out.append(c)
+    if healed:
+        warnings.warn(
+            f"{source}: {healed} of {n} captions held lone surrogates (not text); each was replaced by U+FFFD",
+            stacklevel=2,
+        )
     if cut:
         warnings.warn(
             f"{source}: {cut} of {n} captions were longer than {MAX_CAPTION_TOKENS} tokens and were cut",

@@ -229,3 +229,33 @@ def test_the_gate_runs_its_paired_test_on_every_caption_metric(caption_run):
             assert len(replicates) == new["protocol"]["bootstrap"], name
             if min(replicates) > 0.0 and max(replicates) < 1.0:  # not clipped to the range
                 assert sum(replicates) / len(replicates) == pytest.approx(metric["value"]), name
+
+
+def test_strings_are_text_at_the_contract_and_in_the_cache(tmp_path, monkeypatch, capsys):
+    """A lone surrogate is replaced (with a warning the record keeps) instead of crashing after the
+    leaderboard; a caption cache entry that is not UTF-8 JSON text is recomputed, not a permanent failure."""
+    monkeypatch.syspath_prepend(str(HERE))
+    cfg = tmp_path / "surrogate.toml"
+    text = CONFIG.split("[[models]]")[0].replace('"caption_r_precision", "clip_s", "refclip_s", "diversity"', '"bleu"')
+    text = text.replace("[metric_options.caption_r_precision]\ncandidates = 10\nfolds = 2\n", "")
+    cfg.write_text(text + '[[models]]\nname = "odd"\nimport = "toy_captioners:Surrogate"\n')
+    out = tmp_path / "out"
+    assert main(["run", str(cfg), "--out", str(out), "--quiet"]) == 0
+    record = read_record(next((out / "results").glob("odd--*.json")))
+    assert record["samples"]["captions"][0] == "a red \ufffd circle"
+    assert any("lone surrogates" in w for w in record["warnings"])
+    assert (out / "leaderboards" / "shapes-captioning.md").read_text(encoding="utf-8")
+    # damage every caption cache entry: bytes that are not UTF-8; the next run recomputes them
+    entries = list((out / "cache" / "captions").rglob("*.safetensors"))
+    assert entries
+    import safetensors.torch
+    import torch
+
+    for entry in entries:
+        entry.write_bytes(safetensors.torch.save({"captions": torch.tensor([0xFF, 0xFE], dtype=torch.uint8)}))
+    for p in (out / "results").glob("*.json"):
+        p.unlink()
+    assert main(["run", str(cfg), "--out", str(out), "--quiet"]) == 0
+    again = read_record(next((out / "results").glob("odd--*.json")))
+    assert any("is unreadable" in w and "recomputing it" in w for w in again["warnings"])
+    assert again["metrics"]["bleu_4"]["value"] == record["metrics"]["bleu_4"]["value"]

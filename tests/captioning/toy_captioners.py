@@ -32,3 +32,10 @@ class WrongColour:
 class Empty:
     def caption(self, images, seed):
         return [""] * len(images)
+
+
+class Surrogate:
+    """A caption holding a lone surrogate: a str Python holds but UTF-8 cannot encode."""
+
+    def caption(self, images, seed):
+        return ["a red \udc80 circle"] * len(images)

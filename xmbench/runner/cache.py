@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -51,15 +52,24 @@ class TensorCache:
     def path(self, kind: str, key: str) -> Path:
         return self.root / kind / key[:2] / f"{key}.safetensors"
 
-    def get(self, kind: str, key: str) -> dict[str, torch.Tensor] | None:
-        """The stored tensors, or None when absent or unreadable (then it is recomputed)."""
+    def get(
+        self, kind: str, key: str, check: Callable[[dict[str, torch.Tensor]], object] | None = None
+    ) -> dict[str, torch.Tensor] | None:
+        """The stored tensors, or None when absent or unreadable (then it is recomputed).
+
+        `check(tensors)` decodes or validates an entry (e.g. captions as UTF-8 JSON); an entry it raises
+        on is damaged like an unreadable file: a warning, and None.
+        """
         path = self.path(kind, key)
         try:
             data = path.read_bytes()
         except FileNotFoundError:
             return None
         try:
-            return safetensors.torch.load(data)
+            tensors = safetensors.torch.load(data)
+            if check is not None:
+                check(tensors)
+            return tensors
         except Exception as e:  # damaged outside xmbench (atomic writes never leave half files)
             warnings.warn(
                 f"cache entry {path} is unreadable ({type(e).__name__}); recomputing it",

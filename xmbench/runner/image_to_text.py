@@ -159,6 +159,15 @@ def _decode_captions(data: torch.Tensor) -> list[str]:
     return json.loads(bytes(data.numpy()).decode("utf-8"))
 
 
+def _cached_captions(stored: dict[str, torch.Tensor], n: int) -> list[str]:
+    """The captions of a cache entry; ValueError unless they are `n` strings that are text (then the
+    entry is recomputed)."""
+    captions = _decode_captions(stored["captions"])
+    if not isinstance(captions, list) or len(captions) != n or not all(isinstance(c, str) for c in captions):
+        raise ValueError(f"a caption cache entry must hold {n} strings")
+    return captions
+
+
 class _ChunkCaptioner:
     """Captions of one chunk of the evaluation images, from the cache or captioned (the captioner is
     loaded on first need) and cached; seconds spent in `seconds`."""
@@ -179,7 +188,7 @@ class _ChunkCaptioner:
             inputs.indices[start:end],
             self.seed,
         )
-        stored = self.cache.get("captions", key)
+        stored = self.cache.get("captions", key, check=lambda t: _cached_captions(t, end - start))
         if stored is None:
             if self.captioner is None:
                 self.captioner = self.model.load()
