@@ -275,3 +275,20 @@ def test_every_reported_value_carries_its_specs_direction():
     for name, adapter in ev.metrics.items():
         spec = registry.get_metric_spec(name)
         assert all(reported[v.name] is spec.higher_is_better for v in adapter.compute()), name
+
+
+def test_one_name_per_concept_old_names_warn():
+    """text_embed and per_image everywhere; the old caption_embed / keep_per_image still work for a release."""
+    from xmbench.metrics.captioning.clip_s import clip_s
+    from xmbench.metrics.captioning.retrieval import caption_retrieval
+    from xmbench.metrics.clip_score import CLIPScore
+
+    g = torch.Generator().manual_seed(0)
+    images, texts = torch.randn(20, 8, generator=g), torch.randn(20, 8, generator=g)
+    with pytest.warns(DeprecationWarning, match="'caption_embed' is deprecated; use 'text_embed'"):
+        old = clip_s(images, caption_embed=texts)
+    assert old == clip_s(images, text_embed=texts)
+    with pytest.warns(DeprecationWarning, match="'keep_per_image' is deprecated; use 'per_image'"):
+        assert CLIPScore(keep_per_image=True).per_image
+    with pytest.raises(TypeError, match="not both"):
+        caption_retrieval(text_embed=texts, caption_embed=texts, image_embed=images, groups=torch.arange(20))

@@ -21,6 +21,7 @@ import torch
 from torchmetrics import Metric
 from torchmetrics.utilities import dim_zero_cat
 
+from xmbench.deprecation import renamed
 from xmbench.errors import InputError
 from xmbench.metrics.adapter import MetricAdapter, extractor_details, metric_value
 from xmbench.metrics.bootstrap import bootstrap_mean_values
@@ -103,7 +104,7 @@ class CLIPScore(Metric):
     """Streaming CLIP score: float64 Σ max(cos, 0) and n, O(1) memory.
 
     Args:
-        keep_per_image: also keep the per-image max(cos, 0) (N floats), e.g. for bootstrap CIs.
+        per_image: also keep the per-image max(cos, 0) (N floats), e.g. for bootstrap CIs.
 
     `update(image_embed (N,E), text_embed (N,E))`; `compute()` returns {"clip_score": 100·mean,
     "clip_score_hessel": 2.5·mean} (float64 scalars); `result()` the `CLIPScoreResult`.
@@ -121,12 +122,13 @@ class CLIPScore(Metric):
     higher_is_better = True
     full_state_update = False
 
-    def __init__(self, keep_per_image: bool = False, **kwargs: Any) -> None:
+    @renamed(keep_per_image="per_image")
+    def __init__(self, per_image: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.keep_per_image = keep_per_image
+        self.per_image = per_image
         self.add_state("total", torch.zeros((), dtype=torch.float64), dist_reduce_fx="sum")
         self.add_state("n", torch.zeros((), dtype=torch.int64), dist_reduce_fx="sum")
-        if keep_per_image:
+        if per_image:
             self.add_state("per_image_cos", [], dist_reduce_fx="cat")
 
     def update(self, image_embed: torch.Tensor, text_embed: torch.Tensor) -> None:
@@ -135,13 +137,13 @@ class CLIPScore(Metric):
             self.to(c.device)
         self.total = self.total + c.sum()
         self.n = self.n + c.shape[0]
-        if self.keep_per_image:
+        if self.per_image:
             self.per_image_cos.append(c)
 
     def per_image(self) -> torch.Tensor:
-        """max(cos, 0) of every pair fed so far, float64 (N,); needs keep_per_image=True."""
-        if not self.keep_per_image or len(self.per_image_cos) == 0:
-            raise InputError("no per-image values kept: create CLIPScore(keep_per_image=True) and update it")
+        """max(cos, 0) of every pair fed so far, float64 (N,); needs per_image=True."""
+        if not self.per_image or len(self.per_image_cos) == 0:
+            raise InputError("no per-image values kept: create CLIPScore(per_image=True) and update it")
         return dim_zero_cat(self.per_image_cos)
 
     def result(self) -> CLIPScoreResult:
@@ -158,7 +160,7 @@ class CLIPScoreAdapter(MetricAdapter):
     resampled (per-image values kept only when bootstrap CIs are requested)."""
 
     def __init__(self, ctx: MetricContext) -> None:
-        super().__init__(ctx, CLIPScore(keep_per_image=bool(ctx.bootstrap)))
+        super().__init__(ctx, CLIPScore(per_image=bool(ctx.bootstrap)))
 
     def update(self, outputs: dict[str, Any]) -> None:
         self.metric.update(outputs["image_embed"], outputs["text_embed"])

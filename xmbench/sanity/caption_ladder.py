@@ -81,10 +81,8 @@ def run_caption_ladder(
         for share in SHARES:
             edited = edited_set(captions, edit, share, config.seed)
             with torch.no_grad():
-                caption_embed = extractor.text(edited)
-            data = CaptionSet(
-                edited, references, records, image_embed.cpu(), caption_embed.cpu(), None, groups, encoder
-            )
+                text_embed = extractor.text(edited)
+            data = CaptionSet(edited, references, records, image_embed.cpu(), text_embed.cpu(), None, groups, encoder)
             values = score_captions(list(LADDER_METRICS), data, Bootstrap(0, seed=config.seed), options)
             rows += [{"edit": edit, "share": share, "metric": m, "value": values[m].value} for m in REPORTED]
             log(f"{edit} {share:g}: " + ", ".join(f"{m} {values[m].value:.4g}" for m in REPORTED))

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 import torch
 
+from xmbench.deprecation import renamed
 from xmbench.errors import InputError
 from xmbench.metrics.captioning._streaming import PerImageMean
 from xmbench.metrics.clip_score import per_image_clip_cos
@@ -39,7 +40,8 @@ def with_prefix(captions: Sequence[str]) -> list[str]:
     return [f"{PREFIX} {c}" for c in captions]
 
 
-def clip_s_per_image(image_embed: torch.Tensor, caption_embed: torch.Tensor, metric: str = "CLIP-S") -> torch.Tensor:
+@renamed(caption_embed="text_embed")
+def clip_s_per_image(image_embed: torch.Tensor, text_embed: torch.Tensor, metric: str = "CLIP-S") -> torch.Tensor:
     """CLIP-S of every image, float64 (N,) in [0, 2.5], from (N, E) image and caption embeddings; `metric`
     names the metric in errors.
 
@@ -47,17 +49,18 @@ def clip_s_per_image(image_embed: torch.Tensor, caption_embed: torch.Tensor, met
         >>> clip_s_per_image(torch.tensor([[1.0, 0.0], [1.0, 0.0]]), torch.tensor([[1.0, 1.0], [-1.0, 0.0]]))
         tensor([1.7678, 0.0000], dtype=torch.float64)
     """
-    return W * per_image_clip_cos(image_embed, caption_embed, metric)
+    return W * per_image_clip_cos(image_embed, text_embed, metric)
 
 
-def clip_s(image_embed: torch.Tensor, caption_embed: torch.Tensor) -> torch.Tensor:
+@renamed(caption_embed="text_embed")
+def clip_s(image_embed: torch.Tensor, text_embed: torch.Tensor) -> torch.Tensor:
     """Mean CLIP-S over images, float64 scalar in [0, 2.5].
 
     Example:
         >>> float(clip_s(torch.eye(3), torch.eye(3)))
         2.5
     """
-    scores = clip_s_per_image(image_embed, caption_embed)
+    scores = clip_s_per_image(image_embed, text_embed)
     check_count(scores.shape[0], 1, "CLIP-S", "image")
     return scores.mean()
 
@@ -73,12 +76,12 @@ def _reference_index(refs_per_image: Sequence[int] | torch.Tensor, n_images: int
 
 
 def reference_similarity_per_image(
-    caption_embed: torch.Tensor, reference_embed: torch.Tensor, refs_per_image: Sequence[int] | torch.Tensor
+    text_embed: torch.Tensor, reference_embed: torch.Tensor, refs_per_image: Sequence[int] | torch.Tensor
 ) -> torch.Tensor:
     """max(max_r cos(caption, reference_r), 0) per image, float64 (N,) in [0, 1].
 
     Args:
-        caption_embed: (N, E) embeddings of the generated captions.
+        text_embed: (N, E) embeddings of the generated captions.
         reference_embed: (sum K_i, E) embeddings of the references, image by image.
         refs_per_image: the number K_i of references of each image (N,).
 
@@ -87,24 +90,25 @@ def reference_similarity_per_image(
         >>> reference_similarity_per_image(torch.tensor([[1.0, 0.0], [1.0, 0.0]]), refs, [2, 1])
         tensor([1., 0.], dtype=torch.float64)
     """
-    check_features(caption_embed, "RefCLIP-S", "caption embeddings")
+    check_features(text_embed, "RefCLIP-S", "caption embeddings")
     check_features(reference_embed, "RefCLIP-S", "reference embeddings")
-    if caption_embed.shape[1] != reference_embed.shape[1]:
+    if text_embed.shape[1] != reference_embed.shape[1]:
         raise InputError(
             f"RefCLIP-S needs caption (N,E) and reference (sum K,E) embeddings of one width, got "
-            f"{tuple(caption_embed.shape)} and {tuple(reference_embed.shape)}"
+            f"{tuple(text_embed.shape)} and {tuple(reference_embed.shape)}"
         )
-    index = _reference_index(refs_per_image, caption_embed.shape[0], reference_embed.shape[0])
-    c = torch.nn.functional.normalize(caption_embed.double(), dim=1)
+    index = _reference_index(refs_per_image, text_embed.shape[0], reference_embed.shape[0])
+    c = torch.nn.functional.normalize(text_embed.double(), dim=1)
     r = torch.nn.functional.normalize(reference_embed.double(), dim=1)
     cos = (c[index] * r).sum(1)
     best = torch.full((c.shape[0],), -1.0, dtype=torch.float64).scatter_reduce(0, index, cos, reduce="amax")
     return best.clamp_min(0)
 
 
+@renamed(caption_embed="text_embed")
 def refclip_s_per_image(
     image_embed: torch.Tensor,
-    caption_embed: torch.Tensor,
+    text_embed: torch.Tensor,
     reference_embed: torch.Tensor,
     refs_per_image: Sequence[int] | torch.Tensor,
 ) -> torch.Tensor:
@@ -112,7 +116,7 @@ def refclip_s_per_image(
 
     Args:
         image_embed: (N, E) image embeddings.
-        caption_embed: (N, E) embeddings of the generated captions.
+        text_embed: (N, E) embeddings of the generated captions.
         reference_embed: (sum K_i, E) embeddings of the references, image by image.
         refs_per_image: the number K_i of references of each image (N,).
 
@@ -121,15 +125,16 @@ def refclip_s_per_image(
         >>> refclip_s_per_image(image, caption, torch.tensor([[1.0, 0.0]]), [1])  # H-Mean(2.5, 1) = 5/3.5
         tensor([1.4286], dtype=torch.float64)
     """
-    a = clip_s_per_image(image_embed, caption_embed, "RefCLIP-S")
-    b = reference_similarity_per_image(caption_embed, reference_embed, refs_per_image)
+    a = clip_s_per_image(image_embed, text_embed, "RefCLIP-S")
+    b = reference_similarity_per_image(text_embed, reference_embed, refs_per_image)
     total = a + b
     return torch.where(total > 0, 2 * a * b / torch.where(total > 0, total, 1.0), torch.zeros_like(total))
 
 
+@renamed(caption_embed="text_embed")
 def refclip_s(
     image_embed: torch.Tensor,
-    caption_embed: torch.Tensor,
+    text_embed: torch.Tensor,
     reference_embed: torch.Tensor,
     refs_per_image: Sequence[int] | torch.Tensor,
 ) -> torch.Tensor:
@@ -140,13 +145,13 @@ def refclip_s(
         >>> round(float(refclip_s(e, e, e, [1, 1])), 4)
         1.4286
     """
-    scores = refclip_s_per_image(image_embed, caption_embed, reference_embed, refs_per_image)
+    scores = refclip_s_per_image(image_embed, text_embed, reference_embed, refs_per_image)
     check_count(scores.shape[0], 1, "RefCLIP-S", "image")
     return scores.mean()
 
 
 class CLIPS(PerImageMean):
-    """Streaming CLIP-S: update(image_embed, caption_embed); compute() -> mean over images (float64).
+    """Streaming CLIP-S: update(image_embed, text_embed); compute() -> mean over images (float64).
 
     Example:
         >>> m = CLIPS()
@@ -157,12 +162,12 @@ class CLIPS(PerImageMean):
 
     metric_name = "CLIP-S"
 
-    def scores(self, image_embed: torch.Tensor, caption_embed: torch.Tensor) -> torch.Tensor:
-        return clip_s_per_image(image_embed.detach(), caption_embed.detach())
+    def scores(self, image_embed: torch.Tensor, text_embed: torch.Tensor) -> torch.Tensor:
+        return clip_s_per_image(image_embed.detach(), text_embed.detach())
 
 
 class RefCLIPS(PerImageMean):
-    """Streaming RefCLIP-S: update(image_embed, caption_embed, reference_embed, refs_per_image); compute() -> mean.
+    """Streaming RefCLIP-S: update(image_embed, text_embed, reference_embed, refs_per_image); compute() -> mean.
 
     Example:
         >>> m = RefCLIPS()
@@ -176,10 +181,8 @@ class RefCLIPS(PerImageMean):
     def scores(
         self,
         image_embed: torch.Tensor,
-        caption_embed: torch.Tensor,
+        text_embed: torch.Tensor,
         reference_embed: torch.Tensor,
         refs_per_image: Sequence[int] | torch.Tensor,
     ) -> torch.Tensor:
-        return refclip_s_per_image(
-            image_embed.detach(), caption_embed.detach(), reference_embed.detach(), refs_per_image
-        )
+        return refclip_s_per_image(image_embed.detach(), text_embed.detach(), reference_embed.detach(), refs_per_image)

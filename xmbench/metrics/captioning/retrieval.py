@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import torch
 
+from xmbench.deprecation import renamed
 from xmbench.metrics.bootstrap import bootstrap_mean_values, bootstrap_value, check_bootstrap
 from xmbench.metrics.defaults import DEFAULT_CONFIDENCE, DEFAULT_RESAMPLES, DEFAULT_SEED
 from xmbench.metrics.r_precision import RPrecisionResult, r_precision
@@ -23,8 +24,9 @@ NAME = "caption_r_precision"
 VERSION = 1
 
 
+@renamed(caption_embed="text_embed")
 def caption_retrieval(
-    caption_embed: torch.Tensor,
+    text_embed: torch.Tensor,
     image_embed: torch.Tensor,
     groups: torch.Tensor,
     candidates: int = 100,
@@ -40,12 +42,13 @@ def caption_retrieval(
     """
     # the query (a caption) takes the image's role in r_precision, the candidates (images) the captions'
     return r_precision(
-        image_embed=caption_embed, text_embed=image_embed, groups=groups, candidates=candidates, folds=folds, seed=seed
+        image_embed=text_embed, text_embed=image_embed, groups=groups, candidates=candidates, folds=folds, seed=seed
     )
 
 
+@renamed(caption_embed="text_embed")
 def caption_r_precision(
-    caption_embed: torch.Tensor,
+    text_embed: torch.Tensor,
     image_embed: torch.Tensor,
     groups: torch.Tensor,
     encoder: str,
@@ -60,13 +63,13 @@ def caption_r_precision(
     """`caption_retrieval` as a MetricValue named "caption_r_precision", with its encoder and protocol.
 
     Args:
-        caption_embed, image_embed: float (N,E) joint embeddings of the generated captions and of the images.
+        text_embed, image_embed: float (N,E) joint embeddings of the generated captions and of the images.
         groups: int64 (N,): mismatched images come from other groups.
         encoder, weights_hash: the joint encoder's id and weights digest (recorded in details).
         candidates, folds, seed: the protocol; resamples, confidence: the bootstrap CI (0 resamples: none).
     """
     check_bootstrap(resamples, confidence)
-    r = caption_retrieval(caption_embed, image_embed, groups, candidates, folds, seed)
+    r = caption_retrieval(text_embed, image_embed, groups, candidates, folds, seed)
     replicates = bootstrap_mean_values(torch.from_numpy(r.hits), resamples, seed) if resamples else None
     details = {
         "encoder": encoder,
