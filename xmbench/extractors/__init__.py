@@ -47,7 +47,13 @@ for _name, _target, _summary in [
         "clip-vit-b-32",
         "xmbench.extractors.clip:ClipExtractor",
         "open_clip ViT-B/32 with OpenAI weights: L2-normalised image and text embeddings "
-        "(CLIP score, CLIP-R-precision)",
+        "(CLIP score, CLIP-R-precision); the same as clip:ViT-B-32/openai",
+    ),
+    (
+        "clip:",
+        "xmbench.extractors.clip:open_clip_extractor",
+        "clip:ARCH/PRETRAINED, any open_clip model (e.g. clip:ViT-L-14/openai, clip:ViT-L-14-336/openai "
+        "for CMMD): L2-normalised image and text embeddings",
     ),
 ]:
     EXTRACTORS.register(_name, lazy=_target, summary=_summary)
