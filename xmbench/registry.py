@@ -137,6 +137,8 @@ class Registry(Generic[T]):
         entry, argument = self._lookup(name)
         if entry is None:
             raise unknown_name(self.kind, name, self._entries)
+        if name.endswith(":"):
+            raise InputError(f"{self.kind} {name!r} is a family: name one of its members ({entry.summary})")
         if entry.lazy is not None:
             entry.obj, entry.lazy = self._import(entry), None
         if argument is not None:

@@ -94,11 +94,11 @@ def clip_model(spec: str) -> ClipModel:
         raise InputError(f"CLIP extractor ids are clip:ARCH/PRETRAINED (e.g. clip:ViT-L-14/openai), got clip:{spec}")
     if arch not in open_clip.list_models():
         raise unknown_name("open_clip architecture", arch, open_clip.list_models())
+    tags = {_clean(t): t for t in open_clip.list_pretrained_tags_by_model(arch)}
+    if _clean(pretrained) not in tags:
+        raise unknown_name(f"open_clip pretrained tag of {arch}", pretrained, list(tags.values()))
+    pretrained = tags[_clean(pretrained)]  # open_clip's spelling: one id per model
     cfg = get_pretrained_cfg(arch, pretrained)
-    if not cfg:
-        raise unknown_name(
-            f"open_clip pretrained tag of {arch}", pretrained, open_clip.list_pretrained_tags_by_model(arch)
-        )
     resize_mode = cfg.get("resize_mode", "shortest")
     if resize_mode not in RESIZE_MODES:
         raise InputError(f"clip:{spec}: open_clip resize mode {resize_mode!r} is not supported (only {RESIZE_MODES})")
@@ -113,6 +113,11 @@ def clip_model(spec: str) -> ClipModel:
         hf_hub=cfg.get("hf_hub", "").strip("/"),
         url=cfg.get("url", ""),
     )
+
+
+def _clean(tag: str) -> str:
+    """A pretrained tag as open_clip matches it (case and "-"/"_" do not matter)."""
+    return tag.lower().replace("-", "_")
 
 
 def weight_signature(arch: str) -> dict[str, tuple[int, ...]]:
