@@ -7,6 +7,9 @@ baseline classes, ...). Entries come from three places:
   function, or `SUITES.register("name", obj, summary="...")`;
 - lazy placeholders: `SUITES.register("name", lazy="pkg.module:attr", summary="...")` imports
   `pkg.module` only when the entry is first fetched;
+- families: `EXTRACTORS.register("clip:", lazy="pkg.module:factory", summary="...")`, a name
+  ending in ":", answers every name with that prefix: `get("clip:ViT-L-14/openai")` returns the
+  factory with the text after the prefix bound as its first argument;
 - entry points of installed distributions, in the registry's group (e.g. `xmbench.suites`):
   `name = "pkg.module:attr"` under `[project.entry-points."xmbench.suites"]`. Entry points are read
   once, on the first lookup, and stay lazy until fetched; a built-in name wins over a plugin's.
@@ -21,10 +24,13 @@ Example:
     ... def red() -> str:
     ...     return "#ff0000"
     >>> colours.register("sqrt", lazy="math:sqrt", summary="imported on first use")
+    >>> colours.register("hex:", lazy="builtins:int", summary="int(DIGITS, base)")
     >>> colours.names()
-    ['red', 'sqrt']
+    ['red', 'sqrt', 'hex:']
     >>> colours.get("sqrt")(16.0)
     4.0
+    >>> colours.get("hex:ff")(16), "hex:00" in colours
+    (255, True)
     >>> colours.get("rd")
     Traceback (most recent call last):
     ...
@@ -33,6 +39,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import importlib
 import warnings
 from collections.abc import Callable, Iterator
@@ -119,23 +126,37 @@ class Registry(Generic[T]):
         return {name: entry.summary for name, entry in self._entries.items()}
 
     def get(self, name: str) -> T:
-        """The object registered as `name`, importing it first if it is lazy.
+        """The object registered as `name`, importing it first if it is lazy; for a name under a family
+        ("clip:" for "clip:ViT-L-14/openai"), the family's object with the rest of the name bound first.
 
         Raises:
             InputError: `name` is unknown (the message suggests close names), or a lazy entry cannot
                 be imported.
         """
         self._load()
-        entry = self._entries.get(name)
+        entry, argument = self._lookup(name)
         if entry is None:
             raise unknown_name(self.kind, name, self._entries)
+        if name.endswith(":"):
+            raise InputError(f"{self.kind} {name!r} is a family: name one of its members ({entry.summary})")
         if entry.lazy is not None:
             entry.obj, entry.lazy = self._import(entry), None
+        if argument is not None:
+            return functools.partial(entry.obj, argument)  # type: ignore[arg-type, return-value]
         return entry.obj  # type: ignore[return-value]
 
     def __contains__(self, name: object) -> bool:
         self._load()
-        return name in self._entries
+        return isinstance(name, str) and self._lookup(name)[0] is not None
+
+    def _lookup(self, name: str) -> tuple[Entry[T] | None, str | None]:
+        """The entry for `name` and, when a family answers it, the text after the family's prefix."""
+        entry = self._entries.get(name)
+        if entry is not None or ":" not in name:
+            return entry, None
+        prefix, _, rest = name.partition(":")
+        family = self._entries.get(prefix + ":")
+        return (family, rest) if family is not None and rest else (None, None)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.names())
@@ -217,6 +238,7 @@ METRICS: Registry[MetricSpec] = Registry(
         "xmbench.metrics.fd",
         "xmbench.metrics.fd_infinity",
         "xmbench.metrics.kid",
+        "xmbench.metrics.cmmd",
         "xmbench.metrics.inception_score",
         "xmbench.metrics.clip_score",
         "xmbench.metrics.r_precision",

@@ -28,7 +28,7 @@ from xmbench.metrics import get_metric_spec  # noqa: E402
 from xmbench.metrics.evaluator import Evaluator  # noqa: E402
 
 GOLDEN = Path(__file__).with_name("golden_values.json")
-METRICS = ("fd", "fd_infinity", "kid", "is", "clip_score", "r_precision", "prdc", "attribute_accuracy")
+METRICS = ("fd", "fd_infinity", "kid", "cmmd", "is", "clip_score", "r_precision", "prdc", "attribute_accuracy")
 OPTIONS = {
     "kid": {"subsets": 10, "subset_size": 50},
     "is": {"splits": 4},

@@ -11,8 +11,10 @@ from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorIncepti
 
 from xmbench.errors import WeightsError
 from xmbench.extractors import get_extractor, list_extractors
-from xmbench.extractors.clip import FILE_NAME as CLIP_FILE
 from xmbench.extractors.inception import FILE_NAME as INCEPTION_FILE
+from xmbench.extractors.standard_weights import CATALOGUE
+
+CLIP_FILE = CATALOGUE["clip-vit-b-32"].file_name
 
 
 def _images(n, size, seed=0):
@@ -120,7 +122,8 @@ def test_clip_embeddings_match_open_clip_pipeline(clip_file):
 
     ex = get_extractor("clip-vit-b-32", weights=clip_file)
     assert ex.info.weights_hash == hashlib.sha256(clip_file.read_bytes()).hexdigest()
-    assert ex.preprocess["mean"] == pytest.approx([0.48145466, 0.4578275, 0.40821073])
+    assert ex.info.mean == pytest.approx([0.48145466, 0.4578275, 0.40821073])
+    assert ex.info.model == "open_clip ViT-B-32/openai" and ex.info.id == "clip-vit-b-32"
     assert ex.info.resize == "bicubic-antialias-shortest-224+centre-crop; openai-mean-std"
     rng = np.random.default_rng(3)
     # smooth images (upsampled noise) so resampling differences stay small, as on photographs

@@ -47,7 +47,19 @@ for _name, _target, _summary in [
         "clip-vit-b-32",
         "xmbench.extractors.clip:ClipExtractor",
         "open_clip ViT-B/32 with OpenAI weights: L2-normalised image and text embeddings "
-        "(CLIP score, CLIP-R-precision)",
+        "(CLIP score, CLIP-R-precision); the same as clip:ViT-B-32/openai",
+    ),
+    (
+        "dinov2-vit-l-14",
+        "xmbench.extractors.dinov2:DINOv2Extractor",
+        "DINOv2 ViT-L/14 (Meta's weights, user-placed): 1024-d final CLS token at 224 px, dgm-eval's "
+        "protocol (FD reported as fd_dinov2)",
+    ),
+    (
+        "clip:",
+        "xmbench.extractors.clip:open_clip_extractor",
+        "clip:ARCH/PRETRAINED, any open_clip model (e.g. clip:ViT-L-14/openai, clip:ViT-L-14-336/openai "
+        "for CMMD): L2-normalised image and text embeddings",
     ),
 ]:
     EXTRACTORS.register(_name, lazy=_target, summary=_summary)

@@ -22,6 +22,9 @@ class ExtractorInfo:
     resize: str  # resize mode applied to other sizes, e.g. "tf1-bilinear", "none"
     feature_dim: int  # dimension of "features"
     yields: frozenset[str] = field(default_factory=frozenset)  # keys of images() / "text"
+    model: str = ""  # architecture and weights release, e.g. "open_clip ViT-L-14/openai"; "" when the id says it
+    mean: tuple[float, ...] | None = None  # per-channel input normalisation after scaling to [0, 1], when used
+    std: tuple[float, ...] | None = None
 
 
 class Extractor(ABC):

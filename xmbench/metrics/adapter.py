@@ -8,6 +8,7 @@ Evaluator, the Metric class and the function give one number by one code path.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +33,19 @@ def extractor_details(info: ExtractorInfo) -> dict[str, Any]:
         {'extractor': 'toy-v1', 'weights_hash': 'ab', 'resize': 'none'}
     """
     return {"extractor": info.id, "weights_hash": info.weights_hash, "resize": info.resize}
+
+
+def extractor_tag(extractor_id: str) -> str:
+    """The extractor's part of a reported name (fd_<tag>, mmd_rbf_<tag>): the family before the first "-"
+    for the built-in ids, the whole id as a lower-case identifier for family ids such as "clip:ARCH/TAG".
+
+    Example:
+        >>> extractor_tag("shapes-v1"), extractor_tag("clip:ViT-L-14/openai")
+        ('shapes', 'clip_vit_l_14_openai')
+    """
+    if ":" not in extractor_id:
+        return extractor_id.split("-")[0]
+    return re.sub(r"[^a-z0-9]+", "_", extractor_id.lower()).strip("_")
 
 
 def require_reference(ctx: MetricContext, metric: str) -> ReferenceStats:

@@ -28,7 +28,7 @@ from torchmetrics.utilities import dim_zero_cat
 
 from xmbench.errors import InputError
 from xmbench.extractors.base import ExtractorInfo
-from xmbench.metrics.adapter import MetricAdapter, extractor_details, metric_value, require_reference
+from xmbench.metrics.adapter import MetricAdapter, extractor_details, extractor_tag, metric_value, require_reference
 from xmbench.metrics.bootstrap import resample_counts
 from xmbench.metrics.inputs import check_count, check_features, check_pair
 from xmbench.metrics.reference import UNKNOWN, ReferenceStats, sym_sqrt
@@ -67,14 +67,15 @@ class RankDeficientWarning(UserWarning):
 
 
 def fd_name(info: ExtractorInfo) -> str:
-    """The reported name: 'fid' for the standard Inception pool3 protocol, else 'fd_<family>'.
+    """The reported name: 'fid' for the standard Inception pool3 protocol, else 'fd_<extractor tag>'
+    (`adapter.extractor_tag`: 'fd_shapes', 'fd_clip', 'fd_clip_vit_l_14_openai').
 
     Example:
         >>> from xmbench.extractors.base import ExtractorInfo
         >>> fd_name(ExtractorInfo("shapes-v1", "", 32, "none", 64))
         'fd_shapes'
     """
-    return "fid" if info.id == INCEPTION_FID_ID else f"fd_{info.id.split('-')[0]}"
+    return "fid" if info.id == INCEPTION_FID_ID else f"fd_{extractor_tag(info.id)}"
 
 
 # -- functional ---------------------------------------------------------------------------------------
