@@ -141,15 +141,18 @@ class DiffusersGenerator:
     def __init__(
         self, files: ModelFiles, resolution: int | None, device: torch.device | str = "cpu", **options: Any
     ) -> None:
-        from diffusers import DiffusionPipeline
+        import diffusers
+        from packaging.version import Version
 
         options = {**DEFAULTS, **options}
-        pipe = DiffusionPipeline.from_pretrained(
+        # `dtype` replaces `torch_dtype` (deprecated) in recent versions; 0.42 is the first known to take it
+        dtype_arg = "dtype" if Version(diffusers.__version__) >= Version("0.42") else "torch_dtype"
+        pipe = diffusers.DiffusionPipeline.from_pretrained(
             files.load_from,
             revision=files.commit,
             variant=options["variant"],
-            torch_dtype=DTYPES[options["dtype"]],
             local_files_only=offline(),
+            **{dtype_arg: DTYPES[options["dtype"]]},
         )
         if options["scheduler"]:
             pipe.scheduler = scheduler_class(options["scheduler"]).from_config(pipe.scheduler.config)
