@@ -66,7 +66,7 @@ class PreparedModel:
 
     model_hash: content identity (checkpoint sha256, or what determines a calibration / imported
     model); version: the recipe's VERSION (None when it has none); load() builds the model on demand;
-    kind: the record's model.kind (baseline, checkpoint, import, calibration); role: a calibration
+    kind: the record's model.kind (baseline, checkpoint, import, calibration, diffusers, transformers); role: a calibration
     model's place on the scale.
     """
 
