@@ -1,6 +1,6 @@
 import pytest
 import torch
-from tiny_hf import save_tiny_blip, save_tiny_stable_diffusion
+from tiny_hf import save_tiny_blip, save_tiny_stable_diffusion, save_tiny_vit_gpt2
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -33,3 +33,9 @@ def tiny_sd(tmp_path_factory):
 def tiny_blip(tmp_path_factory):
     """A random BLIP captioner with the shapes words as its vocabulary, saved to a folder."""
     return save_tiny_blip(tmp_path_factory.mktemp("hf") / "tiny-blip")
+
+
+@pytest.fixture(scope="session")
+def tiny_vit_gpt2(tmp_path_factory):
+    """A random vision-encoder-decoder captioner (ViT + GPT-2), saved to a folder."""
+    return save_tiny_vit_gpt2(tmp_path_factory.mktemp("hf") / "tiny-vit-gpt2")

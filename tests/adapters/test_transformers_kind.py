@@ -39,6 +39,14 @@ def test_sampling_follows_the_seed_and_leaves_the_global_random_state(tiny_blip,
     assert runs[1] != runs[2]
 
 
+def test_a_vision_encoder_decoder_captions_with_the_tokenizer_beside_its_image_processor(tiny_vit_gpt2, images):
+    captioner = TransformersCaptioner(locate(str(tiny_vit_gpt2), None, "config.json"), max_new_tokens=5, batch_size=3)
+    captions = captioner.caption(images, seed=0)
+    assert len(captions) == 4 and all(isinstance(c, str) for c in captions)
+    captioner.batch_size = 1
+    assert captioner.caption(images, seed=0) == captions
+
+
 def test_a_conditional_prompt_is_not_part_of_the_caption(tiny_blip, images):
     captioner = TransformersCaptioner(locate(str(tiny_blip), None, "config.json"), prompt="there is", max_new_tokens=4)
     assert not any(c.startswith("there is") for c in captioner.caption(images[:2], seed=0))

@@ -141,3 +141,39 @@ def run_model(tmp_path: Path, model: str, task: str) -> tuple[int, str]:
         f'[[models]]\nname = "tiny"\n{model}'
     )
     return main(["run", str(config), "--out", str(tmp_path / "out"), "--quiet"]), str(config)
+
+
+def save_tiny_vit_gpt2(folder: Path, image_size: int = 16) -> Path:
+    """A vision-encoder-decoder captioner (ViT encoder, GPT-2 decoder) with random weights in `folder`: its
+    processor is an image processor alone, its tokenizer a byte-level BPE beside it."""
+    from transformers import (
+        GPT2Config,
+        GPT2Tokenizer,
+        VisionEncoderDecoderConfig,
+        VisionEncoderDecoderModel,
+        ViTConfig,
+        ViTImageProcessor,
+    )
+
+    chars = _byte_characters()
+    vocab = {t: i for i, t in enumerate([*chars, "<|endoftext|>"])}
+    tokenizer = GPT2Tokenizer(vocab=vocab, merges=[])
+    end = vocab["<|endoftext|>"]
+    torch.manual_seed(0)
+    encoder = ViTConfig(
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+        image_size=image_size,
+        patch_size=8,
+    )
+    decoder = GPT2Config(
+        vocab_size=len(vocab), n_positions=32, n_embd=16, n_layer=1, n_head=2, bos_token_id=end, eos_token_id=end
+    )
+    config = VisionEncoderDecoderConfig.from_encoder_decoder_configs(encoder, decoder)
+    config.decoder_start_token_id = config.pad_token_id = config.eos_token_id = end
+    VisionEncoderDecoderModel(config=config).save_pretrained(folder)
+    ViTImageProcessor(size={"height": image_size, "width": image_size}).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder

@@ -74,9 +74,10 @@ def offline() -> bool:
     """HF_HUB_OFFLINE is set (1, true, yes, on): the hub is not asked.
 
     Example:
-        >>> import os; os.environ["HF_HUB_OFFLINE"] = "1"; offline()
+        >>> from unittest import mock
+        >>> with mock.patch.dict(os.environ, {"HF_HUB_OFFLINE": "1"}):
+        ...     offline()
         True
-        >>> del os.environ["HF_HUB_OFFLINE"]
     """
     return os.environ.get("HF_HUB_OFFLINE", "").upper() in ("1", "ON", "YES", "TRUE")
 

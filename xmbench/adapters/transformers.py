@@ -100,7 +100,14 @@ class TransformersCaptioner:
         auto = getattr(transformers, "AutoModelForImageTextToText", None) or transformers.AutoModelForVision2Seq
         dtype_arg = "dtype" if Version(transformers.__version__) >= Version("4.56") else "torch_dtype"
         where = {"revision": files.commit, "local_files_only": offline()}
-        self.processor = transformers.AutoProcessor.from_pretrained(files.load_from, **where)
+        processor = transformers.AutoProcessor.from_pretrained(files.load_from, **where)
+        if hasattr(processor, "image_processor"):  # one processor of images and text (BLIP, GIT, ...)
+            self.processor, self.tokenizer = processor, processor.tokenizer
+        elif options["prompt"]:
+            raise InputError("option prompt needs a processor of images and text (BLIP-style); remove it")
+        else:  # an image processor and a tokenizer side by side (vision-encoder-decoder)
+            self.processor = transformers.AutoImageProcessor.from_pretrained(files.load_from, **where)
+            self.tokenizer = transformers.AutoTokenizer.from_pretrained(files.load_from, **where)
         model = auto.from_pretrained(files.load_from, **where, **{dtype_arg: DTYPES[options["dtype"]]})
         self.model, self.device, self.dtype = model.to(device).eval(), torch.device(device), DTYPES[options["dtype"]]
         self.prompt, self.batch_size = options["prompt"], options["batch_size"]
@@ -127,4 +134,4 @@ class TransformersCaptioner:
             k: v.to(self.device, self.dtype) if v.is_floating_point() else v.to(self.device) for k, v in inputs.items()
         }
         out = self.model.generate(**inputs, **self.generate_options)
-        return [without_prompt(c, self.prompt) for c in self.processor.batch_decode(out, skip_special_tokens=True)]
+        return [without_prompt(c, self.prompt) for c in self.tokenizer.batch_decode(out, skip_special_tokens=True)]
