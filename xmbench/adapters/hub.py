@@ -150,7 +150,10 @@ def _cached_commit(source: str, revision: str | None, marker: str) -> str | None
 def _hub_commit(source: str, revision: str | None) -> str:
     """The hub's commit of `source` at `revision` (one line when the hub cannot be asked or says no)."""
     pinned = f" --revision {revision}" if revision else ""
-    fetch = f"fetch it with `huggingface-cli download {source}{pinned}` where there is network, or name a local folder"
+    fetch = (
+        f"fetch it with `huggingface-cli download {source}{pinned}` where there is network, "
+        f"or name a local folder (there is no folder {source} here)"
+    )
     if offline():
         raise InputError(f"{source} is not in the local Hugging Face cache and HF_HUB_OFFLINE is set: {fetch}")
     from huggingface_hub import HfApi

@@ -66,8 +66,8 @@ class PreparedModel:
 
     model_hash: content identity (checkpoint sha256, or what determines a calibration / imported
     model); version: the recipe's VERSION (None when it has none); load() builds the model on demand;
-    kind: the record's model.kind (baseline, checkpoint, import, calibration, diffusers, transformers); role: a calibration
-    model's place on the scale.
+    kind: the record's model.kind (baseline, checkpoint, import, calibration, diffusers, transformers);
+    role: a calibration model's place on the scale.
     """
 
     spec: ModelSpec
