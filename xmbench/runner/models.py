@@ -9,6 +9,8 @@ One table of model kinds (`KINDS`) serves both tasks. A [[models]] table names i
 - `captioner = "NAME"` (image -> text): a calibration captioner or a reference captioner, as above.
 - `checkpoint = "PATH"`: a trained baseline's checkpoint; it must hold a model serving the task.
 - `import = "pkg.module:factory"` (or an entry-point name): the user's generator or captioner.
+- `diffusers = "ID-or-PATH"` (text -> image) / `transformers = "ID-or-PATH"` (image -> text): a Hugging Face
+  model, by `xmbench.adapters` (imported only when a config names the kind).
 
 Every kind is checked against the run's task and its options before any long work (`check_models`),
 and `prepare_model` gives each a `model_hash` that keys every cache downstream and the record.
@@ -64,8 +66,8 @@ class PreparedModel:
 
     model_hash: content identity (checkpoint sha256, or what determines a calibration / imported
     model); version: the recipe's VERSION (None when it has none); load() builds the model on demand;
-    kind: the record's model.kind (baseline, checkpoint, import, calibration); role: a calibration
-    model's place on the scale.
+    kind: the record's model.kind (baseline, checkpoint, import, calibration, diffusers, transformers);
+    role: a calibration model's place on the scale.
     """
 
     spec: ModelSpec
@@ -484,12 +486,23 @@ class Kind:
     prepare: Callable[[ModelContext, ModelSpec], PreparedModel]
 
 
+def _adapter(module: str) -> Kind:
+    """A kind of `xmbench.adapters.<module>`, imported on first use (its library is optional)."""
+
+    def adapter() -> Any:
+        return importlib.import_module(f"xmbench.adapters.{module}")
+
+    return Kind(lambda ctx, spec: adapter().check(ctx, spec), lambda ctx, spec: adapter().prepare(ctx, spec))
+
+
 #: every model kind of either task, by the record's model.kind
 KINDS: dict[str, Kind] = {
     "baseline": Kind(_check_baseline, _prepare_baseline),
     "calibration": Kind(_check_calibration, _prepare_calibration),
     "checkpoint": Kind(_check_checkpoint, _prepare_checkpoint),
     "import": Kind(_check_import, _prepare_import),
+    "diffusers": _adapter("diffusers"),
+    "transformers": _adapter("transformers"),
 }
 
 
