@@ -13,6 +13,7 @@ from xmbench.errors import InputError, XmbenchError, unknown_name
 from xmbench.extractors import Extractor, get_extractor, list_extractors
 from xmbench.metrics import list_metrics
 from xmbench.metrics.registry import check_options_of
+from xmbench.registry import EXTRACTORS
 from xmbench.runner.config import RunConfig, located
 from xmbench.tasks import TEXT_TO_IMAGE
 
@@ -81,6 +82,6 @@ def check_rank_by(config: RunConfig, metrics: dict[str, Any]) -> None:
 
 def extractor(config: RunConfig, device: torch.device) -> Extractor:
     """The configured extractor on `device`."""
-    if config.extractor not in list_extractors():
+    if config.extractor not in EXTRACTORS:  # a family's names ("clip:ARCH/PRETRAINED") included
         raise located(config, "evaluation.extractor", unknown_name("extractor", config.extractor, list_extractors()))
     return get_extractor(config.extractor, device=device, **config.extractor_options)
