@@ -140,7 +140,7 @@ class CLIPScore(Metric):
         if self.per_image:
             self.per_image_cos.append(c)
 
-    def per_image(self) -> torch.Tensor:
+    def per_image_scores(self) -> torch.Tensor:
         """max(cos, 0) of every pair fed so far, float64 (N,); needs per_image=True."""
         if not self.per_image or len(self.per_image_cos) == 0:
             raise InputError("no per-image values kept: create CLIPScore(per_image=True) and update it")
@@ -169,7 +169,7 @@ class CLIPScoreAdapter(MetricAdapter):
         r = self.metric.result()
         replicates = None
         if self.ctx.bootstrap:
-            replicates = bootstrap_mean_values(self.metric.per_image(), self.ctx.bootstrap, self.ctx.seed)
+            replicates = bootstrap_mean_values(self.metric.per_image_scores(), self.ctx.bootstrap, self.ctx.seed)
         out = []
         for name, value in r.values().items():
             factor, scale, convention = SCALES[name]
