@@ -21,7 +21,7 @@ SCHEMA = "xmbench.result"
 SCHEMA_VERSION = 2
 
 #: model.kind values
-MODEL_KINDS = ("baseline", "checkpoint", "import", "calibration")
+MODEL_KINDS = ("baseline", "checkpoint", "import", "calibration", "samples", "predictions")
 
 _REQUIRED: dict[str, type | tuple[type, ...]] = {
     "schema": str,

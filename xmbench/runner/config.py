@@ -23,7 +23,7 @@ DEFAULT_CAPTIONING_CONFIG_NAME = "default-captioning.toml"
 #: captions per generation chunk: chunk boundaries key the sample cache and derive the seeds, and
 #: chunks are the unit a torchrun launch shards across processes
 DEFAULT_CHUNK = 250
-MODEL_SOURCES = ("baseline", "checkpoint", "import", "calibration")
+MODEL_SOURCES = ("baseline", "checkpoint", "import", "calibration", "samples", "predictions")
 #: keys of [evaluation] that only text -> image runs read
 TEXT_TO_IMAGE_ONLY = ("reference_split", "reference_samples")
 

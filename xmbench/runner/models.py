@@ -9,6 +9,8 @@ One table of model kinds (`KINDS`) serves both tasks. A [[models]] table names i
 - `captioner = "NAME"` (image -> text): a calibration captioner or a reference captioner, as above.
 - `checkpoint = "PATH"`: a trained baseline's checkpoint; it must hold a model serving the task.
 - `import = "pkg.module:factory"` (or an entry-point name): the user's generator or captioner.
+- `samples = "DIR"` / `predictions = "FILE"`: images or captions already on disk
+  (`xmbench.runner.outputs_on_disk`), keyed by the files' content.
 
 Every kind is checked against the run's task and its options before any long work (`check_models`),
 and `prepare_model` gives each a `model_hash` that keys every cache downstream and the record.
@@ -32,6 +34,7 @@ from xmbench.data.base import Suite
 from xmbench.errors import InputError, XmbenchError, unknown_name
 from xmbench.registry import BASELINES, CALIBRATION, CAPTION_CALIBRATION, CAPTIONERS, GENERATORS, Registry
 from xmbench.results.lock import file_lock
+from xmbench.runner import outputs_on_disk
 from xmbench.runner.cache import content_key
 from xmbench.runner.config import ModelSpec, RunConfig, located
 from xmbench.tasks import IMAGE_TO_TEXT, TEXT_TO_IMAGE
@@ -490,6 +493,8 @@ KINDS: dict[str, Kind] = {
     "calibration": Kind(_check_calibration, _prepare_calibration),
     "checkpoint": Kind(_check_checkpoint, _prepare_checkpoint),
     "import": Kind(_check_import, _prepare_import),
+    "samples": Kind(outputs_on_disk.check_samples, outputs_on_disk.prepare_samples),
+    "predictions": Kind(outputs_on_disk.check_predictions, outputs_on_disk.prepare_predictions),
 }
 
 
