@@ -104,7 +104,7 @@ def evaluate_generator(
         confidence=config.confidence,
         options=options,
     )
-    for outputs in inputs.reference_outputs(extractor):
+    for outputs in inputs.reference_outputs(extractor) if config.reference_stats is None else ():
         evaluator.update_reference_extracted(outputs)
     t0 = time.perf_counter()
     generate = ChunkGenerator(model, inputs, cache, derive_seed(config.seed, "generation"))
