@@ -91,4 +91,4 @@ def test_predictions_cannot_serve_a_text_to_image_run(tmp_path, capsys):
     (tmp_path / "run.toml").write_text(f"[evaluation]\nsamples = 100\n{_model('m', path)}")
     assert main(["run", str(tmp_path / "run.toml"), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "cannot serve a text-to-image run" in err and "samples = DIR" in err, err
+    assert err.count("\n") == 1 and "text-to-image runs cannot score" in err and "samples = DIR" in err, err

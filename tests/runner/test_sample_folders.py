@@ -145,7 +145,7 @@ def test_mistakes_are_one_line_before_any_work(tmp_path, capsys, generated, rand
     assert main(["run", str(tmp_path / "run.toml"), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err, err
-    assert not (tmp_path / "out" / "results").exists()
+    assert not (tmp_path / "out" / "cache" / "reference").exists()  # refused before the reference statistics
 
 
 def test_a_samples_folder_cannot_serve_an_image_to_text_run(tmp_path, capsys, generated):
@@ -154,4 +154,4 @@ def test_a_samples_folder_cannot_serve_an_image_to_text_run(tmp_path, capsys, ge
     (tmp_path / "run.toml").write_text(text)
     assert main(["run", str(tmp_path / "run.toml"), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "cannot serve a image-to-text run" in err and "predictions = FILE" in err, err
+    assert err.count("\n") == 1 and "image-to-text runs cannot score" in err and "predictions = FILE" in err, err

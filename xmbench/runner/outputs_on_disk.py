@@ -31,8 +31,8 @@ def _check_task(ctx: ModelContext, spec: ModelSpec) -> None:
     task, other = SERVES[spec.kind]
     if ctx.config.task != task:
         raise InputError(
-            f"{spec.kind} = {spec.source!r} holds {task} outputs; it cannot serve a {ctx.config.task} run "
-            f"(write {other} there)"
+            f"{spec.kind} = {spec.source!r} holds {task} outputs, which {ctx.config.task} runs cannot score; "
+            f"give this run's outputs as {other}"
         )
     if spec.options:
         raise InputError(f"{spec.kind} model {spec.name!r} takes no options; remove options")

@@ -42,13 +42,17 @@ class SampleFolder:
     files: dict[int, list[str]]
 
     def check_covers(self, count: int) -> None:
-        """One InputError line naming the first sample index of 0 .. count-1 without an image."""
+        """One InputError line naming the first sample index of 0 .. count-1 without an image, or the
+        first of their files that leads out of the folder (no file is read)."""
         missing = next((i for i in range(count) if i not in self.files), None)
         if missing is not None:
             raise InputError(
                 f"samples folder {self.root} ({self.layout} layout) has no image for sample index {missing}; "
                 f"it needs one for each of the {count} evaluation captions (0 .. {count - 1})"
             )
+        for i in range(count):
+            for name in self.files[i]:
+                self.path(name)
 
     def content_hash(self, count: int) -> list[list[str]]:
         """sha256 of every image of samples 0 .. count-1, in order: the model's identity."""
