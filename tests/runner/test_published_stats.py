@@ -47,6 +47,7 @@ def test_published_statistics_give_the_fd_of_the_reference_images(tmp_path, stat
     images, stats = _metrics(tmp_path / "images"), _metrics(tmp_path / "stats")
     assert stats["metrics"]["fd_shapes"]["value"] == pytest.approx(images["metrics"]["fd_shapes"]["value"], rel=1e-9)
     assert stats["protocol"]["reference"]["stats"]["dim"] == 256
+    assert (tmp_path / "images" / "cache" / "reference").is_dir()
     assert not (tmp_path / "stats" / "cache" / "reference").exists()  # no reference image was extracted
 
 

@@ -67,6 +67,8 @@ def test_folders_score_like_the_generator_in_process(tmp_path, generated):
     for name, ref in reference.items():
         width = ref["ci_high"] - ref["ci_low"] if ref.get("ci_high") is not None else 0.0
         assert abs(upscaled[name]["value"] - ref["value"]) <= max(0.1 * width, 0.02 * abs(ref["value"])), name
+    board = (tmp_path / "out" / "leaderboards" / "shapes.md").read_text()
+    assert all(f" {name} |" in board for name in ("**same**", "**upscaled**", "*retrieval*"))  # one board, all kinds
     model = read_record(records["upscaled"])["model"]
     assert model["kind"] == "samples"
     assert model["outputs"]["files"] == SAMPLES and model["outputs"]["format"] == "file names"
