@@ -153,6 +153,10 @@ class PhotoSuite(Suite):
         """R-precision group of each sample: mismatched captions must come from other groups."""
         return [self._photos[split][self.locate(split, int(i))[0]].group for i in indices]
 
+    def image_keys(self, split: str, indices: Sequence[int]) -> list[str]:
+        """The dataset's name (COCO id, file stem) of each sample's image, as results files name images."""
+        return [self._photos[split][self.locate(split, int(i))[0]].key for i in indices]
+
     def protocol(self) -> dict[str, Any]:
         """Identity for result records; `index_sha256` digests the image keys and caption counts (no paths)."""
         digest = hashlib.sha256(

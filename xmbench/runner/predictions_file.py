@@ -35,7 +35,7 @@ def image_ids(suite: Suite, split: str, indices: list[int]) -> tuple[str, list[i
         ('sample index', [0, 5])
     """
     if suite.name in COCO_ID_SUITES:
-        return "COCO id", [int(suite._photos[split][suite.locate(split, i)[0]].key) for i in indices]
+        return "COCO id", [int(key) for key in suite.image_keys(split, indices)]
     return "sample index", list(indices)
 
 
@@ -108,6 +108,12 @@ class StoredCaptioner:
         self._by_index = dict(zip(indices, captions, strict=True))
 
     def captions_for(self, indices: list[int]) -> list[str]:
+        """The stored caption of each sample index.
+
+        Example:
+            >>> StoredCaptioner([0, 5], ["a cat", "a dog"]).captions_for([5])
+            ['a dog']
+        """
         return [self._by_index[i] for i in indices]
 
 

@@ -49,7 +49,19 @@ def metrics_with_stats(config: RunConfig, names: list[str]) -> list[str]:
 
 
 def read_published(config: RunConfig) -> tuple[ReferenceStats, dict[str, Any]] | None:
-    """The run's statistics file (None without one) and its protocol entry, read before any work."""
+    """The run's statistics file (None without one) and its protocol entry, read before any work.
+
+    Example:
+        >>> import tempfile
+        >>> import numpy as np
+        >>> from xmbench.runner.config import parse_config
+        >>> path = Path(tempfile.mkdtemp()) / "stats.npz"
+        >>> np.savez(path, mu=np.zeros(2), sigma=np.eye(2))
+        >>> config = parse_config(f'[evaluation]\\nreference_stats = "{path}"\\n[[models]]\\ncalibration = "noise"\\n')
+        >>> stats, entry = read_published(config)
+        >>> stats.dim, entry["stats"]["dim"]
+        (2, 2)
+    """
     path = config.reference_stats
     if path is None:
         return None
