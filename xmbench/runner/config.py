@@ -346,7 +346,7 @@ class _Validator:
     def models(self, models: Any, task: str = TASKS[0]) -> tuple[ModelSpec, ...]:
         if models is None or models == []:
             raise self.fail(
-                "no models: add at least one [[models]] table with name and baseline/checkpoint/import/calibration",
+                f"no models: add at least one [[models]] table with a name and one of {', '.join(MODEL_SOURCES)}",
                 None,
             )
         if not isinstance(models, list):
