@@ -6,8 +6,12 @@ import pytest
 
 from xmbench.cli import main
 from xmbench.extractors import get_extractor
+from xmbench.extractors.base import ExtractorInfo
+from xmbench.metrics import list_metrics
 from xmbench.metrics.evaluator import Evaluator
+from xmbench.metrics.registry import MetricContext, get_metric_spec
 from xmbench.results import read_record
+from xmbench.runner.published_stats import NEEDS_REFERENCE_FEATURES
 
 SAMPLES = 40
 
@@ -78,3 +82,14 @@ def test_mistakes_are_one_located_line(tmp_path, capsys, stats_file, random_eval
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err and "out.toml:" in err, err
     assert not (tmp_path / "out" / "results").exists()
+
+
+def test_the_refused_metrics_are_those_that_keep_reference_features():
+    ctx = MetricContext(ExtractorInfo("toy-v1", "", None, "none", 8))
+    keeping = {
+        name
+        for name in list_metrics()
+        if name != "attribute_accuracy"  # shapes-v1 only; it reads no reference
+        and getattr(get_metric_spec(name).factory(ctx), "takes_reference", False)
+    }
+    assert keeping == NEEDS_REFERENCE_FEATURES
