@@ -157,3 +157,17 @@ def test_a_samples_folder_cannot_serve_an_image_to_text_run(tmp_path, capsys, ge
     assert main(["run", str(tmp_path / "run.toml"), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "image-to-text runs cannot score" in err and "predictions = FILE" in err, err
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # 40 samples < 256 dimensions: FD is rank-deficient
+def test_a_moved_folder_reuses_its_record(tmp_path, generated, random_evaluator):
+    _write(generated[0], tmp_path / "first")
+    config = _config(random_evaluator, _samples("m", tmp_path / "first")).replace(METRICS, '["fd", "kid"]')
+    (tmp_path / "run.toml").write_text(config)
+    assert main(["run", str(tmp_path / "run.toml"), "--out", str(tmp_path / "out"), "--quiet"]) == 0
+    (record,) = (tmp_path / "out" / "results").glob("*.json")
+    created = read_record(record)["run"]["created"]
+    (tmp_path / "first").rename(tmp_path / "moved")
+    (tmp_path / "run.toml").write_text(config.replace(str(tmp_path / "first"), str(tmp_path / "moved")))
+    assert main(["run", str(tmp_path / "run.toml"), "--out", str(tmp_path / "out"), "--quiet"]) == 0
+    assert read_record(record)["run"]["created"] == created  # same content, same identity: nothing re-scored
