@@ -5,7 +5,6 @@ import json
 import shutil
 
 import pytest
-from conftest import records_by_model
 from PIL import Image
 
 from baselines.calibration import RetrievalGenerator
@@ -26,6 +25,11 @@ def _config(weights, models: str, extra: str = "") -> str:
         f'{weights}metrics = {METRICS}\nbootstrap = 10\ndevice = "cpu"\n{extra}'
         f"[metric_options.kid]\nsubsets = 4\nsubset_size = 20\n{models}"
     )
+
+
+def records_by_model(out) -> dict:
+    """Model name -> result record path in a run's output folder."""
+    return {p.name.split("--")[0]: p for p in sorted((out / "results").glob("*.json"))}
 
 
 def _samples(name: str, folder) -> str:
