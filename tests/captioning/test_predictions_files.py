@@ -55,6 +55,12 @@ def test_every_format_scores_the_same_captions_alike_on_one_board(tmp_path):
     values = [{k: v["value"] for k, v in r["metrics"].items()} for r in records]
     assert values[0] == values[1] == values[2]
     assert values[0]["bleu_4"] == pytest.approx(1.0)  # a reference caption scores perfectly against itself
+    formats = {r["model"]["name"]: r["model"]["outputs"]["format"] for r in records}
+    assert formats == {
+        "coco": "COCO results",
+        "object": "JSON object by sample index",
+        "jsonl": "JSON lines by sample index",
+    }
     assert records[0]["model"]["outputs"]["files"] == 1 and records[0]["model"]["outputs"]["sha256"]
     board = (tmp_path / "out" / "leaderboards" / "shapes-captioning.md").read_text()
     assert all(name in board for name in ("coco", "object", "jsonl"))

@@ -15,4 +15,4 @@ def test_coco_results_map_image_ids_to_the_suites_images(tmp_path):
     assert what == "COCO id" and sorted(ids) == sorted(500 - 7 * k for k in range(6))
     results = tmp_path / "captions_val2014_mine_results.json"
     results.write_text(json.dumps([{"image_id": i, "caption": f"image {i}"} for i in reversed(ids)]))
-    assert read_predictions(results, ids, what) == [f"image {i}" for i in ids]
+    assert read_predictions(results, ids, what) == ([f"image {i}" for i in ids], "COCO results")

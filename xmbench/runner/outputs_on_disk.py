@@ -65,12 +65,12 @@ def prepare_samples(ctx: ModelContext, spec: ModelSpec) -> PreparedModel:
     )
 
 
-def _captions(ctx: ModelContext, spec: ModelSpec) -> tuple[list[int], list[str]]:
+def _captions(ctx: ModelContext, spec: ModelSpec) -> tuple[list[int], list[str], str]:
     from xmbench.runner.predictions_file import image_ids, read_predictions
 
     indices = ctx.suite.image_indices(ctx.split)[: ctx.config.samples]
     what, ids = image_ids(ctx.suite, ctx.split, indices)
-    return indices, read_predictions(spec.source, ids, what)
+    return indices, *read_predictions(spec.source, ids, what)
 
 
 def check_predictions(ctx: ModelContext, spec: ModelSpec) -> None:
@@ -84,9 +84,8 @@ def prepare_predictions(ctx: ModelContext, spec: ModelSpec) -> PreparedModel:
     from xmbench.runner.models import PreparedModel
     from xmbench.runner.predictions_file import StoredCaptioner
 
-    indices, captions = _captions(ctx, spec)
+    indices, captions, fmt = _captions(ctx, spec)
     sha = sha256_file(spec.source)
-    fmt = "JSON lines" if spec.source.lower().endswith(".jsonl") else "JSON"
     outputs = {"path": spec.source, "format": fmt, "files": 1, "sha256": sha}
     return PreparedModel(
         spec,

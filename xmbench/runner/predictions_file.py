@@ -39,8 +39,8 @@ def image_ids(suite: Suite, split: str, indices: list[int]) -> tuple[str, list[i
     return "sample index", list(indices)
 
 
-def _entries(path: Path, text: str) -> list[tuple[str, Any, Any]]:
-    """(where, id, caption) of every entry, in file order, by the file's format."""
+def _entries(path: Path, text: str) -> tuple[str, list[tuple[str, Any, Any]]]:
+    """(the file's format, (where, id, caption) of every entry in file order)."""
     if path.suffix.lower() == ".jsonl":
         out = []
         for n, line in enumerate(text.splitlines(), 1):
@@ -48,12 +48,14 @@ def _entries(path: Path, text: str) -> list[tuple[str, Any, Any]]:
                 where = f"{path}:{n}"
                 entry = parse_json(line, where, _FIX)
                 out.append((where, field(entry, "index", int, where, _FIX), entry.get("caption")))
-        return out
+        return "JSON lines by sample index", out
     data = parse_json(text, str(path), _FIX)
     if isinstance(data, dict):
-        return [(f"{path}: entry {k!r}", _index_key(k, path), v) for k, v in data.items()]
+        return "JSON object by sample index", [
+            (f"{path}: entry {k!r}", _index_key(k, path), v) for k, v in data.items()
+        ]
     if isinstance(data, list):
-        return [
+        return "COCO results", [
             (f"{path}: entry {n}", field(e, "image_id", int, f"{path}: entry {n}", _FIX), e.get("caption"))
             for n, e in enumerate(data)
         ]
@@ -66,22 +68,22 @@ def _index_key(key: str, path: Path) -> int:
     return int(key)
 
 
-def read_predictions(path: str | Path, ids: list[int], what: str = "sample index") -> list[str]:
-    """The caption of each evaluation image (`ids`: its COCO id or sample index) from a predictions file.
+def read_predictions(path: str | Path, ids: list[int], what: str = "sample index") -> tuple[list[str], str]:
+    """(the caption of each evaluation image (`ids`: its COCO id or sample index), the file's format).
 
     Example:
         >>> import json, tempfile
         >>> p = Path(tempfile.mkdtemp()) / "results.json"
         >>> _ = p.write_text(json.dumps([{"image_id": 7, "caption": "a dog"}, {"image_id": 3, "caption": "a cat"}]))
         >>> read_predictions(p, [3, 7])
-        ['a cat', 'a dog']
+        (['a cat', 'a dog'], 'COCO results')
         >>> read_predictions(p, [3, 8])  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
         xmbench.errors.InputError: ...results.json: no caption for the image of sample index 8 (evaluation image 1); ...
     """
     path = Path(path)
-    entries = _entries(path, read_text_bounded(path, MAX_FILE_BYTES, "predictions file"))
+    fmt, entries = _entries(path, read_text_bounded(path, MAX_FILE_BYTES, "predictions file"))
     refuse_duplicates((key for _, key, _ in entries), str(path), "image id", "keep one caption per image")
     captions: dict[int, str] = {}
     for where, key, caption in entries:
@@ -94,7 +96,7 @@ def read_predictions(path: str | Path, ids: list[int], what: str = "sample index
                 f"{path}: no caption for the image of {what} {key} (evaluation image {k}); caption every "
                 f"evaluation image ({len(ids)})"
             )
-    return [captions[key] for key in ids]
+    return [captions[key] for key in ids], fmt
 
 
 class StoredCaptioner:
