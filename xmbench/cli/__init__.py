@@ -9,12 +9,12 @@ import traceback
 from collections.abc import Sequence
 
 from xmbench import __version__
-from xmbench.cli import evaluator, results, run, sanity, suites, train, weights
+from xmbench.cli import evaluator, results, run, sanity, score, suites, train, weights
 from xmbench.cli.types import OneLineParser
 from xmbench.errors import XmbenchError
 from xmbench.warning_log import capture_warnings
 
-COMMAND_MODULES = [suites, run, train, evaluator, sanity, results, weights]
+COMMAND_MODULES = [suites, run, score, train, evaluator, sanity, results, weights]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -24,9 +24,7 @@ from xmbench.data.base import Sample, Suite
 from xmbench.data.untrusted import IMAGE_ERRORS, confined
 from xmbench.errors import InputError
 from xmbench.home import xmbench_home
-
-#: recorded in protocol(): how a stored photograph becomes a square uint8 image
-SQUARE_RESIZE = "centre-square-crop+pil-bicubic"
+from xmbench.image_files import SQUARE_RESIZE, square
 
 
 def data_root(name: str, root: str | os.PathLike | None) -> Path:
@@ -76,19 +74,9 @@ def load_square(path: Path, resolution: int, bbox: tuple[float, float, float, fl
         raise InputError(f"{path}: image not found; the suite's index lists it, so restore the file")
     try:
         with Image.open(path) as im:
-            im = im.convert("RGB")
-            if bbox is not None:
-                im = im.crop(attngan_box(bbox, *im.size))
-            w, h = im.size
-            side = min(w, h)
-            left, top = (w - side) // 2, (h - side) // 2
-            im = im.crop((left, top, left + side, top + side))
-            if side != resolution:
-                im = im.resize((resolution, resolution), Image.Resampling.BICUBIC)
-            array = np.asarray(im, dtype=np.uint8)
+            return square(im.crop(attngan_box(bbox, *im.size)) if bbox is not None else im, resolution)
     except IMAGE_ERRORS as e:
         raise InputError(f"{path}: cannot read image ({e.__class__.__name__}); replace the corrupt file") from None
-    return np.ascontiguousarray(array.transpose(2, 0, 1))
 
 
 @dataclass(frozen=True)
@@ -164,6 +152,10 @@ class PhotoSuite(Suite):
     def groups(self, split: str, indices: Sequence[int]) -> list[str]:
         """R-precision group of each sample: mismatched captions must come from other groups."""
         return [self._photos[split][self.locate(split, int(i))[0]].group for i in indices]
+
+    def image_keys(self, split: str, indices: Sequence[int]) -> list[str]:
+        """The dataset's name (COCO id, file stem) of each sample's image, as results files name images."""
+        return [self._photos[split][self.locate(split, int(i))[0]].key for i in indices]
 
     def protocol(self) -> dict[str, Any]:
         """Identity for result records; `index_sha256` digests the image keys and caption counts (no paths)."""

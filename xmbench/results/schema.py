@@ -21,7 +21,16 @@ SCHEMA = "xmbench.result"
 SCHEMA_VERSION = 2
 
 #: model.kind values
-MODEL_KINDS = ("baseline", "checkpoint", "import", "calibration", "diffusers", "transformers")
+MODEL_KINDS = (
+    "baseline",
+    "checkpoint",
+    "import",
+    "calibration",
+    "diffusers",
+    "transformers",
+    "samples",
+    "predictions",
+)
 
 _REQUIRED: dict[str, type | tuple[type, ...]] = {
     "schema": str,

@@ -23,9 +23,18 @@ DEFAULT_CAPTIONING_CONFIG_NAME = "default-captioning.toml"
 #: captions per generation chunk: chunk boundaries key the sample cache and derive the seeds, and
 #: chunks are the unit a torchrun launch shards across processes
 DEFAULT_CHUNK = 250
-MODEL_SOURCES = ("baseline", "checkpoint", "import", "calibration", "diffusers", "transformers")
+MODEL_SOURCES = (
+    "baseline",
+    "checkpoint",
+    "import",
+    "calibration",
+    "diffusers",
+    "transformers",
+    "samples",
+    "predictions",
+)
 #: keys of [evaluation] that only text -> image runs read
-TEXT_TO_IMAGE_ONLY = ("reference_split", "reference_samples")
+TEXT_TO_IMAGE_ONLY = ("reference_split", "reference_samples", "reference_stats")
 
 
 @dataclass(frozen=True)
@@ -72,6 +81,7 @@ class RunConfig:
     key_lines: dict[str, int] = field(default_factory=dict)  # "evaluation.metrics" -> line in the file
     chunk: int = DEFAULT_CHUNK  # captions (images, image -> text) per generation chunk (part of the protocol)
     task: str = TEXT_TO_IMAGE  # one of xmbench.tasks.TASKS
+    reference_stats: str | None = None  # published mu / sigma (npz) standing in for the reference images
 
     def limited(self, limit: int | None) -> RunConfig:
         """The same run on at most `limit` evaluation and reference samples (`--limit`)."""
@@ -90,6 +100,7 @@ _SCALAR = {
         "samples": (int,),
         "reference_split": (str,),
         "reference_samples": (int,),
+        "reference_stats": (str,),
         "seed": (int,),
         "extractor": (str,),
         "weights": (str,),
@@ -311,6 +322,7 @@ class _Validator:
             metric_options={k: dict(v) for k, v in metric_options.items()},
             chunk=ev.get("chunk", DEFAULT_CHUNK),
             task=task,
+            reference_stats=ev.get("reference_stats"),
             key_lines={
                 **{
                     f"{t}.{k}": self.line_of(t, k)
@@ -343,7 +355,7 @@ class _Validator:
     def models(self, models: Any, task: str = TASKS[0]) -> tuple[ModelSpec, ...]:
         if models is None or models == []:
             raise self.fail(
-                "no models: add at least one [[models]] table with name and baseline/checkpoint/import/calibration",
+                f"no models: add at least one [[models]] table with a name and one of {', '.join(MODEL_SOURCES)}",
                 None,
             )
         if not isinstance(models, list):

@@ -71,8 +71,11 @@ class ChunkGenerator:
     def _generate(self, start: int, captions: list[str], key: str) -> torch.Tensor:
         if self.generator is None:
             self.generator = self.model.load()
-        with torch.no_grad():
-            out = self.generator.generate(list(captions), derive_seed(self.seed, "chunk", start))
+        if hasattr(self.generator, "stored_images"):  # outputs on disk, served by sample index
+            out = self.generator.stored_images(list(range(start, start + len(captions))))
+        else:
+            with torch.no_grad():
+                out = self.generator.generate(list(captions), derive_seed(self.seed, "chunk", start))
         source = f"model {self.model.spec.name!r}"
         images = check_generated(out, len(captions), self.inputs.suite.resolution, source).cpu()
         self.cache.put("samples", key, {"images": images})  # only this chunk's rank writes its entry
@@ -101,7 +104,7 @@ def evaluate_generator(
         confidence=config.confidence,
         options=options,
     )
-    for outputs in inputs.reference_outputs(extractor):
+    for outputs in inputs.reference_outputs(extractor) if config.reference_stats is None else ():
         evaluator.update_reference_extracted(outputs)
     t0 = time.perf_counter()
     generate = ChunkGenerator(model, inputs, cache, derive_seed(config.seed, "generation"))

@@ -11,6 +11,8 @@ One table of model kinds (`KINDS`) serves both tasks. A [[models]] table names i
 - `import = "pkg.module:factory"` (or an entry-point name): the user's generator or captioner.
 - `diffusers = "ID-or-PATH"` (text -> image) / `transformers = "ID-or-PATH"` (image -> text): a Hugging Face
   model, by `xmbench.adapters` (imported only when a config names the kind).
+- `samples = "DIR"` / `predictions = "FILE"`: images or captions already on disk
+  (`xmbench.runner.outputs_on_disk`), keyed by the files' content.
 
 Every kind is checked against the run's task and its options before any long work (`check_models`),
 and `prepare_model` gives each a `model_hash` that keys every cache downstream and the record.
@@ -34,6 +36,7 @@ from xmbench.data.base import Suite
 from xmbench.errors import InputError, XmbenchError, unknown_name
 from xmbench.registry import BASELINES, CALIBRATION, CAPTION_CALIBRATION, CAPTIONERS, GENERATORS, Registry
 from xmbench.results.lock import file_lock
+from xmbench.runner import outputs_on_disk
 from xmbench.runner.cache import content_key
 from xmbench.runner.config import ModelSpec, RunConfig, located
 from xmbench.tasks import IMAGE_TO_TEXT, TEXT_TO_IMAGE
@@ -503,6 +506,8 @@ KINDS: dict[str, Kind] = {
     "import": Kind(_check_import, _prepare_import),
     "diffusers": _adapter("diffusers"),
     "transformers": _adapter("transformers"),
+    "samples": Kind(outputs_on_disk.check_samples, outputs_on_disk.prepare_samples),
+    "predictions": Kind(outputs_on_disk.check_predictions, outputs_on_disk.prepare_predictions),
 }
 
 

@@ -21,6 +21,7 @@ from xmbench.runner.config import RunConfig
 from xmbench.runner.extract import CachingExtractor
 from xmbench.runner.generation import evaluate_generator
 from xmbench.runner.models import PreparedModel
+from xmbench.runner.published_stats import check_published, metrics_with_stats, read_published
 from xmbench.runner.record import metric_sections
 from xmbench.runner.reference import EvaluationInputs, reference_stats
 from xmbench.runner.task import Evaluation
@@ -75,7 +76,8 @@ class TextToImage:
     def __init__(self, config: RunConfig, cache: TensorCache, device: torch.device, quiet: bool) -> None:
         self.config, self.cache, self.device, self.quiet = config, cache, device, quiet
         self.suite, self.split = resolve.suite_and_split(config)
-        self.metrics = resolve.metric_names(config)
+        self.metrics = metrics_with_stats(config, resolve.metric_names(config))
+        self.published = read_published(config)
         self.options = resolve.metric_options(config, self.metrics)
         self.versions = metric_versions(self.metrics)
         self.sampling_seed = derive_seed(config.seed, "generation")
@@ -85,7 +87,12 @@ class TextToImage:
         self.extractor = CachingExtractor(resolve.extractor(self.config, self.device), self.cache)
         self.inputs = EvaluationInputs(self.config, self.suite, self.split, self.quiet)
         self.protocol = run_protocol(self.config, self.split, self.inputs.captions, self.extractor.info)
-        self.reference: ReferenceStats | None = reference_stats(self.inputs, self.extractor, self.cache)
+        self.reference: ReferenceStats | None
+        if self.published is None:
+            self.reference = reference_stats(self.inputs, self.extractor, self.cache)
+        else:  # published statistics: no reference image is extracted
+            self.reference, self.protocol["reference"] = self.published
+            check_published(self.config, self.reference, self.extractor.info)
 
     def announce(self) -> str | None:
         return None
