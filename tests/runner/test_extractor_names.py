@@ -19,3 +19,12 @@ def test_a_family_name_passes_the_name_check(tmp_path, monkeypatch):
     unknown = parse_config(CONFIG.format("clipp:ViT-B-32/openai"), "run.toml")
     with pytest.raises(XmbenchError, match="run.toml:4: unknown extractor 'clipp:ViT-B-32/openai'"):
         resolve.extractor(unknown, torch.device("cpu"))
+
+
+def test_all_includes_cmmd_only_on_its_protocol_extractor():
+    default = parse_config(CONFIG.format("shapes-v1"), "run.toml")
+    assert "cmmd" not in resolve.metric_names(default)
+    cmmd = parse_config(CONFIG.format("clip:ViT-L-14-336/openai"), "run.toml")
+    assert "cmmd" in resolve.metric_names(cmmd)
+    asked = parse_config(CONFIG.format("shapes-v1").replace("[[models]]", 'metrics = ["cmmd"]\n[[models]]'), "r")
+    assert resolve.metric_names(asked) == ["cmmd"]

@@ -19,7 +19,7 @@ from xmbench.metrics.reference import UNKNOWN, ReferenceStats
 from xmbench.runner.config import RunConfig, located
 
 #: metrics whose estimators keep the reference features (their adapters take `takes_reference`)
-NEEDS_REFERENCE_FEATURES = frozenset({"kid", "prdc"})
+NEEDS_REFERENCE_FEATURES = frozenset({"cmmd", "kid", "prdc"})
 KEY = "evaluation.reference_stats"
 
 

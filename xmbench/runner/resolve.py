@@ -12,6 +12,7 @@ from xmbench.data.base import Suite
 from xmbench.errors import InputError, XmbenchError, unknown_name
 from xmbench.extractors import Extractor, get_extractor, list_extractors
 from xmbench.metrics import list_metrics
+from xmbench.metrics.cmmd import CMMD_EXTRACTOR
 from xmbench.metrics.registry import check_options_of
 from xmbench.registry import EXTRACTORS
 from xmbench.runner.config import RunConfig, located
@@ -19,6 +20,8 @@ from xmbench.tasks import TEXT_TO_IMAGE
 
 #: display order of metrics when the config asks for "all"
 METRIC_ORDER = ("attribute_accuracy", "fd", "kid", "is", "clip_score", "r_precision", "prdc", "fd_infinity")
+#: metrics "all" includes only on the extractors of their published protocol (elsewhere: ask by name)
+ON_REQUEST = {"cmmd": (CMMD_EXTRACTOR,)}
 
 
 def suite_and_split(config: RunConfig) -> tuple[Suite, str]:
@@ -50,7 +53,8 @@ def metric_names(config: RunConfig) -> list[str]:
     """The metrics to compute: the configured ones (checked), or every registered one in METRIC_ORDER."""
     known = list_metrics()
     if config.metrics is None:
-        return [m for m in METRIC_ORDER if m in known] + [m for m in known if m not in METRIC_ORDER]
+        ordered = [m for m in METRIC_ORDER if m in known] + [m for m in known if m not in METRIC_ORDER]
+        return [m for m in ordered if m not in ON_REQUEST or config.extractor in ON_REQUEST[m]]
     for name in config.metrics:
         if name not in known and name != "fid":
             raise located(config, "evaluation.metrics", unknown_name("metric", name, known))
