@@ -13,7 +13,19 @@ TEXT_TO_IMAGE = "text-to-image"
 IMAGE_TO_TEXT = "image-to-text"
 #: [evaluation] task values and result records' "task"; the first is the default
 TASKS = (TEXT_TO_IMAGE, IMAGE_TO_TEXT)
+#: model kinds: a [[models]] table's source key and a record's model.kind ("captioner" is a config-only
+#: shorthand an image -> text run resolves to calibration or baseline)
+MODEL_KINDS = (
+    "baseline",
+    "checkpoint",
+    "import",
+    "calibration",
+    "diffusers",
+    "transformers",
+    "samples",
+    "predictions",
+)
 #: where a calibration model sits on a leaderboard's scale (its class's `role`; records' model.calibration)
 CALIBRATION_ROLES = ("ceiling", "reference", "floor")
 
-__all__ = ["CALIBRATION_ROLES", "IMAGE_TO_TEXT", "TASKS", "TEXT_TO_IMAGE"]
+__all__ = ["CALIBRATION_ROLES", "IMAGE_TO_TEXT", "MODEL_KINDS", "TASKS", "TEXT_TO_IMAGE"]

@@ -13,24 +13,12 @@ import math
 from typing import Any
 
 from xmbench.errors import InputError
-from xmbench.tasks import CALIBRATION_ROLES, TASKS
+from xmbench.tasks import CALIBRATION_ROLES, MODEL_KINDS, TASKS
 
 #: identifies an xmbench result record
 SCHEMA = "xmbench.result"
 #: bump when a field changes meaning or a required field is added (and teach `upgrade_record` the old one)
 SCHEMA_VERSION = 2
-
-#: model.kind values
-MODEL_KINDS = (
-    "baseline",
-    "checkpoint",
-    "import",
-    "calibration",
-    "diffusers",
-    "transformers",
-    "samples",
-    "predictions",
-)
 
 _REQUIRED: dict[str, type | tuple[type, ...]] = {
     "schema": str,

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from xmbench.errors import InputError, XmbenchError, unknown_name
-from xmbench.tasks import TASKS, TEXT_TO_IMAGE
+from xmbench.tasks import MODEL_KINDS, TASKS, TEXT_TO_IMAGE
 from xmbench.textfile import read_text_bounded
 
 DEFAULT_CONFIG_NAME = "default.toml"
@@ -23,16 +23,7 @@ DEFAULT_CAPTIONING_CONFIG_NAME = "default-captioning.toml"
 #: captions per generation chunk: chunk boundaries key the sample cache and derive the seeds, and
 #: chunks are the unit a torchrun launch shards across processes
 DEFAULT_CHUNK = 250
-MODEL_SOURCES = (
-    "baseline",
-    "checkpoint",
-    "import",
-    "calibration",
-    "diffusers",
-    "transformers",
-    "samples",
-    "predictions",
-)
+MODEL_SOURCES = MODEL_KINDS
 #: keys of [evaluation] that only text -> image runs read
 TEXT_TO_IMAGE_ONLY = ("reference_split", "reference_samples", "reference_stats")
 
