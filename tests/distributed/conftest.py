@@ -45,9 +45,14 @@ def torchrun_nodes(args: list[str], nnodes: int = 2, timeout: float = 300) -> li
     ]
     try:
         outputs = [agent.communicate(timeout=timeout) for agent in agents]
-    finally:  # a timed-out launch leaves no agent behind
+    finally:  # a timed-out launch leaves nothing behind: an agent stops its workers on SIGTERM
         for agent in agents:
             if agent.poll() is None:
+                agent.terminate()
+        for agent in agents:
+            try:
+                agent.wait(timeout=30)
+            except subprocess.TimeoutExpired:
                 agent.kill()
     results = zip(agents, outputs, strict=True)
     return [subprocess.CompletedProcess(cmd, agent.returncode, out, err) for agent, (out, err) in results]
