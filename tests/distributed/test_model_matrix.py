@@ -1,7 +1,8 @@
 """Every model kind of both tasks under torchrun (2 CPU processes, gloo), launched as 2 processes on
 one node and as 2 nodes of one process meeting at a c10d rendezvous: each record equals the
-single-process record field for field (less environment, timings and run.created). One config per
-task holds every kind; each launch runs both configs (matrix_worker.py), so there are three launches.
+single-process record field for field (less environment, timings, run.created and the training
+curves' speed columns). One config per task holds every kind; each launch runs both configs
+(matrix_worker.py), so there are three launches.
 
 A `train = true` baseline trains with DDP on world size x batch_size: a different model from the
 single-process one (its training key holds the world size), so its records are compared between
@@ -98,6 +99,11 @@ def configs(tmp_path_factory) -> list[Path]:
     return paths
 
 
+def _worker(out: Path, configs: list[Path]) -> list[str]:
+    """matrix_worker.py's arguments: both configs into `out`."""
+    return [str(MATRIX_WORKER), str(out), *map(str, configs)]
+
+
 def _finished(procs: list[subprocess.CompletedProcess]) -> None:
     for proc in procs:
         assert proc.returncode == 0, proc.stderr[-4000:]
@@ -107,7 +113,7 @@ def _finished(procs: list[subprocess.CompletedProcess]) -> None:
 def single(tmp_path_factory, configs) -> Path:
     """Both configs in one plain process (no process group), same environment as the launches."""
     out = tmp_path_factory.mktemp("matrix-1proc")
-    cmd = [sys.executable, str(MATRIX_WORKER), str(out), *map(str, configs)]
+    cmd = [sys.executable, *_worker(out, configs)]
     _finished([subprocess.run(cmd, env=child_env(), capture_output=True, text=True, timeout=300)])
     return out
 
@@ -115,10 +121,9 @@ def single(tmp_path_factory, configs) -> Path:
 @pytest.fixture(scope="module")
 def launched(tmp_path_factory, configs) -> dict[str, Path]:
     """Both configs under torchrun, launch style -> output folder: 2 processes on one node, 2 nodes."""
-    args = lambda out: [str(MATRIX_WORKER), str(out), *map(str, configs)]  # noqa: E731
     outs = {style: tmp_path_factory.mktemp(f"matrix-{style}") for style in ("2-processes", "2-nodes")}
-    _finished([torchrun(args(outs["2-processes"]))])
-    _finished(torchrun_nodes(args(outs["2-nodes"])))
+    _finished([torchrun(_worker(outs["2-processes"], configs))])
+    _finished(torchrun_nodes(_worker(outs["2-nodes"], configs)))
     return outs
 
 
