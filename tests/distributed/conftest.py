@@ -21,23 +21,41 @@ def child_env() -> dict[str, str]:
     return {**os.environ, "OMP_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": ""}
 
 
+def launcher(*options: str) -> list[str]:
+    """The command line of `python -m torch.distributed.run` with `options`."""
+    return [sys.executable, "-m", "torch.distributed.run", *options]
+
+
 def torchrun(args: list[str], nproc: int = 2, timeout: float = 300) -> subprocess.CompletedProcess:
     """`python -m torch.distributed.run --nproc-per-node nproc ... args` on the CPU (gloo), one
     thread per process."""
-    env = child_env()
-    cmd = [
-        sys.executable,
-        "-m",
-        "torch.distributed.run",
-        "--nproc-per-node",
-        str(nproc),
-        "--master-addr",
-        "127.0.0.1",
-        "--master-port",
-        str(free_port()),
-        *args,
+    port = str(free_port())
+    cmd = launcher("--nproc-per-node", str(nproc), "--master-addr", "127.0.0.1", "--master-port", port, *args)
+    return subprocess.run(cmd, env=child_env(), capture_output=True, text=True, timeout=timeout)
+
+
+def torchrun_nodes(args: list[str], nnodes: int = 2, timeout: float = 300) -> list[subprocess.CompletedProcess]:
+    """A multi-node launch on this machine: `nnodes` torchrun agents of one process each, started at
+    once and meeting at a c10d rendezvous on 127.0.0.1 (as on `nnodes` machines); each agent's result."""
+    rdzv = ["--rdzv-backend", "c10d", "--rdzv-endpoint", f"127.0.0.1:{free_port()}", "--rdzv-id", "xmbench-test"]
+    cmd = launcher("--nnodes", str(nnodes), "--nproc-per-node", "1", *rdzv, *args)
+    agents = [
+        subprocess.Popen(cmd, env=child_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(nnodes)
     ]
-    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+    try:
+        outputs = [agent.communicate(timeout=timeout) for agent in agents]
+    finally:  # a timed-out launch leaves nothing behind: an agent stops its workers on SIGTERM
+        for agent in agents:
+            if agent.poll() is None:
+                agent.terminate()
+        for agent in agents:
+            try:
+                agent.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                agent.kill()
+    results = zip(agents, outputs, strict=True)
+    return [subprocess.CompletedProcess(cmd, agent.returncode, out, err) for agent, (out, err) in results]
 
 
 def run_config(chunk: int = 40) -> str:

@@ -27,8 +27,9 @@ def _prepared(text, shapes, tmp_path):
 
 
 @pytest.mark.parametrize(("task", "name"), [("text-to-image", "gan-int-cls"), ("image-to-text", "show-and-tell")])
-def test_a_reference_name_alone_loads_the_shipped_weights(shapes, tmp_path, task, name):
-    model = _prepared(_config(task, f'baseline = "{name}"'), shapes, tmp_path)
+@pytest.mark.parametrize("training", ["", TRAIN])  # [training] is for the models that train
+def test_a_reference_name_alone_loads_the_shipped_weights(shapes, tmp_path, task, name, training):
+    model = _prepared(_config(task, f'baseline = "{name}"', training), shapes, tmp_path)
     assert model.checkpoint_sha256 == get_shipped(name).sha256
     assert not model.trained_now and not (tmp_path / "train").exists()
 

@@ -260,7 +260,9 @@ def _prepare_baseline(ctx: ModelContext, spec: ModelSpec) -> PreparedModel:
     if ctx.side is SIDES[IMAGE_TO_TEXT] and (spec.source not in BASELINES or not _training_requested(spec)):
         return _registered_captioner(ctx, spec)
     steps, options, extra = _training_settings(spec, ctx.config)
-    shipped = None if spec.train or "train_limit" in extra else _shipped_for(spec, steps, options, ctx.suite)
+    # [training] train_limit shapes the trainings a model asks for; a bare reference name still loads
+    limited = _training_requested(spec) and "train_limit" in extra
+    shipped = None if spec.train or limited else _shipped_for(spec, steps, options, ctx.suite)
     prepared = _prepare_shipped(ctx, spec, shipped, steps, options) if shipped else _prepare_trained(ctx, spec)
     if spec.group is not None:  # one of several training seeds: the leaderboard aggregates the group
         prepared.info.update(seed_group=spec.group, training_seed=spec.seed)
