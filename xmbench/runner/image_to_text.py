@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import torch
@@ -119,6 +119,7 @@ class CaptionInputs:
     indices: list[int]
     references: list[list[str]]
     records: list[dict[str, Any]] | None
+    _training: list[str] | None = field(default=None, repr=False)
 
     @classmethod
     def of(cls, config: RunConfig, suite: Suite, split: str) -> CaptionInputs:
@@ -137,10 +138,13 @@ class CaptionInputs:
         return self.suite.batch(self.split, self.indices[start:end]).images
 
     def training_captions(self) -> list[str] | None:
-        """Every caption of the suite's "train" split (for the novelty of captions), or None without one."""
+        """Every caption of the suite's "train" split (for the novelty of captions), or None without one;
+        read once per run, not once per model."""
         if "train" not in self.suite.splits or self.split == "train":
             return None
-        return self.suite.captions("train", range(self.suite.size("train")))
+        if self._training is None:
+            self._training = self.suite.captions("train", range(self.suite.size("train")))
+        return self._training
 
     def groups(self) -> torch.Tensor:
         """Retrieval groups: the scene on shapes, else the image's group (image or class)."""
