@@ -142,11 +142,17 @@ def _comparable(record: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
+#: kinds not in the matrix yet, each with its own single-process tests: outputs read from disk
+#: (tests/runner/test_sample_folders.py, tests/captioning/test_predictions_files.py) and the Hugging Face
+#: adapters (tests/adapters); a new kind must join the matrix or this list
+NOT_IN_MATRIX = {"samples", "predictions", "diffusers", "transformers"}
+
+
 def test_the_matrix_holds_every_kind_of_both_tasks(single):
     records = _records(single)
     for task in REFERENCE:
         kinds = {r["model"]["kind"] for r in records.values() if r["task"] == task}
-        assert kinds == set(KINDS), task
+        assert kinds == set(KINDS) - NOT_IN_MATRIX, task
     assert len(records) == 11
 
 

@@ -52,6 +52,15 @@ from xmbench.registry import CAPTION_METRICS
 from xmbench.text.ptb import ptb_tokenize
 
 
+def _no_process_group() -> bool:
+    return False
+
+
+#: the scorers hold every caption of the evaluation in one process: their Metric states are complete,
+#: and a torchmetrics sync under torchrun (rank 0 scores alone) would wait forever for the other ranks
+LOCAL: dict[str, Any] = {"distributed_available_fn": _no_process_group}
+
+
 @dataclass
 class CaptionSet:
     """One captioner's captions and what the metrics compare them with.
@@ -120,7 +129,7 @@ def _mean_value(
 
 
 def _bleu(data: CaptionSet, boot: Bootstrap, tokens: tuple[list[str], list[list[str]]]) -> list[MetricValue]:
-    metric = BLEU(tokenize=False, per_image=True)
+    metric = BLEU(tokenize=False, per_image=True, **LOCAL)
     metric.update(tokens[0], tokens[1])
     value, stats = metric.compute(), metric.per_image_statistics()
     counts = resample_counts(len(stats), boot.resamples, boot.seed) if boot.resamples else None
@@ -141,14 +150,14 @@ def _bleu(data: CaptionSet, boot: Bootstrap, tokens: tuple[list[str], list[list[
 
 
 def _rouge(data: CaptionSet, boot: Bootstrap, tokens: tuple[list[str], list[list[str]]]) -> list[MetricValue]:
-    metric = ROUGEL(tokenize=False, per_image=True)
+    metric = ROUGEL(tokenize=False, per_image=True, **LOCAL)
     metric.update(tokens[0], tokens[1])
     details = {"protocol": "pycocoevalcap ROUGE-L F, beta 1.2", "tokenizer": "ptb"}
     return [_mean_value("rouge_l", float(metric.compute()), metric.per_image_scores(), boot, details, 1.0)]
 
 
 def _cider(data: CaptionSet, boot: Bootstrap, tokens: tuple[list[str], list[list[str]]]) -> list[MetricValue]:
-    metric = CIDErD(tokenize=False)
+    metric = CIDErD(tokenize=False, **LOCAL)
     metric.update(tokens[0], tokens[1])
     details = {
         "protocol": "pycocoevalcap CIDEr-D, sigma 6, x10, document frequencies from the evaluated references",
@@ -214,7 +223,7 @@ def _clip_details(data: CaptionSet, protocol: str) -> dict[str, Any]:
 
 
 def _clip_s(data: CaptionSet, boot: Bootstrap, tokens: Any) -> list[MetricValue]:
-    metric = CLIPS(per_image=True)
+    metric = CLIPS(per_image=True, **LOCAL)
     metric.update(*_embeddings(data, "clip_s"))
     details = _clip_details(data, "Hessel et al. 2021: 2.5 max(cos, 0)")
     return [_mean_value("clip_s", float(metric.compute()), metric.per_image_scores(), boot, details, 2.5)]
@@ -224,7 +233,7 @@ def _refclip_s(data: CaptionSet, boot: Bootstrap, tokens: Any) -> list[MetricVal
     image_embed, text_embed = _embeddings(data, "refclip_s")
     if data.reference_embed is None:
         raise InputError("refclip_s needs the references' embeddings from the joint extractor")
-    metric = RefCLIPS(per_image=True)
+    metric = RefCLIPS(per_image=True, **LOCAL)
     metric.update(image_embed, text_embed, data.reference_embed, [len(r) for r in data.references])
     details = _clip_details(data, "Hessel et al. 2021: harmonic mean of CLIP-S and the best reference cosine")
     return [_mean_value("refclip_s", float(metric.compute()), metric.per_image_scores(), boot, details, 2.5)]
