@@ -24,6 +24,10 @@ UPDATE = os.environ.get("XMBENCH_UPDATE_GOLDEN") == "1"
 #: tolerances of float golden values: far above round-off between CPUs (the curves round losses to 1e-5),
 #: far below any recipe change
 RTOL, ATOL = 1e-4, 2e-5
+#: the last losses of a 3-step mixed-precision (bfloat16) training depend on the CPU's bfloat16 kernels:
+#: 9e-4 relative apart between an AMD EPYC without AVX-512 and the CPU the golden values came from,
+#: while the weights and images stayed within RTOL; those still catch a recipe change
+LOSS_RTOL = 5e-3
 TINY = {"batch_size": 4, "ngf": 4, "ndf": 4, "text_dim": 8, "nz": 4, "text_steps": 2}
 #: columns of the training curves that measure time, not the recipe
 TIMING = ("step", "images_per_s", "cpu_s")
@@ -44,18 +48,22 @@ def _check(cls: type, values: dict) -> None:
         f"{cls.__name__}.VERSION is {cls.VERSION} but the golden value is for version {stored['version']}: "
         "update the golden value (XMBENCH_UPDATE_GOLDEN=1)"
     )
-    changed = [k for k in stored["values"] if not _close(values.get(k), stored["values"][k])]
+    changed = [
+        k
+        for k in stored["values"]
+        if not _close(values.get(k), stored["values"][k], LOSS_RTOL if k == "losses" else RTOL)
+    ]
     assert not changed, (
         f"output changed ({', '.join(changed)}): bump {cls.__name__}.VERSION and update the golden value "
         f"(XMBENCH_UPDATE_GOLDEN=1); got {values}"
     )
 
 
-def _close(got: object, want: object) -> bool:
+def _close(got: object, want: object, rtol: float = RTOL) -> bool:
     if isinstance(want, dict):
-        return isinstance(got, dict) and got.keys() == want.keys() and all(_close(got[k], want[k]) for k in want)
+        return isinstance(got, dict) and got.keys() == want.keys() and all(_close(got[k], want[k], rtol) for k in want)
     if isinstance(want, float):
-        return isinstance(got, float) and math.isclose(got, want, rel_tol=RTOL, abs_tol=ATOL)
+        return isinstance(got, float) and math.isclose(got, want, rel_tol=rtol, abs_tol=ATOL)
     return got == want
 
 
