@@ -23,15 +23,14 @@ from typing import Any
 
 import numpy as np
 import torch
-from torchmetrics import Metric
-from torchmetrics.utilities import dim_zero_cat
 
 from xmbench.errors import InputError
 from xmbench.extractors.base import ExtractorInfo
 from xmbench.metrics.adapter import MetricAdapter, extractor_details, extractor_tag, metric_value
 from xmbench.metrics.bootstrap import resample_counts
 from xmbench.metrics.defaults import DEFAULT_SEED
-from xmbench.metrics.inputs import check_count, check_features, check_pair
+from xmbench.metrics.feature_sets import TwoFeatureSets
+from xmbench.metrics.inputs import check_count, check_pair
 from xmbench.metrics.registry import MetricContext, register_metric
 from xmbench.metrics.result import MetricResult
 from xmbench.metrics.value import MetricValue
@@ -157,7 +156,7 @@ def cmmd_bootstrap(
     return (scale * (xx / n**2 + yy - 2 * cross)).cpu().numpy()
 
 
-class CMMD(Metric):
+class CMMD(TwoFeatureSets):
     """CMMD as a torchmetrics Metric: keeps the embeddings of both sides (N·E floats each).
 
     `update(image_embed (N,E), real=False)`; `compute()` returns {"cmmd": value} (a float64 scalar,
@@ -176,25 +175,14 @@ class CMMD(Metric):
     is_differentiable = False
     higher_is_better = False
     full_state_update = False
+    label = "CMMD"
+    what = "embeddings"
 
     def __init__(self, sigma: float = SIGMA, scale: float = SCALE, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if not sigma > 0:
             raise InputError(f"CMMD: sigma must be positive, got {sigma}")
         self.sigma, self.scale = sigma, scale
-        self.add_state("gen_features", [], dist_reduce_fx="cat")
-        self.add_state("real_features", [], dist_reduce_fx="cat")
-
-    def update(self, embeddings: torch.Tensor, real: bool = False) -> None:
-        check_features(embeddings, "CMMD", "embeddings")
-        (self.real_features if real else self.gen_features).append(embeddings.detach())
-
-    def features(self, real: bool = False) -> torch.Tensor:
-        """The generated (real=True: reference) embeddings fed so far, (N,E)."""
-        state = self.real_features if real else self.gen_features
-        if len(state) == 0:  # a list before sync, one gathered tensor after
-            raise InputError("CMMD needs both generated and real embeddings; feed real ones with real=True")
-        return dim_zero_cat(state)
 
     def result(self) -> CMMDResult:
         """The CMMDResult of the embeddings fed so far (this process's state; compute() syncs first)."""

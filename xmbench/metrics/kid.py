@@ -21,14 +21,12 @@ from typing import Any
 
 import numpy as np
 import torch
-from torchmetrics import Metric
-from torchmetrics.utilities import dim_zero_cat
 
-from xmbench.errors import InputError
 from xmbench.metrics.adapter import MetricAdapter, extractor_details, metric_value
 from xmbench.metrics.bootstrap import resample_counts
 from xmbench.metrics.defaults import DEFAULT_SEED
-from xmbench.metrics.inputs import check_count, check_features, check_pair
+from xmbench.metrics.feature_sets import TwoFeatureSets
+from xmbench.metrics.inputs import check_count, check_pair
 from xmbench.metrics.options import Option
 from xmbench.metrics.registry import MetricContext, register_metric
 from xmbench.metrics.result import MetricResult
@@ -224,7 +222,7 @@ def kid_bootstrap(
     return float(values[0]), values[1:]
 
 
-class KernelInceptionDistance(Metric):
+class KernelInceptionDistance(TwoFeatureSets):
     """KID as a torchmetrics Metric: keeps the features of both sides (N·D floats each).
 
     Args: as `kernel_inception_distance` (subsets, subset_size, seed = 2020, degree, coef0).
@@ -246,6 +244,7 @@ class KernelInceptionDistance(Metric):
     is_differentiable = False
     higher_is_better = False
     full_state_update = False
+    label = "KID"
 
     def __init__(
         self,
@@ -260,19 +259,6 @@ class KernelInceptionDistance(Metric):
         check_subsets(subsets, subset_size)
         self.subsets, self.subset_size, self.seed = subsets, subset_size, seed
         self.degree, self.coef0 = degree, coef0
-        self.add_state("gen_features", [], dist_reduce_fx="cat")
-        self.add_state("real_features", [], dist_reduce_fx="cat")
-
-    def update(self, features: torch.Tensor, real: bool = False) -> None:
-        check_features(features, "KID")
-        (self.real_features if real else self.gen_features).append(features.detach())
-
-    def features(self, real: bool = False) -> torch.Tensor:
-        """The generated (real=True: reference) features fed so far, (N,D)."""
-        state = self.real_features if real else self.gen_features
-        if len(state) == 0:  # a list before sync, one gathered tensor after
-            raise InputError("KID needs both generated and real features; feed real ones with real=True")
-        return dim_zero_cat(state)
 
     def result(self) -> KIDResult:
         """The KIDResult of the features fed so far (this process's state; compute() syncs first)."""

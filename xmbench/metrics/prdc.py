@@ -27,13 +27,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import torch
-from torchmetrics import Metric
-from torchmetrics.utilities import dim_zero_cat
 
-from xmbench.errors import InputError
 from xmbench.metrics.adapter import MetricAdapter, extractor_details, metric_value
 from xmbench.metrics.bootstrap import bootstrap_mean_values
-from xmbench.metrics.inputs import check_count, check_features, check_pair
+from xmbench.metrics.feature_sets import TwoFeatureSets
+from xmbench.metrics.inputs import check_count, check_pair
 from xmbench.metrics.options import Option
 from xmbench.metrics.registry import MetricContext, register_metric
 from xmbench.metrics.result import MetricResult
@@ -146,7 +144,7 @@ def prdc(*, generated: torch.Tensor, reference: torch.Tensor, k_pr: int = 3, k_d
     )
 
 
-class PRDC(Metric):
+class PRDC(TwoFeatureSets):
     """PRDC as a torchmetrics Metric: keeps both sides' features (N·D floats each).
 
     Args: as `prdc` (k_pr = 3, k_dc = 5).
@@ -167,23 +165,11 @@ class PRDC(Metric):
     is_differentiable = False
     higher_is_better = True
     full_state_update = False
+    label = "PRDC"
 
     def __init__(self, k_pr: int = 3, k_dc: int = 5, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.k_pr, self.k_dc = k_pr, k_dc
-        self.add_state("gen_features", [], dist_reduce_fx="cat")
-        self.add_state("real_features", [], dist_reduce_fx="cat")
-
-    def update(self, features: torch.Tensor, real: bool = False) -> None:
-        check_features(features, "PRDC")
-        (self.real_features if real else self.gen_features).append(features.detach())
-
-    def features(self, real: bool = False) -> torch.Tensor:
-        """The generated (real=True: reference) features fed so far, (N,D)."""
-        state = self.real_features if real else self.gen_features
-        if len(state) == 0:  # a list before sync, one gathered tensor after
-            raise InputError("PRDC needs both generated and real features; feed real ones with real=True")
-        return dim_zero_cat(state)
 
     def result(self) -> PRDCResult:
         """The PRDCResult of the features fed so far (this process's state; compute() syncs first)."""
