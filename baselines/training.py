@@ -19,6 +19,7 @@ from the same checkpoint.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -26,7 +27,7 @@ import math
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -93,6 +94,7 @@ def train(
     log_every: int = 25,
     eval_every: int = 0,
     eval_hook: EvalHook | None = None,
+    until: Callable[[list[dict[str, Any]]], bool] | None = None,
     samples: tuple[torch.Tensor, list[str]] | None = None,
     quiet: bool = False,
 ) -> Path:
@@ -104,13 +106,18 @@ def train(
 
     Returns the final checkpoint folder. eval_hook(step, model) -> {metric: value} runs every
     `eval_every` steps (0: only at the end) and its values join the curves (on rank 0 only under
-    torchrun, where batch_size is per process: the global batch is world size x batch_size).
+    torchrun, where batch_size is per process: the global batch is world size x batch_size); its CPU
+    time is kept out of the rows' training `cpu_s` and counted in `eval_cpu_s`. until(rows) -> bool,
+    asked after each evaluation, ends training there (checkpointed) when it says True: `steps` is then a
+    maximum (single process only).
     """
     out = Path(out_dir)
     ids_all = model.tokenizer.encode(data.captions, model.max_len)
     start, rows = _resume(model, suite, out, seed)
     latest = read_latest(out) if start else None
     last = out / latest[1] if latest else None
+    if last is not None and until is not None and until(rows):
+        return last  # this run already stopped at its plateau
     model.train()
     schedule = _Schedule(steps, checkpoint_every, log_every, eval_every)
     curves = _Curves(out, rows, model.options["batch_size"] * dist.world_size())
@@ -131,13 +138,18 @@ def train(
             curves.steps_since += 1
             if schedule.logs(done):
                 row = curves.row(done, logs)
-                if dist.is_main() and eval_hook is not None and schedule.evaluates(done):
-                    ema.refresh(model)
-                    with dp.plain():
-                        row.update(eval_hook(done, model))
-                    model.train()
+                evaluated = dist.is_main() and eval_hook is not None and schedule.evaluates(done)
+                if evaluated:
+                    with curves.evaluation(row):
+                        ema.refresh(model)
+                        with dp.plain():
+                            row.update(eval_hook(done, model))
+                        model.train()
                 curves.add(row)
                 bar.set_postfix({k: f"{v:.3g}" for k, v in row.items() if k != "step"})
+                if evaluated and until is not None and until(curves.rows):
+                    last = _save(model, suite, out, done, seed, samples, dp, ema)
+                    break
             bar.update(1)
             if schedule.checkpoints(done):
                 last = _save(model, suite, out, done, seed, samples, dp, ema)
@@ -233,7 +245,7 @@ class _Schedule:
     eval_every: int
 
     def logs(self, done: int) -> bool:
-        return done % self.log_every == 0 or done == self.steps
+        return done % self.log_every == 0 or done == self.steps or self.evaluates(done)
 
     def evaluates(self, done: int) -> bool:
         return bool(self.eval_every and done % self.eval_every == 0) or done == self.steps
@@ -250,6 +262,17 @@ class _Curves:
         self.out, self.rows, self.global_batch = out, rows, global_batch
         self.t0, self.steps_since = time.perf_counter(), 0
         self.cpu0 = time.process_time() - (rows[-1].get("cpu_s", 0.0) if rows else 0.0)
+        self.eval_cpu = rows[-1].get("eval_cpu_s", 0.0) if rows else 0.0
+
+    @contextlib.contextmanager
+    def evaluation(self, row: dict[str, Any]) -> Iterator[None]:
+        """Time an evaluation: its CPU seconds move from the training's `cpu_s` to `eval_cpu_s`."""
+        cpu = time.process_time()
+        yield
+        spent = time.process_time() - cpu
+        self.cpu0 += spent
+        self.eval_cpu += spent
+        row["eval_cpu_s"] = round(self.eval_cpu, 2)
 
     def row(self, done: int, logs: dict[str, float]) -> dict[str, Any]:
         rate = self.steps_since * self.global_batch / (time.perf_counter() - self.t0)
@@ -321,6 +344,7 @@ def train_baseline(
     device: str = "cpu",
     loss: str | None = None,
     eval_hook: EvalHook | None = None,
+    until: Callable[[list[dict[str, Any]]], bool] | None = None,
     quiet: bool = False,
     eval_every: int = 0,
     checkpoint_every: int = 250,
@@ -375,6 +399,7 @@ def train_baseline(
         checkpoint_every=checkpoint_every,
         eval_every=eval_every,
         eval_hook=eval_hook,
+        until=until,
         samples=(shown.images, shown.captions) if shown is not None else None,
         quiet=quiet,
     )

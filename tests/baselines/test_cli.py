@@ -20,6 +20,9 @@ def test_baselines_lists_every_generator(capsys):
         (["train", "noise"], "'noise' is a calibration generator"),
         (["train", "dfgan", "--suite", "shapez"], "unknown suite 'shapez'"),
         (["train", "show-attend-tell", "--option", "steps=10"], "the training budget is --steps N"),
+        (["train", "gan-int-cls", "--until-plateau"], "add --eval-every N"),
+        (["train", "show-attend-tell", "--eval-every", "5", "--until-plateau"], "add --option schedule=constant"),
+        (["train", "dfgan", "--recipe", "shipped", "--until-plateau"], "drop --until-plateau"),
     ],
 )
 def test_train_bad_input_is_one_line(capsys, argv, message):

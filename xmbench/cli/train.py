@@ -44,6 +44,7 @@ def _from_recipe(args: argparse.Namespace) -> tuple[Any, int, int, dict[str, Any
 
     fixed = [("--steps", args.steps), ("--seed", args.seed), ("--loss", args.loss), ("--batch-size", args.batch_size)]
     fixed += [("--ema", args.ema), ("--train-limit", args.train_limit), ("--resolution", args.resolution)]
+    fixed += [("--until-plateau", args.until_plateau or None)]
     given = [flag for flag, value in fixed if value is not None] + (["--option"] if args.option else [])
     if given:
         raise InputError(f"--recipe fixes the whole training; drop {given[0]} or train without --recipe")
@@ -64,6 +65,35 @@ def _from_recipe(args: argparse.Namespace) -> tuple[Any, int, int, dict[str, Any
             f"{shipped.recipe['xmbench_version']} that shipped it"
         )
     return suite, recipe["steps"], recipe["seed"], recipe["options"]
+
+
+def _progress(args: argparse.Namespace, suite: Any, options: dict[str, Any]) -> dict[str, Any]:
+    """train_baseline's eval_every / eval_hook / until for --eval-every and --until-plateau."""
+    from baselines.captioners.base import COMMON_DEFAULTS
+    from baselines.plateau import plateaued
+    from baselines.progress import progress_hook, progress_key
+    from baselines.registry import baseline_class
+    from xmbench import distributed as dist
+
+    if args.until_plateau and not args.eval_every:
+        raise InputError("--until-plateau stops on the evaluation curve; add --eval-every N (e.g. 500)")
+    if not args.eval_every:
+        return {}
+    if suite.name != "shapes":
+        raise InputError(f"--eval-every scores with the shapes-v1 evaluator, not on suite {suite.name!r}; drop it")
+    cls = baseline_class(args.baseline)
+    if args.until_plateau:
+        if dist.launched():
+            raise InputError("--until-plateau trains in one process; run it without torchrun or drop it")
+        schedule = options.get("schedule", COMMON_DEFAULTS["schedule"]) if hasattr(cls, "caption") else None
+        if schedule == "cosine":
+            raise InputError(
+                "--until-plateau needs a learning rate that does not depend on --steps; "
+                "add --option schedule=constant or drop --until-plateau"
+            )
+    key = progress_key(cls)
+    until = (lambda rows: plateaued(rows, key)) if args.until_plateau else None
+    return {"eval_every": args.eval_every, "eval_hook": progress_hook(suite, args.eval_samples), "until": until}
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -96,6 +126,7 @@ def _train(args: argparse.Namespace) -> int:
     out = args.out if args.out is not None else f"xmbench-out/train/{args.baseline}-{suite.name}-{suite.resolution}"
     if args.loss is not None:
         options["loss"] = args.loss
+    progress = _progress(args, suite, options)
     try:  # under torchrun every rank trains a DDP replica; rank 0 writes the run folder and prints
         path = train_baseline(
             args.baseline,
@@ -107,6 +138,7 @@ def _train(args: argparse.Namespace) -> int:
             quiet=args.quiet,
             checkpoint_every=args.checkpoint_every,
             train_limit=args.train_limit,
+            **progress,
             **options,
         )
         if dist.is_main():
@@ -163,6 +195,21 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=[],
         metavar="KEY=VALUE",
         help="any baseline option, e.g. --option ngf=64 --option text_encoder=joint (repeatable)",
+    )
+    p.add_argument(
+        "--eval-every",
+        type=count,
+        default=None,
+        metavar="N",
+        help="every N steps, score the model on the first --eval-samples validation samples "
+        "(attribute accuracy or caption correctness, with a bootstrap interval) into the curves",
+    )
+    p.add_argument("--eval-samples", type=count, default=1000, metavar="M", help="validation samples (default 1000)")
+    p.add_argument(
+        "--until-plateau",
+        action="store_true",
+        help="stop at the plateau of the --eval-every curve (its last quarter inside the last value's "
+        "interval); --steps is then the maximum",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument(

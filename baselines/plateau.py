@@ -1,0 +1,69 @@
+"""When a training curve has reached its plateau: the rule that stops `xmbench train --until-plateau`.
+
+A curve is the list of rows `curves.json` holds; the rows with an evaluation carry a value `key` and its
+confidence interval `key_low` / `key_high` (see `baselines.progress`). The curve has plateaued when its
+last quarter (the evaluations at steps ≥ 3/4 of the last evaluated step) lies inside the interval of its
+last evaluation: nothing measured over the last quarter of training differs from where it ended by more
+than the evaluation's own sampling error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+#: evaluations a curve needs before it can be called flat (fewer: too short to tell noise from a plateau)
+MIN_EVALUATIONS = 8
+#: evaluations the last quarter must hold
+MIN_WINDOW = 3
+
+
+def evaluations(rows: Sequence[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    """The rows of `rows` that carry the evaluation `key` with its interval, in step order."""
+    return [r for r in rows if key in r and f"{key}_low" in r and f"{key}_high" in r]
+
+
+def plateaued(rows: Sequence[dict[str, Any]], key: str) -> bool:
+    """Whether the evaluated curve `key` of `rows` has reached its plateau (see the module docstring).
+
+    Args:
+        rows: curve rows with "step" and, on evaluated steps, `key`, `key_low`, `key_high`.
+        key: the evaluation metric's name in the rows, e.g. "val_attribute_accuracy".
+
+    Returns:
+        True when there are at least `MIN_EVALUATIONS` evaluations, at least `MIN_WINDOW` of them in the
+        last quarter, and every value in the last quarter lies in the last evaluation's interval.
+
+    Example:
+        >>> rising = [{"step": s, "acc": s / 10, "acc_low": s / 10 - 0.05, "acc_high": s / 10 + 0.05}
+        ...           for s in range(1, 9)]
+        >>> plateaued(rising, "acc")
+        False
+        >>> flat = rising + [{"step": s, "acc": 0.8, "acc_low": 0.75, "acc_high": 0.85} for s in range(9, 13)]
+        >>> plateaued(flat, "acc")
+        True
+    """
+    evaluated = evaluations(rows, key)
+    if len(evaluated) < MIN_EVALUATIONS:
+        return False
+    last = evaluated[-1]
+    window = [r for r in evaluated if r["step"] >= 0.75 * last["step"]]
+    if len(window) < MIN_WINDOW:
+        return False
+    return all(last[f"{key}_low"] <= r[key] <= last[f"{key}_high"] for r in window)
+
+
+def plateau_step(rows: Sequence[dict[str, Any]], key: str) -> int | None:
+    """The first evaluated step at which the curve up to it had plateaued; None if it never did.
+
+    Example:
+        >>> rows = [{"step": s, "acc": min(s, 6) / 10, "acc_low": min(s, 6) / 10 - 0.05,
+        ...          "acc_high": min(s, 6) / 10 + 0.05} for s in range(1, 13)]
+        >>> plateau_step(rows, "acc")
+        8
+    """
+    evaluated = evaluations(rows, key)
+    for i in range(len(evaluated)):
+        if plateaued(evaluated[: i + 1], key):
+            return int(evaluated[i]["step"])
+    return None
