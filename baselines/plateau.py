@@ -16,6 +16,11 @@ from typing import Any
 MIN_EVALUATIONS = 8
 #: evaluations the last quarter must hold
 MIN_WINDOW = 3
+#: the rule in words, as shipped checkpoints record it
+RULE = (
+    f"first evaluated step where the evaluations of the curve's last quarter all lie in the last one's "
+    f"interval (at least {MIN_EVALUATIONS} evaluations, {MIN_WINDOW} in the last quarter)"
+)
 
 
 def evaluations(rows: Sequence[dict[str, Any]], key: str) -> list[dict[str, Any]]:

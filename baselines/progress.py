@@ -23,6 +23,8 @@ from xmbench.metrics.defaults import DEFAULT_RESAMPLES, DEFAULT_SEED
 PROGRESS_SPLIT = "val"
 #: validation samples each evaluation scores
 PROGRESS_SAMPLES = 1000
+#: the curve keys of a generator's and a captioner's evaluation
+PROGRESS_KEYS = (f"{PROGRESS_SPLIT}_attribute_accuracy", f"{PROGRESS_SPLIT}_caption_correctness")
 
 
 def progress_key(model: Any) -> str:

@@ -199,6 +199,17 @@ def recipe_from_run(run_dir: str | os.PathLike, step: int | None = None) -> tupl
     return checkpoint, recipe
 
 
+def _selection(curve: list[dict[str, Any]]) -> dict[str, Any]:
+    """{"selection": how the shipped step was chosen} when the curve holds validation evaluations, else {}."""
+    from baselines.plateau import RULE, plateau_step
+    from baselines.progress import PROGRESS_KEYS
+
+    keys = [k for k in PROGRESS_KEYS if any(k in r for r in curve)]
+    if not keys:
+        return {}
+    return {"selection": {"metric": keys[0], "plateau_step": plateau_step(curve, keys[0]), "rule": RULE}}
+
+
 def write_shipped(
     run_dir: str | os.PathLike,
     name: str,
@@ -240,6 +251,7 @@ def write_shipped(
         "cost": cost,
         "figures": figures,
         "curve": curve,
+        **_selection(curve),
     }
     atomic_write_json(folder / f"{name}.json", meta)
     shipped = get_shipped(name, folder)

@@ -101,17 +101,51 @@ def _cut_floor(ax: plt.Axes, y: np.ndarray, v: np.ndarray, roles: Sequence[str],
             ax.text(0.97 * limit, y[k], f"{v[k]:.4g} ▶", ha="right", va="center", fontsize=7, color="white")
 
 
-def training_curves_png(curves: dict[str, list[dict[str, float]]]) -> bytes:
-    """One panel per model: every logged series (losses, eval metrics) against the training step."""
+def _series(rows: Sequence[dict[str, float]], key: str) -> list[tuple[float, ...]]:
+    """(step, value[, low, high]) of the rows where `key` is a finite number, with its interval when logged."""
+    out = []
+    for r in rows:
+        v = r.get(key)
+        if isinstance(v, (int, float)) and math.isfinite(v):
+            band = (r.get(f"{key}_low"), r.get(f"{key}_high"))
+            out.append((r["step"], v, *band) if None not in band else (r["step"], v))
+    return out
+
+
+def training_curves_png(
+    curves: dict[str, list[dict[str, float]]],
+    keys: Sequence[str] | None = None,
+    chosen: dict[str, int] | None = None,
+) -> bytes:
+    """One panel per model: each logged series against the training step.
+
+    Args:
+        curves: model -> curve rows ("step" and the logged values; an evaluation's interval as
+            `KEY_low` / `KEY_high`, drawn as a band).
+        keys: the series to draw (default: every logged value but rates, CPU seconds and interval bounds).
+        chosen: model -> the step its shipped checkpoint stops at, drawn as a dashed line.
+
+    Example:
+        >>> rows = [{"step": s, "loss": 1 / s, "acc": s / 4, "acc_low": s / 5, "acc_high": s / 3} for s in (1, 2, 3)]
+        >>> training_curves_png({"m": rows}, keys=["acc"], chosen={"m": 3})[:4]
+        b'\x89PNG'
+    """
     models = list(curves)
     fig, axes = plt.subplots(1, len(models), figsize=(4.2 * len(models), 3.2), squeeze=False)
+    skipped = ("step", "images_per_s", "cpu_s", "eval_cpu_s")
     for ax, model in zip(axes[0], models, strict=False):
         rows = curves[model]
-        keys = sorted({k for r in rows for k in r} - {"step", "images_per_s", "cpu_s"})
-        for key in keys:
-            pts = [(r["step"], r[key]) for r in rows if isinstance(r.get(key), (int, float)) and math.isfinite(r[key])]
+        logged = sorted({k for r in rows for k in r} - set(skipped))
+        for key in keys or [k for k in logged if not k.endswith(("_low", "_high"))]:
+            pts = _series(rows, key)
             if pts:
-                ax.plot(*zip(*pts, strict=False), label=key, linewidth=1.2)
+                line = ax.plot([p[0] for p in pts], [p[1] for p in pts], label=key, linewidth=1.2)[0]
+                banded = [p for p in pts if len(p) == 4]
+                if banded:
+                    xs, _, lo, hi = zip(*banded, strict=True)
+                    ax.fill_between(xs, lo, hi, color=line.get_color(), alpha=0.2, linewidth=0)
+        if chosen and model in chosen:
+            ax.axvline(chosen[model], color="black", linestyle="--", linewidth=0.9, label=f"step {chosen[model]}")
         ax.set_title(model, fontsize=10)
         ax.set_xlabel("step")
         ax.grid(alpha=0.3)
