@@ -51,7 +51,7 @@ def test_a_run_records_the_model_its_files_and_every_option(tiny_sd, tmp_path):
     [
         ('diffusers = "some-org/some-model"\n', "text-to-image", "huggingface-cli download some-org/some-model"),
         ('diffusers = "./missing-folder"\n', "text-to-image", "model folder ./missing-folder does not exist"),
-        ('diffusers = "TINY"\n', "image-to-text", "a diffusers model generates images"),
+        ('diffusers = "TINY"\n', "image-to-text", "generates images: it serves text-to-image runs"),
         (
             'diffusers = "TINY"\noptions = { num_inference_step = 2 }\n',
             "text-to-image",

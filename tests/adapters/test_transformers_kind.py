@@ -77,7 +77,7 @@ def test_a_run_records_the_model_its_files_and_every_option(tiny_blip, tmp_path)
     ("model", "task", "message"),
     [
         ('transformers = "some-org/captioner"\n', "image-to-text", "huggingface-cli download some-org/captioner"),
-        ('transformers = "TINY"\n', "text-to-image", "a transformers model captions images"),
+        ('transformers = "TINY"\n', "text-to-image", "captions images: it serves image-to-text runs"),
         ('transformers = "TINY"\noptions = { num_beam = 2 }\n', "image-to-text", "did you mean 'num_beams'"),
         ('transformers = "TINY"\noptions = { do_sample = 1 }\n', "image-to-text", "do_sample of a transformers model"),
     ],

@@ -28,10 +28,9 @@ from xmbench.adapters.hub import (
     require,
     sample_generators,
 )
-from xmbench.errors import InputError, unknown_name
+from xmbench.errors import unknown_name
 from xmbench.runner.config import ModelSpec
 from xmbench.runner.models import ModelContext, PreparedModel
-from xmbench.tasks import TEXT_TO_IMAGE
 
 #: options and their types
 OPTIONS: dict[str, type | tuple[type, ...]] = {
@@ -55,12 +54,8 @@ _CALL = ("num_inference_steps", "guidance_scale", "negative_prompt", "height", "
 
 
 def check(ctx: ModelContext, spec: ModelSpec) -> None:
-    """Before any work: the task, the package, the options, the scheduler's name and the model's files."""
-    if ctx.config.task != TEXT_TO_IMAGE:
-        raise InputError(
-            f"a diffusers model generates images: it serves {TEXT_TO_IMAGE} runs, not {ctx.config.task}; "
-            'name a captioner (e.g. transformers = "ID-or-PATH")'
-        )
+    """Before any work (the kind table checks the task): the package, the options, the scheduler's name
+    and the model's files."""
     require("diffusers", "diffusers")
     check_options(spec.options, OPTIONS, "diffusers")
     if "scheduler" in spec.options:

@@ -20,7 +20,6 @@ from xmbench.errors import InputError
 from xmbench.runner.config import ModelSpec
 from xmbench.runner.models import ModelContext, PreparedModel
 from xmbench.seeding import derive_seed
-from xmbench.tasks import IMAGE_TO_TEXT
 
 #: options and their types
 OPTIONS: dict[str, type | tuple[type, ...]] = {
@@ -39,12 +38,7 @@ _GENERATE = ("num_beams", "max_new_tokens", "do_sample")
 
 
 def check(ctx: ModelContext, spec: ModelSpec) -> None:
-    """Before any work: the task, the package, the options and the model's files."""
-    if ctx.config.task != IMAGE_TO_TEXT:
-        raise InputError(
-            f"a transformers model captions images: it serves {IMAGE_TO_TEXT} runs, not {ctx.config.task}; "
-            'name a generator (e.g. diffusers = "ID-or-PATH")'
-        )
+    """Before any work (the kind table checks the task): the package, the options and the model's files."""
     require("transformers", "transformers")
     check_options(spec.options, OPTIONS, "transformers")
     locate(spec.source, spec.options.get("revision"), "config.json")

@@ -485,19 +485,34 @@ def _prepare_checkpoint(ctx: ModelContext, spec: ModelSpec) -> PreparedModel:
 
 @dataclass(frozen=True)
 class Kind:
-    """One model kind: its check before any work and how it is prepared."""
+    """One model kind: its check before any work, how it is prepared, and the task it serves.
+
+    serves: the one task the kind serves, with what it gives and what to write instead for the other
+    task, checked for every kind alike before its own check; None where it depends on the model
+    (a baseline or checkpoint is a generator or a captioner).
+    """
 
     check: Callable[[ModelContext, ModelSpec], None]
     prepare: Callable[[ModelContext, ModelSpec], PreparedModel]
+    serves: tuple[str, str, str] | None = None
+
+    def check_task(self, ctx: ModelContext, spec: ModelSpec) -> None:
+        """InputError when the run's task is not the one this kind serves."""
+        if self.serves is not None and ctx.config.task != self.serves[0]:
+            task, gives, instead = self.serves
+            raise InputError(
+                f"{spec.kind} = {spec.source!r} {gives}: it serves {task} runs, which "
+                f"{ctx.config.task} runs cannot score; {instead}"
+            )
 
 
-def _adapter(module: str) -> Kind:
+def _adapter(module: str, serves: tuple[str, str, str]) -> Kind:
     """A kind of `xmbench.adapters.<module>`, imported on first use (its library is optional)."""
 
     def adapter() -> Any:
         return importlib.import_module(f"xmbench.adapters.{module}")
 
-    return Kind(lambda ctx, spec: adapter().check(ctx, spec), lambda ctx, spec: adapter().prepare(ctx, spec))
+    return Kind(lambda ctx, spec: adapter().check(ctx, spec), lambda ctx, spec: adapter().prepare(ctx, spec), serves)
 
 
 #: every model kind of either task, by the record's model.kind
@@ -506,10 +521,22 @@ KINDS: dict[str, Kind] = {
     "calibration": Kind(_check_calibration, _prepare_calibration),
     "checkpoint": Kind(_check_checkpoint, _prepare_checkpoint),
     "import": Kind(_check_import, _prepare_import),
-    "diffusers": _adapter("diffusers"),
-    "transformers": _adapter("transformers"),
-    "samples": Kind(outputs_on_disk.check_samples, outputs_on_disk.prepare_samples),
-    "predictions": Kind(outputs_on_disk.check_predictions, outputs_on_disk.prepare_predictions),
+    "diffusers": _adapter(
+        "diffusers", (TEXT_TO_IMAGE, "generates images", 'name a captioner (e.g. transformers = "ID-or-PATH")')
+    ),
+    "transformers": _adapter(
+        "transformers", (IMAGE_TO_TEXT, "captions images", 'name a generator (e.g. diffusers = "ID-or-PATH")')
+    ),
+    "samples": Kind(
+        outputs_on_disk.check_samples,
+        outputs_on_disk.prepare_samples,
+        (TEXT_TO_IMAGE, "holds images", "give this run's outputs as predictions = FILE"),
+    ),
+    "predictions": Kind(
+        outputs_on_disk.check_predictions,
+        outputs_on_disk.prepare_predictions,
+        (IMAGE_TO_TEXT, "holds captions", "give this run's outputs as samples = DIR"),
+    ),
 }
 
 
@@ -517,7 +544,9 @@ def check_models(ctx: ModelContext) -> None:
     """Check every model of the run against its task: names, files, options (one located line per problem)."""
     for spec in ctx.config.models:
         try:
-            KINDS[record_kind(spec)].check(ctx, spec)
+            kind = KINDS[record_kind(spec)]
+            kind.check_task(ctx, spec)
+            kind.check(ctx, spec)
         except XmbenchError as e:
             raise located(ctx.config, spec, e) from None
 

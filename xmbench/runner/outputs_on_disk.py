@@ -17,23 +17,13 @@ from xmbench.errors import InputError
 from xmbench.filehash import sha256_file
 from xmbench.runner.cache import content_key
 from xmbench.runner.config import ModelSpec
-from xmbench.tasks import IMAGE_TO_TEXT, TEXT_TO_IMAGE
 
 if TYPE_CHECKING:
     from xmbench.runner.models import ModelContext, PreparedModel
     from xmbench.runner.sample_folder import SampleFolder
 
-#: the task each kind serves, and what to write for the other task
-SERVES = {"samples": (TEXT_TO_IMAGE, "predictions = FILE"), "predictions": (IMAGE_TO_TEXT, "samples = DIR")}
 
-
-def _check_task(ctx: ModelContext, spec: ModelSpec) -> None:
-    task, other = SERVES[spec.kind]
-    if ctx.config.task != task:
-        raise InputError(
-            f"{spec.kind} = {spec.source!r} holds {task} outputs, which {ctx.config.task} runs cannot score; "
-            f"give this run's outputs as {other}"
-        )
+def _check_no_options(spec: ModelSpec) -> None:
     if spec.options:
         raise InputError(f"{spec.kind} model {spec.name!r} takes no options; remove options")
 
@@ -48,7 +38,7 @@ def _folder(ctx: ModelContext, spec: ModelSpec) -> SampleFolder:
 
 def check_samples(ctx: ModelContext, spec: ModelSpec) -> None:
     """Before any work: the run is text -> image and the folder has an image for every evaluation caption."""
-    _check_task(ctx, spec)
+    _check_no_options(spec)
     _folder(ctx, spec)
 
 
@@ -75,7 +65,7 @@ def _captions(ctx: ModelContext, spec: ModelSpec) -> tuple[list[int], list[str],
 
 def check_predictions(ctx: ModelContext, spec: ModelSpec) -> None:
     """Before any work: the run is image -> text and the file captions every evaluation image."""
-    _check_task(ctx, spec)
+    _check_no_options(spec)
     _captions(ctx, spec)
 
 
@@ -96,4 +86,4 @@ def prepare_predictions(ctx: ModelContext, spec: ModelSpec) -> PreparedModel:
     )
 
 
-__all__ = ["SERVES", "check_predictions", "check_samples", "prepare_predictions", "prepare_samples"]
+__all__ = ["check_predictions", "check_samples", "prepare_predictions", "prepare_samples"]
