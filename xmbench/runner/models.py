@@ -119,8 +119,9 @@ def _serves(cls: Any, side: Side) -> bool:
 
 
 def _training_requested(spec: ModelSpec) -> bool:
-    """train = true, steps, or an option of the baseline's training recipe."""
-    if spec.train or spec.steps is not None:
+    """train = true, steps, a training seed other than 0 (or `seeds`), or an option of the baseline's
+    training recipe. A request whose recipe ships loads the shipped weights."""
+    if spec.train or spec.steps is not None or spec.seed != 0 or spec.group is not None:
         return True
     defaults = BASELINES.get(spec.source).defaults() if spec.source in BASELINES else {}
     return any(k in defaults for k in spec.options)
@@ -329,12 +330,11 @@ def _shipped_for(spec: ModelSpec, steps: int, options: dict[str, Any], suite: Su
 
     The same under torchrun: shipped weights are loaded, not trained, so the world size plays no part.
     """
-    from baselines.base import COMMON_DEFAULTS
     from baselines.registry import baseline_class
     from baselines.shipped import find_shipped
 
     cls = baseline_class(spec.source)
-    resolved = {k: v for k, v in {**COMMON_DEFAULTS, **cls.DEFAULTS, **options}.items() if k != "steps"}
+    resolved = {k: v for k, v in {**cls.defaults(), **options}.items() if k != "steps"}
     shipped = find_shipped(spec.source, resolved, steps, spec.seed, suite.protocol())
     # weights shipped for another version of the baseline's code may not generate the same images
     return shipped if shipped is not None and shipped.recipe["baseline_version"] == cls.VERSION else None
