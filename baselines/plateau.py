@@ -1,10 +1,14 @@
 """When a training curve has reached its plateau: the rule that stops `xmbench train --until-plateau`.
 
 A curve is the list of rows `curves.json` holds; the rows with an evaluation carry a value `key` and its
-confidence interval `key_low` / `key_high` (see `baselines.progress`). The curve has plateaued when its
-last quarter (the evaluations at steps ≥ 3/4 of the last evaluated step) lies inside the interval of its
-last evaluation: nothing measured over the last quarter of training differs from where it ended by more
-than the evaluation's own sampling error.
+confidence interval `key_low` / `key_high` (see `baselines.progress`). The curve has plateaued at its
+last evaluation when, over its last quarter (the evaluations at steps ≥ 3/4 of the last evaluated step):
+
+- every evaluation lies inside the interval of the last one (the curve's last quarter is within its own
+  interval), and
+- the last quarter's mean exceeds the third quarter's mean (steps in [1/2, 3/4) of the last step) by
+  less than a quarter of that interval's width: averaging several evaluations, this catches a slow
+  rise that single evaluations, each as noisy as the interval, do not.
 """
 
 from __future__ import annotations
@@ -18,8 +22,9 @@ MIN_EVALUATIONS = 8
 MIN_WINDOW = 3
 #: the rule in words, as shipped checkpoints record it
 RULE = (
-    f"first evaluated step where the evaluations of the curve's last quarter all lie in the last one's "
-    f"interval (at least {MIN_EVALUATIONS} evaluations, {MIN_WINDOW} in the last quarter)"
+    "first evaluated step where the evaluations of the curve's last quarter all lie in the last one's "
+    "interval and their mean exceeds the third quarter's by less than a quarter of the interval's width "
+    f"(at least {MIN_EVALUATIONS} evaluations, {MIN_WINDOW} in the last quarter)"
 )
 
 
@@ -37,14 +42,14 @@ def plateaued(rows: Sequence[dict[str, Any]], key: str) -> bool:
 
     Returns:
         True when there are at least `MIN_EVALUATIONS` evaluations, at least `MIN_WINDOW` of them in the
-        last quarter, and every value in the last quarter lies in the last evaluation's interval.
+        last quarter and one in the third, and both conditions of the module docstring hold.
 
     Example:
         >>> rising = [{"step": s, "acc": s / 10, "acc_low": s / 10 - 0.05, "acc_high": s / 10 + 0.05}
         ...           for s in range(1, 9)]
         >>> plateaued(rising, "acc")
         False
-        >>> flat = rising + [{"step": s, "acc": 0.8, "acc_low": 0.75, "acc_high": 0.85} for s in range(9, 13)]
+        >>> flat = rising + [{"step": s, "acc": 0.8, "acc_low": 0.75, "acc_high": 0.85} for s in range(9, 17)]
         >>> plateaued(flat, "acc")
         True
     """
@@ -52,10 +57,13 @@ def plateaued(rows: Sequence[dict[str, Any]], key: str) -> bool:
     if len(evaluated) < MIN_EVALUATIONS:
         return False
     last = evaluated[-1]
-    window = [r for r in evaluated if r["step"] >= 0.75 * last["step"]]
-    if len(window) < MIN_WINDOW:
+    low, high = last[f"{key}_low"], last[f"{key}_high"]
+    window = [r[key] for r in evaluated if r["step"] >= 0.75 * last["step"]]
+    before = [r[key] for r in evaluated if 0.5 * last["step"] <= r["step"] < 0.75 * last["step"]]
+    if len(window) < MIN_WINDOW or not before:
         return False
-    return all(last[f"{key}_low"] <= r[key] <= last[f"{key}_high"] for r in window)
+    inside = all(low <= v <= high for v in window)
+    return inside and sum(window) / len(window) - sum(before) / len(before) < (high - low) / 4
 
 
 def plateau_step(rows: Sequence[dict[str, Any]], key: str) -> int | None:
@@ -65,7 +73,7 @@ def plateau_step(rows: Sequence[dict[str, Any]], key: str) -> int | None:
         >>> rows = [{"step": s, "acc": min(s, 6) / 10, "acc_low": min(s, 6) / 10 - 0.05,
         ...          "acc_high": min(s, 6) / 10 + 0.05} for s in range(1, 13)]
         >>> plateau_step(rows, "acc")
-        8
+        11
     """
     evaluated = evaluations(rows, key)
     for i in range(len(evaluated)):

@@ -21,8 +21,8 @@ from xmbench.metrics.defaults import DEFAULT_RESAMPLES, DEFAULT_SEED
 
 #: the split models are selected on
 PROGRESS_SPLIT = "val"
-#: validation samples each evaluation scores
-PROGRESS_SAMPLES = 1000
+#: validation samples each evaluation scores (the whole validation split of shapes)
+PROGRESS_SAMPLES = 2000
 #: the curve keys of a generator's and a captioner's evaluation
 PROGRESS_KEYS = (f"{PROGRESS_SPLIT}_attribute_accuracy", f"{PROGRESS_SPLIT}_caption_correctness")
 

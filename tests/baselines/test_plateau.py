@@ -19,11 +19,11 @@ def _curve(values, half_width=0.02, every=500):
 def test_rising_curve_is_not_a_plateau_and_a_saturating_one_is():
     rising = _curve(np.linspace(0.1, 0.6, 20))  # +0.026 per evaluation, wider than the interval
     assert not plateaued(rising, "acc") and plateau_step(rising, "acc") is None
-    saturating = _curve([min(0.05 * i, 0.5) for i in range(1, 25)])  # flat from evaluation 10 on
-    # the curve up to step S has plateaued once its last quarter (steps >= 3S/4) is all on the flat part
-    # (steps >= 5000): 3S/4 > 4500, so S = 6500, the first evaluated step above 6000
+    saturating = _curve([min(0.05 * i, 0.5) for i in range(1, 25)], half_width=0.03)  # flat from step 5000
+    # at S = 8500 the last quarter (6500-8500) is flat and the third (4500-6000) holds 0.45, 0.5, 0.5, 0.5:
+    # 0.0125 below, less than 0.06 / 4; at S = 8000 the third quarter (4000-5500) is 0.0375 below
     step = plateau_step(saturating, "acc")
-    assert step == 6500
+    assert step == 8500
     assert plateaued(saturating[: step // 500], "acc") and not plateaued(saturating[: step // 500 - 1], "acc")
 
 
@@ -32,6 +32,14 @@ def test_short_curves_and_rows_without_intervals_never_plateau():
     assert plateaued(_curve([0.5] * MIN_EVALUATIONS), "acc")
     assert not plateaued([{"step": s, "acc": 0.5} for s in range(50)], "acc")  # no interval: not evaluated
     assert not plateaued(_curve([0.5] * MIN_EVALUATIONS), "other")
+
+
+def test_a_slow_rise_inside_each_interval_is_not_a_plateau():
+    # +0.004 per evaluation: every last-quarter value is inside the last interval (half-width 0.02), but
+    # the last quarter's mean is 0.018 above the third quarter's, more than 0.04 / 4
+    slow = _curve([0.3 + 0.004 * i for i in range(16)])
+    window = [r["acc"] for r in slow if r["step"] >= 0.75 * slow[-1]["step"]]
+    assert all(r >= slow[-1]["acc_low"] for r in window) and not plateaued(slow, "acc")
 
 
 def test_a_drop_in_the_last_quarter_is_not_a_plateau():

@@ -93,7 +93,8 @@ def _progress(args: argparse.Namespace, suite: Any, options: dict[str, Any]) -> 
             )
     key = progress_key(cls)
     until = (lambda rows: plateaued(rows, key)) if args.until_plateau else None
-    return {"eval_every": args.eval_every, "eval_hook": progress_hook(suite, args.eval_samples), "until": until}
+    hook = progress_hook(suite, **({"samples": args.eval_samples} if args.eval_samples else {}))
+    return {"eval_every": args.eval_every, "eval_hook": hook, "until": until}
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -204,7 +205,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="every N steps, score the model on the first --eval-samples validation samples "
         "(attribute accuracy or caption correctness, with a bootstrap interval) into the curves",
     )
-    p.add_argument("--eval-samples", type=count, default=1000, metavar="M", help="validation samples (default 1000)")
+    p.add_argument("--eval-samples", type=count, default=None, metavar="M", help="validation samples (default 2000)")
     p.add_argument(
         "--until-plateau",
         action="store_true",
