@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from xmbench.data.base import Sample, Suite
+from xmbench.data.shapes import rewrites
 from xmbench.data.shapes.grammar import make_caption
 from xmbench.data.shapes.render import render_scene
 from xmbench.data.shapes.vocabulary import (
@@ -49,6 +50,9 @@ _CELL_CENTRES = (7.0, 16.0, 25.0)
 
 class ShapesSuite(Suite):
     """Procedural shapes suite. resolution: 32 (default) or 64; seed selects the whole dataset."""
+
+    rewrite_variants = rewrites.VARIANTS
+    rewrites_version = rewrites.VERSION
 
     def __init__(self, resolution: int = 32, seed: int = 0) -> None:
         if resolution not in (32, 64):
@@ -229,6 +233,19 @@ class ShapesSuite(Suite):
     def held_out_references(self, split: str, indices: Sequence[int]) -> tuple[list[str], list[list[str]]]:
         """(the samples' own captions, all their references): the own caption is a sixth independent draw."""
         return self.captions(split, indices), self.references(split, indices)
+
+    def rewrite(self, variant: str, caption: str, record: dict[str, Any], seed: int) -> str | None:
+        """`xmbench.data.shapes.rewrites.rewrite`: the scene of `record` said differently.
+
+        Example:
+            >>> suite = ShapesSuite()
+            >>> caption, record = suite.captions("test", [3])[0], suite.records("test", [3])[0]
+            >>> suite.rewrite("paraphrase", caption, record, seed=0)
+            'the picture shows a massive ruby-coloured crosshair toward the northeast of the frame'
+            >>> caption
+            'a large scarlet plus in the top right corner'
+        """
+        return rewrites.rewrite(variant, caption, record, seed)
 
     def reference_protocol(self) -> dict[str, Any]:
         """How references are made, for captioning records."""
