@@ -278,8 +278,8 @@ class AttributeAccuracy(EvalMetric):
     def update(self, outputs: Mapping[str, Any]) -> None:
         records = outputs.get("attribute_records")
         judged = judge_batch(outputs["attributes"], list(outputs["captions"]), records)
+        check_record_skills(records)
         skills = record_skills(records, len(judged))
-        check_skill_names(skills, [*ATTRIBUTES, ANY])
         first = len(self.judgements)
         self.judgements += judged
         self.prompts += [int(p) for p in outputs.get("prompts", range(first, first + len(judged)))]
@@ -348,6 +348,20 @@ class AttributeAccuracy(EvalMetric):
             else "images resampled with replacement",
             bounds=(0.0, 1.0),
         )
+
+
+def check_record_skills(records: list[dict[str, Any] | None] | None) -> None:
+    """A one-line InputError when a record's skill cannot name an `attribute_accuracy_<skill>` value (for
+    callers that check a suite's records before any work; `update` checks them too).
+
+    Example:
+        >>> check_record_skills([{"skill": "counting"}, None])
+        >>> check_record_skills([{"skill": "any"}])  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        xmbench.errors.InputError: scene records name the skill 'any', which is also an attribute ...
+    """
+    check_skill_names(record_skills(records, len(records or [])), [*ATTRIBUTES, ANY])
 
 
 def _scope(key: str) -> str:
