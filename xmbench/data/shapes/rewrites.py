@@ -65,7 +65,7 @@ PARAPHRASE_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
         "left of": ("westward of", "to the west of"),
         "right of": ("eastward of", "to the east of"),
         "above": ("higher than", "north of"),
-        "below": ("lower than", "south of"),
+        "below": ("underneath", "south of"),
     },
 }
 #: a colour word may carry this suffix ("cherry-coloured")
