@@ -41,7 +41,7 @@ def record_skills(record: dict[str, Any]) -> list[str]:
 
 
 def skills_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
-    """Models × skills: columns `model`, `role`, each skill, `<skill>_ci_low`, `<skill>_ci_high`, `mean`.
+    """Models × skills: columns `model`, `role`, each skill (alphabetical), `<skill>_ci_low`, `<skill>_ci_high`, `mean`.
 
     Args:
         records: records of one board (one suite, task and protocol), run-labelled.
@@ -58,7 +58,7 @@ def skills_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
         >>> list(frame["model"]), [round(m, 2) for m in frame["mean"]]
         (['b', 'a'], [0.8, 0.4])
     """
-    skills = list(dict.fromkeys(s for r in records for s in record_skills(r)))
+    skills = sorted({s for r in records for s in record_skills(r)})
     if not skills:
         raise _no_skills()
     rows = []
@@ -117,7 +117,8 @@ def skills_markdown(boards: list[Board], title: str | None = None) -> str:
     lines = [f"# {markdown_text(title)}", ""] if title else []
     for board, frame in _tables(boards):
         header, body = skills_cells(frame)
-        rows = [[c.replace("|", "\\|") for c in map(markdown_text, row)] for row in [header, *body]]
+        names = [["model", *map(markdown_text, header[1:])], *([markdown_text(row[0]), *row[1:]] for row in body)]
+        rows = [[c.replace("|", "\\|") for c in row] for row in names]
         lines += [f"## {markdown_text(board.heading)}", ""]
         lines.append("| " + " | ".join(rows[0]) + " |")
         lines.append("|---|" + "---:|" * (len(header) - 1))
