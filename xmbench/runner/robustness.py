@@ -39,10 +39,10 @@ from xmbench.runner.generation import ChunkGenerator, feed
 from xmbench.runner.models import PreparedModel
 from xmbench.runner.reference import EvaluationInputs
 from xmbench.seeding import derive_seed
-from xmbench.tasks import TEXT_TO_IMAGE
+from xmbench.tasks import IMAGE_TO_TEXT, TEXT_TO_IMAGE
 
 #: the judge whose score each task's robustness compares
-JUDGES = {TEXT_TO_IMAGE: "attribute_accuracy", "image-to-text": "caption_correctness"}
+JUDGES = {TEXT_TO_IMAGE: "attribute_accuracy", IMAGE_TO_TEXT: "caption_correctness"}
 
 
 def check_robustness(config: RunConfig, suite: Suite, metrics: list[str]) -> None:
@@ -162,7 +162,7 @@ def photometric_values(
     perturbed images' captions (`correctness.judge_captions`, one per image in order)."""
     ones = np.ones(len(clean), dtype=np.float64)
     details = {
-        "judge": JUDGES["image-to-text"],
+        "judge": JUDGES[IMAGE_TO_TEXT],
         "photometric": {
             "version": photometric.VERSION,
             "brightness": photometric.BRIGHTNESS,
