@@ -244,6 +244,8 @@ METRICS: Registry[MetricSpec] = Registry(
         "xmbench.metrics.r_precision",
         "xmbench.metrics.prdc",
         "xmbench.metrics.attributes",
+        "xmbench.metrics.prompt_diversity",
+        "xmbench.metrics.memorisation",
     ),
 )
 #: trainable reference generators (Baseline subclasses); built-ins in baselines.registry

@@ -27,5 +27,8 @@ MODEL_KINDS = (
 )
 #: where a calibration model sits on a leaderboard's scale (its class's `role`; records' model.calibration)
 CALIBRATION_ROLES = ("ceiling", "reference", "floor")
+#: [evaluation] robustness variants per task: prompt rewrites (from the suite's rewrite table) for
+#: generators, image perturbations for captioners
+ROBUSTNESS = {TEXT_TO_IMAGE: ("paraphrase", "typo", "clause_order"), IMAGE_TO_TEXT: ("photometric",)}
 
-__all__ = ["CALIBRATION_ROLES", "IMAGE_TO_TEXT", "MODEL_KINDS", "TASKS", "TEXT_TO_IMAGE"]
+__all__ = ["CALIBRATION_ROLES", "IMAGE_TO_TEXT", "MODEL_KINDS", "ROBUSTNESS", "TASKS", "TEXT_TO_IMAGE"]

@@ -51,22 +51,29 @@ def _suites(records: list[dict]) -> str:
 
 
 def _leaderboard(args: argparse.Namespace) -> int:
+    from xmbench.errors import InputError
     from xmbench.outputs import MARKDOWN, check_distinct, check_output_file
-    from xmbench.results.publish import csv_path_for, write_leaderboard
+    from xmbench.results.publish import csv_path_for, write_leaderboard, write_skills_leaderboard
 
     check_output_file(args.out, "--out", MARKDOWN)
     check_output_file(csv_path_for(args.out), "the CSV beside --out")
     check_distinct({"--out": args.out, "its CSV": csv_path_for(args.out)})
+    if args.skills and args.rank_by:
+        raise InputError("--skills ranks models by their mean over skills; drop --rank-by")
     records, sources, labels = _read_inputs(args)
-    md, csv = write_leaderboard(
-        records,
-        args.out,
-        title=args.title or f"{_suites(records)} leaderboard",
-        rank_by=args.rank_by,
-        sources=sources,
-        labels=labels,
-    )
-    print(f"wrote {md} and {csv} ({len(records)} rows)")
+    if args.skills:
+        title = args.title or f"{_suites(records)} skills"
+        md, csv = write_skills_leaderboard(records, args.out, title=title, sources=sources, labels=labels)
+    else:
+        md, csv = write_leaderboard(
+            records,
+            args.out,
+            title=args.title or f"{_suites(records)} leaderboard",
+            rank_by=args.rank_by,
+            sources=sources,
+            labels=labels,
+        )
+    print(f"wrote {md} and {csv} ({len(records)} {'records' if args.skills else 'rows'})")
     return 0
 
 
@@ -167,6 +174,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("results", nargs="+", metavar="RESULTS", help="result JSON files or folders of them")
     p.add_argument("--out", required=True, help="Markdown file to write (the CSV goes beside it)")
     p.add_argument("--rank-by", default=None, help="metric to rank by (default: attribute_accuracy or fd_*)")
+    p.add_argument(
+        "--skills",
+        action="store_true",
+        help="write the skills board instead: one column per skill (records whose scene records name skills) "
+        "and their mean, models as rows",
+    )
     p.add_argument("--title", default=None)
     _add_label(p)
     p.set_defaults(func=_leaderboard)

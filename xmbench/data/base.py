@@ -58,6 +58,10 @@ class Suite(ABC):
     resolution: int
     #: the split whose captions are the fixed evaluation captions
     eval_split: str = "test"
+    #: robustness rewrites of its prompts that `rewrite` makes (none by default)
+    rewrite_variants: tuple[str, ...] = ()
+    #: bumped when a rewrite changes (robustness records carry it)
+    rewrites_version: int = 0
 
     @property
     @abstractmethod
@@ -129,6 +133,14 @@ class Suite(ABC):
             One list of reference captions (at least one) per index.
         """
         return [[c] for c in self.captions(split, indices)]
+
+    def rewrite(self, variant: str, caption: str, record: dict[str, Any], seed: int) -> str | None:
+        """Prompt `caption` (scene `record`) rewritten by robustness variant `variant` (one of
+        `rewrite_variants`), drawn from `seed`; None where the variant does not apply to this prompt.
+
+        The base suite has no rewrite table: an InputError naming the fix.
+        """
+        raise InputError(f"suite {self.name!r} has no rewrite table for robustness variant {variant!r}; drop it")
 
     def held_out_references(self, split: str, indices: Sequence[int]) -> tuple[list[str], list[list[str]]]:
         """(one human caption per sample, the references that score it): the `real` captioner's ceiling.

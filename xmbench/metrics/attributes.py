@@ -15,6 +15,12 @@ Whole-caption accuracy: share of images with every judgement right. Values are f
 higher is better. Each image gets a JSON-able record {"correct", "judgements", "reason"} (GenEval's
 JSONL line). This module also holds the Evaluator's adapter and the registration of
 "attribute_accuracy" (reported as attribute_accuracy and attribute_accuracy_<attribute>).
+
+Several images per prompt (the Evaluator's "prompts"): every value above stays the share of images
+right, over all N·K images, and its interval resamples prompts (their K images together);
+`attribute_accuracy_any` adds the share of prompts with at least one image right. Scene records that
+name a `"skill"` add `attribute_accuracy_<skill>` (whole caption, the images of that skill's prompts;
+`xmbench.metrics.skills`).
 """
 
 from __future__ import annotations
@@ -32,13 +38,19 @@ from xmbench.extractors.shapes_v1.targets import canonical, decode
 from xmbench.metrics.adapter import metric_value
 from xmbench.metrics.bootstrap import check_bootstrap, resample_counts
 from xmbench.metrics.inputs import check_count
+from xmbench.metrics.prompts import images_per_prompt, prompt_sums
 from xmbench.metrics.registry import EvalMetric, MetricContext, register_metric
+from xmbench.metrics.skills import check_skill_names, per_skill, record_skills, skill_masks
 from xmbench.metrics.value import MetricValue
 
 #: bump by hand when attribute accuracy's outputs change (golden-value tests in tests/metrics/test_metric_golden.py)
 VERSION = 2  # 2: the bias-corrected bootstrap of every metric, replicates kept (the CI bounds moved)
 HIGHER_IS_BETTER = True
 ATTRIBUTES: tuple[str, ...] = ("count", "shape", "colour", "size", "position", "relation")
+#: what `attribute_accuracy_any` reports: prompts with at least one of their images right
+ANY = "any"
+#: skill breakdowns listed in the worst-prompts section, per skill
+WORST_PER_SKILL = 5
 _SLOT_KEYS = ("shape", "colour", "size")
 _SLOT_NAMES = {
     None: ("the object",),
@@ -188,22 +200,57 @@ def ratio_replicates(right: np.ndarray, judged: np.ndarray, resamples: int, seed
         return ((counts @ torch.from_numpy(right)) / (counts @ torch.from_numpy(judged))).numpy()
 
 
-def worst_captions(judgements: list[dict[str, Any]], k: int = 10) -> list[dict[str, Any]]:
-    """The `k` images with the lowest share of right judgements (ties: lowest index first).
+def worst_captions(
+    judgements: list[dict[str, Any]], k: int = 10, prompts: list[int] | None = None
+) -> list[dict[str, Any]]:
+    """The `k` images with the lowest share of right judgements (ties: lowest position first).
 
-    Returns [{"caption", "score" (share right, in [0,1], 4 decimals), "index", "note" (the reason)}, ...].
+    Returns [{"caption", "score" (share right, in [0,1], 4 decimals), "index" (the image's prompt index,
+    default its position), "note" (the reason)}, ...].
+
+    Example:
+        >>> j = [{"caption": "a", "reason": "correct", "judgements": {"count": [True]}},
+        ...      {"caption": "b", "reason": "wrong count", "judgements": {"count": [False]}}]
+        >>> [(w["caption"], w["score"], w["index"]) for w in worst_captions(j, k=1, prompts=[7, 9])]
+        [('b', 0.0, 9)]
     """
     scored = []
     for i, j in enumerate(judgements):
         flags = [v for values in j["judgements"].values() for v in values]
         scored.append((sum(flags) / max(len(flags), 1), i, j))
     scored.sort(key=lambda t: (t[0], t[1]))
-    return [{"caption": j["caption"], "score": round(s, 4), "index": i, "note": j["reason"]} for s, i, j in scored[:k]]
+    return [
+        {
+            "caption": j["caption"],
+            "score": round(s, 4),
+            "index": i if prompts is None else prompts[i],
+            "note": j["reason"],
+        }
+        for s, i, j in scored[:k]
+    ]
+
+
+def worst_by_skill(judgements: list[dict[str, Any]], skills: list[str | None], prompts: list[int]) -> dict[str, list]:
+    """skill -> its WORST_PER_SKILL lowest-scoring images (`worst_captions` of the skill's images).
+
+    Example:
+        >>> j = [{"caption": c, "reason": "", "judgements": {"count": [c == "a"]}} for c in "abc"]
+        >>> {s: [w["caption"] for w in rows] for s, rows in worst_by_skill(j, ["x", "y", "x"], [0, 1, 2]).items()}
+        {'x': ['c', 'a'], 'y': ['b']}
+    """
+    out = {}
+    for skill, mask in skill_masks(skills).items():
+        positions = np.flatnonzero(mask)
+        out[skill] = worst_captions(
+            [judgements[i] for i in positions], WORST_PER_SKILL, [prompts[i] for i in positions]
+        )
+    return out
 
 
 class AttributeAccuracy(EvalMetric):
     """Streaming attribute accuracy over batches (the Evaluator's adapter for "attribute_accuracy");
-    `judgements` holds the per-image records. Needs the shapes-v1 extractor's "attributes".
+    `judgements` holds the per-image records, `prompts` each image's prompt index. Needs the shapes-v1
+    extractor's "attributes".
 
     Example:
         >>> from xmbench.extractors.base import ExtractorInfo
@@ -225,41 +272,100 @@ class AttributeAccuracy(EvalMetric):
             )
         self.ctx = ctx
         self.judgements: list[dict[str, Any]] = []
+        self.prompts: list[int] = []
+        self.skills: list[str | None] = []
 
     def update(self, outputs: Mapping[str, Any]) -> None:
-        self.judgements += judge_batch(
-            outputs["attributes"], list(outputs["captions"]), outputs.get("attribute_records")
-        )
+        records = outputs.get("attribute_records")
+        judged = judge_batch(outputs["attributes"], list(outputs["captions"]), records)
+        check_record_skills(records)
+        skills = record_skills(records, len(judged))
+        first = len(self.judgements)
+        self.judgements += judged
+        self.prompts += [int(p) for p in outputs.get("prompts", range(first, first + len(judged)))]
+        self.skills += skills
 
     def compute(self) -> list[MetricValue]:
         values = accuracies(self.judgements)
-        scores = _per_image_scores(self.judgements)
+        scores = {
+            k: (prompt_sums(r, self.prompts), prompt_sums(j, self.prompts))
+            for k, (r, j) in _per_image_scores(self.judgements).items()
+        }
+        several = images_per_prompt(self.prompts)[1] > 1
         out = []
         for key in ("caption", *ATTRIBUTES):
-            right, judged = scores[key]
             name = "attribute_accuracy" if key == "caption" else f"attribute_accuracy_{key}"
-            extra = {"worst_captions": worst_captions(self.judgements)} if key == "caption" else {}
-            details = {
-                "extractor": self.ctx.extractor.id,
-                "judged": int(judged.sum()),
-                "scope": "whole caption" if key == "caption" else key,
-                **extra,
-            }
-            replicates = ratio_replicates(right, judged, self.ctx.bootstrap, self.ctx.seed)
+            details = {"extractor": self.ctx.extractor.id, "judged": int(scores[key][1].sum()), "scope": _scope(key)}
+            if key == "caption":
+                details.update(self._sections())
+            out.append(self._value(name, values[key], scores[key], details, several))
+        if several:
+            ok = scores["caption"][0]
+            anyone = (ok > 0).astype(np.float64)
+            details = {"extractor": self.ctx.extractor.id, "scope": "prompts with at least one image right"}
             out.append(
-                metric_value(
-                    self.ctx,
-                    name=name,
-                    value=values[key],
-                    n=len(self.judgements),
-                    higher_is_better=HIGHER_IS_BETTER,
-                    details=details,
-                    replicates=replicates,
-                    scheme="images resampled with replacement",
-                    bounds=(0.0, 1.0),
+                self._value(
+                    f"attribute_accuracy_{ANY}", float(anyone.mean()), (anyone, np.ones_like(ok)), details, True
                 )
             )
+        ok = np.array([j["correct"] for j in self.judgements], dtype=np.float64)
+        for skill, mask in skill_masks(self.skills).items():
+            right = (prompt_sums(ok * mask, self.prompts), prompt_sums(mask.astype(np.float64), self.prompts))
+            details = {"extractor": self.ctx.extractor.id, "scope": f"whole caption, skill {skill}", "skill": skill}
+            out.append(self._value(f"attribute_accuracy_{skill}", float(ok[mask].mean()), right, details, several))
         return out
+
+    def _sections(self) -> dict[str, Any]:
+        """What the headline value carries for the record's own sections: the worst captions, and with
+        skills their breakdown (counts) and worst prompts per skill."""
+        out: dict[str, Any] = {"worst_captions": worst_captions(self.judgements, prompts=self._prompt_labels())}
+        breakdown = per_skill(self.judgements, [{"skill": s} for s in self.skills], self.prompts)
+        if breakdown:
+            out["per_skill"] = breakdown
+            out["worst_by_skill"] = worst_by_skill(self.judgements, self.skills, self.prompts)
+        return out
+
+    def _prompt_labels(self) -> list[int] | None:
+        """Prompt indices for the worst captions, or None when each image is its own prompt in order."""
+        return None if self.prompts == list(range(len(self.prompts))) else self.prompts
+
+    def _value(
+        self, name: str, value: float, scores: tuple[np.ndarray, np.ndarray], details: dict[str, Any], several: bool
+    ) -> MetricValue:
+        right, judged = scores
+        if several:
+            details = {**details, "prompts": len(right)}
+        return metric_value(
+            self.ctx,
+            name=name,
+            value=value,
+            n=len(self.judgements),
+            higher_is_better=HIGHER_IS_BETTER,
+            details=details,
+            replicates=ratio_replicates(right, judged, self.ctx.bootstrap, self.ctx.seed),
+            scheme="prompts resampled with replacement (their images together)"
+            if several
+            else "images resampled with replacement",
+            bounds=(0.0, 1.0),
+        )
+
+
+def check_record_skills(records: list[dict[str, Any] | None] | None) -> None:
+    """A one-line InputError when a record's skill cannot name an `attribute_accuracy_<skill>` value (for
+    callers that check a suite's records before any work; `update` checks them too).
+
+    Example:
+        >>> check_record_skills([{"skill": "counting"}, None])
+        >>> check_record_skills([{"skill": "any"}])  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        xmbench.errors.InputError: scene records name the skill 'any', which is also an attribute ...
+    """
+    check_skill_names(record_skills(records, len(records or [])), [*ATTRIBUTES, ANY])
+
+
+def _scope(key: str) -> str:
+    return "whole caption" if key == "caption" else key
 
 
 register_metric(

@@ -11,7 +11,7 @@ outputs (their estimators need them); metrics share the same tensors, so each ou
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -25,6 +25,9 @@ from xmbench.metrics.inputs import check_count
 from xmbench.metrics.reference import ReferenceStats
 from xmbench.metrics.registry import EvalMetric, MetricContext, check_options_of, get_metric_spec
 from xmbench.metrics.value import MetricValue
+
+if TYPE_CHECKING:
+    from xmbench.metrics.memorisation import TrainingSet
 
 _EXTRACTOR_KEYS = ("features", "logits", "image_embed", "attributes")
 
@@ -69,6 +72,10 @@ class Evaluator:
             "r_precision": {"folds": 10}}; a per-metric "bootstrap" overrides the global count (e.g.
             {"fd": {"bootstrap": 200}}: each FD resample costs one d×d eigvalsh plus N·d² flops).
         float_input: accept float images in [0,1] (converted to uint8 by rounding).
+        training: the training set of metrics that need "training" (memorisation).
+
+    Images are grouped by prompt when `update` is given `prompts` (each image's prompt index: several
+    images per prompt); without them each image is its own prompt, numbered in the order fed.
 
     Values keep each metric's one scale (e.g. clip_score = 100·mean max(cos, 0), kid = raw MMD²).
 
@@ -97,6 +104,7 @@ class Evaluator:
         confidence: float = 0.95,
         options: dict[str, dict[str, Any]] | None = None,
         float_input: bool = False,
+        training: TrainingSet | None = None,
     ) -> None:
         check_bootstrap(bootstrap, confidence)
         if not metrics:
@@ -123,9 +131,14 @@ class Evaluator:
                     f"metric {name!r} needs {sorted(missing)}, which extractor {info.id!r} does not "
                     f"yield (it yields {sorted(info.yields)}); choose another extractor"
                 )
+            if "training" in spec.needs and training is None:
+                raise InputError(
+                    f"metric {name!r} compares with the training set: pass Evaluator(..., training=TrainingSet(...))"
+                )
             opts = dict(options.get(key, {}))
             check_options_of(key, opts)
-            ctx = MetricContext(info, reference, seed, int(opts.pop("bootstrap", bootstrap)), confidence, opts)
+            resamples = int(opts.pop("bootstrap", bootstrap))
+            ctx = MetricContext(info, reference, seed, resamples, confidence, opts, training)
             check_bootstrap(ctx.bootstrap, confidence)
             self._contexts.append(ctx)
             self.metrics[key] = spec.factory(ctx)
@@ -148,12 +161,17 @@ class Evaluator:
         return extract_images(self.extractor, images, name, self.float_input, self.needs)
 
     def update(
-        self, images: torch.Tensor, captions: list[str] | None = None, attributes: list[dict] | None = None
+        self,
+        images: torch.Tensor,
+        captions: list[str] | None = None,
+        attributes: list[dict] | None = None,
+        prompts: list[int] | None = None,
     ) -> None:
-        """Feed generated images uint8 (N,3,H,W), their captions and (optionally) attribute records."""
+        """Feed generated images uint8 (N,3,H,W), their captions and (optionally) attribute records and
+        prompt indices (several images of one prompt share its index)."""
         n = images.shape[0] if isinstance(images, torch.Tensor) and images.ndim == 4 else None
-        self._check_inputs(n, captions, attributes)
-        self.update_extracted(self.extract(images, captions), captions, attributes)
+        self._check_inputs(n, captions, attributes, prompts)
+        self.update_extracted(self.extract(images, captions), captions, attributes, prompts)
 
     def extract(self, images: torch.Tensor, captions: list[str] | None = None) -> dict[str, torch.Tensor]:
         """The extractor's outputs for generated images uint8 (N,3,H,W) (plus "text_embed" of the
@@ -166,12 +184,17 @@ class Evaluator:
         return outputs
 
     def update_extracted(
-        self, outputs: dict[str, torch.Tensor], captions: list[str] | None = None, attributes: list[dict] | None = None
+        self,
+        outputs: dict[str, torch.Tensor],
+        captions: list[str] | None = None,
+        attributes: list[dict] | None = None,
+        prompts: list[int] | None = None,
     ) -> None:
         """Feed the outputs of `extract` (computed here or in another process), with the same
-        captions and attribute records as `update` takes; the metrics see exactly what update feeds."""
+        captions, attribute records and prompt indices as `update` takes; the metrics see exactly what
+        update feeds."""
         n = next(iter(outputs.values())).shape[0]
-        self._check_inputs(n, captions, attributes)
+        self._check_inputs(n, captions, attributes, prompts)
         outputs = dict(outputs)
         if "text_embed" in self.needs and "text_embed" not in outputs:
             raise InputError("the outputs lack 'text_embed': pass the captions to extract()")
@@ -179,11 +202,16 @@ class Evaluator:
             outputs["captions"] = list(captions)
         if attributes is not None:
             outputs["attribute_records"] = list(attributes)
+        outputs["prompts"] = list(range(self.n_generated, self.n_generated + n)) if prompts is None else list(prompts)
         for metric in self.metrics.values():
             metric.update(outputs)
         self.n_generated += n
 
-    def _check_inputs(self, n: int | None, captions: list[str] | None, attributes: list[dict] | None) -> None:
+    def _check_inputs(
+        self, n: int | None, captions: list[str] | None, attributes: list[dict] | None, prompts: list[int] | None
+    ) -> None:
+        if prompts is not None and n is not None and len(prompts) != n:
+            raise InputError(f"{len(prompts)} prompt indices for {n} images; pass one prompt index per image")
         text_needed = bool(self.needs & {"text_embed", "captions"})
         if captions is None and text_needed:
             raise InputError(

@@ -17,18 +17,23 @@ from xmbench.errors import InputError, unknown_name
 
 @dataclass(frozen=True)
 class Option:
-    """An option's kind ("int", "number", "choice"), lower bound, choices, and whether null is allowed."""
+    """An option's kind ("int", "number", "choice"), bounds, choices, and whether null is allowed."""
 
     kind: str
     low: float | None = None
     choices: tuple[str, ...] = ()
     nullable: bool = False
+    high: float | None = None
 
     def check(self, metric: str, key: str, value: Any) -> None:
         """InputError naming `metric` and `key` unless `value` fits.
 
         Example:
             >>> Option("int", low=1).check("kid", "subsets", 50)
+            >>> Option("number", low=0.0, high=0.5).check("memorisation", "quantile", 0.9)
+            Traceback (most recent call last):
+            ...
+            xmbench.errors.InputError: option 'quantile' of metric 'memorisation' must be at most 0.5, got 0.9
         """
         if value is None and self.nullable:
             return
@@ -44,6 +49,8 @@ class Option:
             raise InputError(f"{where} must be {want}{' or null' if self.nullable else ''}, got {value!r}")
         if self.low is not None and value < self.low:
             raise InputError(f"{where} must be at least {self.low:g}, got {value!r}")
+        if self.high is not None and value > self.high:
+            raise InputError(f"{where} must be at most {self.high:g}, got {value!r}")
 
 
 #: accepted by every metric: its own number of bootstrap resamples

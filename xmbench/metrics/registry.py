@@ -6,7 +6,11 @@ for in `needs`:
 
 - extractor outputs: "features" (N,D), "logits" (N,C), "image_embed" (N,E), "attributes";
 - "text_embed" (N,E): `extractor.text(captions)`, computed once per batch when any metric needs it;
-- "captions": list[str] of the batch; "attribute_records": list[dict] (the suite's records), when given.
+- "captions": list[str] of the batch; "attribute_records": list[dict] (the suite's records), when given;
+- "prompts": list[int], the prompt index of each image (always present: one prompt per image unless the
+  caller groups several images per prompt);
+- "training" is not a key of `outputs`: a metric needing it reads `ctx.training` (a
+  `xmbench.metrics.memorisation.TrainingSet`, given to the Evaluator).
 Keys a metric did not ask for may be present too (e.g. "attribute_records" whenever the caller passed them).
 """
 
@@ -24,18 +28,23 @@ from xmbench.metrics.options import Option, check_metric_options
 from xmbench.registry import METRICS
 
 if TYPE_CHECKING:
+    from xmbench.metrics.memorisation import TrainingSet
     from xmbench.metrics.reference import ReferenceStats
     from xmbench.metrics.value import MetricValue
 
 #: the keys a metric may name in `needs`
 KNOWN_NEEDS = frozenset(
-    {"features", "logits", "image_embed", "text_embed", "attributes", "captions", "attribute_records"}
+    {
+        *("features", "logits", "image_embed", "text_embed", "attributes"),
+        *("captions", "attribute_records", "prompts", "training"),
+    }
 )
 
 
 @dataclass
 class MetricContext:
-    """What a metric factory gets: the extractor it is fed from, the reference, seed (default 2020) and CI settings.
+    """What a metric factory gets: the extractor it is fed from, the reference, seed (default 2020), CI
+    settings, its options and, for metrics needing "training", the training set.
 
     Example:
         >>> from xmbench.extractors.base import ExtractorInfo
@@ -49,6 +58,7 @@ class MetricContext:
     bootstrap: int = 1000  # resamples for CIs; 0 disables CIs (and per-sample storage they need)
     confidence: float = 0.95
     options: dict[str, Any] = field(default_factory=dict)  # per-metric options, e.g. {"subsets": 50}
+    training: TrainingSet | None = None  # what memorisation compares with
 
 
 class EvalMetric(ABC):

@@ -18,6 +18,7 @@ from xmbench.results.boards import Board, group_boards
 from xmbench.results.leaderboard import format_value, headline_metrics, metric_cells
 from xmbench.results.samples import decode_strip
 from xmbench.results.schema import calibration_role, record_task
+from xmbench.results.skills import MEAN, record_skills, skills_frame
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2em auto;max-width:1200px;color:#222;padding:0 1em}
@@ -135,6 +136,31 @@ def _heatmap_section(records: list[dict[str, Any]]) -> str:
     return "<h2>Per-attribute accuracy</h2>" + _img(png, "per-attribute accuracy heatmap")
 
 
+def _skills_section(records: list[dict[str, Any]]) -> str:
+    """Records of suites naming skills: a models × skills heatmap (and the mean over skills), then each
+    skill's worst prompts per model."""
+    if not any(record_skills(r) for r in records):
+        return ""
+    frame = skills_frame(records)
+    columns = [*frame.attrs["skills"], MEAN]
+    png = plots.heatmap_png(list(frame["model"]), columns, frame[columns].to_numpy(float), "accuracy per skill")
+    parts = [
+        "<h2>Per-skill accuracy</h2><p class=meta>Whole-prompt attribute accuracy per skill; mean: the "
+        "unweighted mean over skills.</p>" + _img(png, "per-skill accuracy heatmap")
+    ]
+    worst = [(r["model"]["name"], r["worst_by_skill"]) for r in records if isinstance(r.get("worst_by_skill"), dict)]
+    for skill in frame.attrs["skills"]:
+        rows = [
+            [model, w["caption"], format_value(float(w["score"])), str(w.get("note", ""))]
+            for model, by_skill in worst
+            for w in by_skill.get(skill, [])
+        ]
+        if rows:
+            table = _table(["model", "caption", "score", "what went wrong"], rows, numeric={2})
+            parts.append(f"<details><summary>worst prompts of skill {html.escape(skill)}</summary>{table}</details>")
+    return "".join(parts)
+
+
 def _worst_section(records: list[dict[str, Any]]) -> str:
     parts = []
     for r in records:
@@ -198,6 +224,7 @@ def _board_sections(board: Board) -> str:
             _samples_section(records),
             caption_samples_html(records),
             _heatmap_section(records),
+            _skills_section(records),
             _worst_section(records),
             _curves_section(records),
             _environment_section(records),

@@ -1,7 +1,7 @@
 """Report figures drawn with matplotlib, each returned as PNG bytes.
 
 Inputs are plain values read from result records (no metric code): metric bars with confidence
-intervals, training curves, side-by-side sample strips, the per-attribute accuracy heatmap.
+intervals, training curves, side-by-side sample strips, the per-attribute (and per-skill) accuracy heatmap.
 """
 
 from __future__ import annotations
@@ -172,12 +172,24 @@ def sample_comparison_png(strips: dict[str, np.ndarray], captions: Sequence[str]
     return _png(fig, dpi=110)
 
 
+def plain_label(text: str) -> str:
+    """`text` drawn literally by matplotlib: a `$` would start mathtext, so it is escaped.
+
+    Example:
+        >>> print(plain_label("model $x$"))
+        model \\$x\\$
+    """
+    return str(text).replace("$", r"\$")
+
+
 def heatmap_png(models: Sequence[str], attributes: Sequence[str], values: np.ndarray, title: str) -> bytes:
-    """A models × attributes grid of accuracies in [0,1] with the numbers written in."""
+    """A models × attributes (or skills) grid of accuracies in [0,1] with the numbers written in; every
+    label drawn literally (`plain_label`)."""
     fig, ax = plt.subplots(figsize=(0.9 * len(attributes) + 2.5, 0.45 * len(models) + 1.4))
     im = ax.imshow(values, vmin=0.0, vmax=1.0, cmap="viridis", aspect="auto")
-    ax.set_xticks(range(len(attributes)), labels=list(attributes), rotation=30, ha="right", fontsize=8)
-    ax.set_yticks(range(len(models)), labels=list(models), fontsize=8)
+    labels = [plain_label(a) for a in attributes]
+    ax.set_xticks(range(len(attributes)), labels=labels, rotation=30, ha="right", fontsize=8)
+    ax.set_yticks(range(len(models)), labels=[plain_label(m) for m in models], fontsize=8)
     for i in range(values.shape[0]):
         for j in range(values.shape[1]):
             if not np.isnan(values[i, j]):
@@ -191,5 +203,5 @@ def heatmap_png(models: Sequence[str], attributes: Sequence[str], values: np.nda
                     color="black" if values[i, j] > 0.6 else "white",
                 )
     fig.colorbar(im, ax=ax, fraction=0.04)
-    ax.set_title(title, fontsize=10)
+    ax.set_title(plain_label(title), fontsize=10)
     return _png(fig)

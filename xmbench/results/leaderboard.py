@@ -225,6 +225,7 @@ def leaderboard_frame(
         protocol_key=protocol_key(records[0]),
         suite=str(records[0]["suite"].get("suite")),
         task=record_task(records[0]),
+        images_per_prompt=int(records[0]["protocol"].get("images_per_prompt", 1)),
     )
     return frame
 
@@ -384,10 +385,14 @@ def to_markdown(frame: pd.DataFrame, title: str | None = None) -> str:
     n = frame[[c for c in frame.columns if c.endswith("_n")]].max(axis=None)
     task = frame.attrs.get("task", "text-to-image")
     captioning, legend = task == "image-to-text", CALIBRATION_LEGEND[task]
+    per_prompt = frame.attrs.get("images_per_prompt", 1)
+    evaluated = f"{n} evaluation {'images' if captioning else 'captions'}"
+    if per_prompt > 1:
+        evaluated = f"{n} images ({n // per_prompt} evaluation captions × {per_prompt} images)"
     lines += [
         "",
         f"Values are point estimates with {frame.attrs['confidence']:.0%} bootstrap confidence intervals over "
-        f"{n} evaluation {'images' if captioning else 'captions'}; ↑ higher is better, ↓ lower is better. "
+        f"{evaluated}; ↑ higher is better, ↓ lower is better. "
         "Models are ranked by "
         f"`{frame.attrs['rank_by']}`: rank = 1 + the number of models significantly better (bootstrap, "
         f"95%); `=` marks a statistical tie. *ceiling*, *reference* and *floor* are {legend}; "

@@ -12,6 +12,7 @@ from xmbench.results.io import expand_record_paths, read_record
 from xmbench.results.leaderboard import leaderboard_frame, to_csv, to_markdown
 from xmbench.results.lock import file_lock
 from xmbench.results.schema import protocol_key
+from xmbench.results.skills import skills_csv, skills_markdown
 
 
 def csv_path_for(markdown_path: str | os.PathLike) -> Path:
@@ -33,6 +34,23 @@ def write_leaderboard(
     with file_lock(out):
         md = atomic_write_text(out, boards_markdown(boards, title))
         csv = atomic_write_text(csv_path_for(out), boards_csv(boards))
+    return md, csv
+
+
+def write_skills_leaderboard(
+    records: list[dict[str, Any]],
+    out: str | os.PathLike,
+    title: str | None = None,
+    sources: list[str] | None = None,
+    labels: list[str] | None = None,
+) -> tuple[Path, Path]:
+    """Write the skills board (`xmbench.results.skills`: models × skills and their mean) of `records` to
+    `out` (Markdown) and its CSV twin, holding the lock of `out`; InputError when no record has skills."""
+    boards = group_boards(records, sources=sources, labels=labels)
+    markdown, table = skills_markdown(boards, title), skills_csv(boards)
+    with file_lock(out):
+        md = atomic_write_text(out, markdown)
+        csv = atomic_write_text(csv_path_for(out), table)
     return md, csv
 
 

@@ -146,16 +146,31 @@ def _validate_samples(obj: dict[str, Any], source: str) -> None:
         raise _damaged(source, "samples.indices", "a list of whole numbers")
 
 
-def _validate_worst(obj: dict[str, Any], source: str) -> None:
-    worst = obj.get("worst_captions")
-    if worst is None:
-        return
+def _validate_worst_rows(worst: Any, source: str, field: str) -> None:
     if not isinstance(worst, list):
-        raise _damaged(source, "worst_captions", "a list")
+        raise _damaged(source, field, "a list")
     for k, row in enumerate(worst):
         ok = isinstance(row, dict) and isinstance(row.get("caption"), str) and _is_number(row.get("score"))
         if not ok or not isinstance(row.get("note", ""), str):
-            raise _damaged(source, f"worst_captions[{k}]", "an object with a string caption, a number score")
+            raise _damaged(source, f"{field}[{k}]", "an object with a string caption, a number score")
+
+
+def _validate_worst(obj: dict[str, Any], source: str) -> None:
+    """worst_captions, and per skill: worst_by_skill and the per_skill counts."""
+    if obj.get("worst_captions") is not None:
+        _validate_worst_rows(obj["worst_captions"], source, "worst_captions")
+    by_skill = obj.get("worst_by_skill")
+    if by_skill is not None:
+        if not isinstance(by_skill, dict):
+            raise _damaged(source, "worst_by_skill", "an object")
+        for skill, rows in by_skill.items():
+            _validate_worst_rows(rows, source, f"worst_by_skill.{skill}")
+    per_skill = obj.get("per_skill")
+    if per_skill is not None and not (
+        isinstance(per_skill, dict)
+        and all(isinstance(v, dict) and _is_number(v.get("accuracy")) for v in per_skill.values())
+    ):
+        raise _damaged(source, "per_skill", "an object of {accuracy, right, images, prompts} objects")
 
 
 def _validate_extras(obj: dict[str, Any], source: str) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from xmbench.errors import InputError, XmbenchError, unknown_name
-from xmbench.tasks import MODEL_KINDS, TASKS, TEXT_TO_IMAGE
+from xmbench.tasks import MODEL_KINDS, ROBUSTNESS, TASKS, TEXT_TO_IMAGE
 from xmbench.textfile import read_text_bounded
 
 DEFAULT_CONFIG_NAME = "default.toml"
@@ -25,7 +25,7 @@ DEFAULT_CAPTIONING_CONFIG_NAME = "default-captioning.toml"
 DEFAULT_CHUNK = 250
 MODEL_SOURCES = MODEL_KINDS
 #: keys of [evaluation] that only text -> image runs read
-TEXT_TO_IMAGE_ONLY = ("reference_split", "reference_samples", "reference_stats")
+TEXT_TO_IMAGE_ONLY = ("reference_split", "reference_samples", "reference_stats", "images_per_prompt")
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,8 @@ class RunConfig:
     chunk: int = DEFAULT_CHUNK  # captions (images, image -> text) per generation chunk (part of the protocol)
     task: str = TEXT_TO_IMAGE  # one of xmbench.tasks.TASKS
     reference_stats: str | None = None  # published mu / sigma (npz) standing in for the reference images
+    images_per_prompt: int = 1  # images generated per evaluation caption (text -> image)
+    robustness: tuple[str, ...] = ()  # robustness variants (xmbench.tasks.ROBUSTNESS of the task)
 
     def limited(self, limit: int | None) -> RunConfig:
         """The same run on at most `limit` evaluation and reference samples (`--limit`)."""
@@ -103,6 +105,8 @@ _SCALAR = {
         "device": (str,),
         "chunk": (int,),
         "task": (str,),
+        "images_per_prompt": (int,),
+        "robustness": (list,),
     },
     "training": {"device": (str,), "quiet": (bool,), "checkpoint_every": (int,), "train_limit": (int,)},
 }
@@ -251,8 +255,8 @@ class _Validator:
 
     def counts(self, ev: dict[str, Any]) -> None:
         """[evaluation]'s sample counts, batch, chunk, bootstrap and confidence."""
-        for key in ("samples", "reference_samples", "batch_size", "chunk"):
-            self.positive(ev, key, "evaluation", 2 if "samples" in key else 1)
+        for key in ("samples", "reference_samples", "batch_size", "chunk", "images_per_prompt"):
+            self.positive(ev, key, "evaluation", 2 if key.endswith("samples") else 1)
         self.positive(ev, "bootstrap", "evaluation", 0)
         if "confidence" in ev and not 0.5 <= ev["confidence"] < 1.0:
             raise self.fail(
@@ -285,6 +289,7 @@ class _Validator:
             self.check_keys(values, _SCALAR[name], name)
         self.counts(ev)
         task = self.task(ev)
+        robustness = self.robustness(ev.get("robustness", []), task)
         metrics = ev.get("metrics", "all")
         self.metric_list(metrics)
         metric_options = data.get("metric_options", {})
@@ -314,6 +319,8 @@ class _Validator:
             chunk=ev.get("chunk", DEFAULT_CHUNK),
             task=task,
             reference_stats=ev.get("reference_stats"),
+            images_per_prompt=ev.get("images_per_prompt", 1),
+            robustness=robustness,
             key_lines={
                 **{
                     f"{t}.{k}": self.line_of(t, k)
@@ -342,6 +349,30 @@ class _Validator:
                     key,
                 )
         return task
+
+    def robustness(self, variants: list[Any], task: str) -> tuple[str, ...]:
+        """[evaluation] robustness: distinct variant names of the run's task."""
+        known = ROBUSTNESS[task]
+        for variant in variants:
+            if not isinstance(variant, str):
+                raise self.fail(
+                    f"[evaluation] robustness must list variant names, e.g. {list(known)}, not {variant!r}",
+                    "evaluation",
+                    "robustness",
+                )
+            other = next((t for t, names in ROBUSTNESS.items() if t != task and variant in names), None)
+            if other is not None:
+                raise self.fail(
+                    f"[evaluation] robustness variant {variant!r} applies to {other} runs; {task} runs take "
+                    f"{', '.join(map(repr, known))}",
+                    "evaluation",
+                    "robustness",
+                )
+            if variant not in known:
+                raise self.fail(str(unknown_name("robustness variant", variant, known)), "evaluation", "robustness")
+        if len(set(variants)) != len(variants):
+            raise self.fail(f"[evaluation] robustness {variants} repeats a variant", "evaluation", "robustness")
+        return tuple(variants)
 
     def models(self, models: Any, task: str = TASKS[0]) -> tuple[ModelSpec, ...]:
         if models is None or models == []:

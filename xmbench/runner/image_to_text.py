@@ -27,6 +27,7 @@ from xmbench.captioner import check_captions
 from xmbench.data.base import Suite
 from xmbench.errors import InputError, XmbenchError, unknown_name
 from xmbench.extractors.base import Extractor
+from xmbench.metrics.captioning.correctness import judge_captions
 from xmbench.metrics.captioning.scores import (
     Bootstrap,
     CaptionSet,
@@ -38,6 +39,7 @@ from xmbench.metrics.r_precision import group_key
 from xmbench.metrics.value import MetricValue
 from xmbench.registry import CAPTION_METRICS
 from xmbench.results.samples import encode_strip
+from xmbench.runner import robustness
 from xmbench.runner.cache import TensorCache, content_key
 from xmbench.runner.config import RunConfig, located
 from xmbench.runner.extract import CachingExtractor
@@ -173,11 +175,15 @@ def _cached_captions(stored: dict[str, torch.Tensor], n: int) -> list[str]:
 
 
 class _ChunkCaptioner:
-    """Captions of one chunk of the evaluation images, from the cache or captioned (the captioner is
-    loaded on first need) and cached; seconds spent in `seconds`."""
+    """Captions of one chunk of the evaluation images (photometrically changed with `perturbed`), from the
+    cache or captioned (the captioner is loaded on first need) and cached; seconds spent in `seconds`."""
 
-    def __init__(self, model: PreparedModel, inputs: CaptionInputs, cache: TensorCache, chunk: int, seed: int) -> None:
-        self.model, self.inputs, self.cache, self.chunk, self.seed = model, inputs, cache, chunk, seed
+    def __init__(
+        self, model: PreparedModel, inputs: CaptionInputs, cache: TensorCache, config: RunConfig, perturbed: bool
+    ) -> None:
+        self.model, self.inputs, self.cache, self.config = model, inputs, cache, config
+        self.chunk, self.seed = config.chunk, derive_seed(config.seed, "captioning")
+        self.perturbation = robustness.perturbation(config) if perturbed else None
         self.captioner = None
         self.seconds = 0.0
 
@@ -191,6 +197,7 @@ class _ChunkCaptioner:
             inputs.split,
             inputs.indices[start:end],
             self.seed,
+            *([self.perturbation] if self.perturbation else []),
         )
         stored = self.cache.get("captions", key, check=lambda t: _cached_captions(t, end - start))
         if stored is None:
@@ -200,8 +207,11 @@ class _ChunkCaptioner:
             if hasattr(self.captioner, "captions_for"):  # the real captioner knows the images by index
                 captions = self.captioner.captions_for(inputs.indices[start:end])
             else:
+                images = inputs.images(start, end)
+                if self.perturbation:
+                    images = robustness.perturb_chunk(self.config, images, start)
                 with torch.no_grad():
-                    out = self.captioner.caption(inputs.images(start, end), derive_seed(self.seed, "chunk", start))
+                    out = self.captioner.caption(images, derive_seed(self.seed, "chunk", start))
                 captions = check_captions(out, end - start, source)
             stored = {"captions": _encode_captions(captions)}
             self.cache.put("captions", key, stored)
@@ -210,12 +220,19 @@ class _ChunkCaptioner:
 
 
 def caption_all(
-    model: PreparedModel, inputs: CaptionInputs, cache: TensorCache, config: RunConfig, quiet: bool
+    model: PreparedModel,
+    inputs: CaptionInputs,
+    cache: TensorCache,
+    config: RunConfig,
+    quiet: bool,
+    perturbed: bool = False,
 ) -> tuple[list[str], float]:
-    """Every evaluation image's caption (on rank 0; [] elsewhere) and the seconds spent captioning."""
-    work = _ChunkCaptioner(model, inputs, cache, config.chunk, derive_seed(config.seed, "captioning"))
+    """Every evaluation image's caption (on rank 0; [] elsewhere) and the seconds spent captioning; with
+    `perturbed`, of the photometrically changed images (the robustness variant), with the same seeds."""
+    work = _ChunkCaptioner(model, inputs, cache, config, perturbed)
     captions: list[str] = []
-    with bar(len(inputs.indices), f"{model.spec.name}: caption", quiet or not dist.is_main()) as pbar:
+    label = f"{model.spec.name}: caption{' (photometric)' if perturbed else ''}"
+    with bar(len(inputs.indices), label, quiet or not dist.is_main()) as pbar:
         for _, out in sharded(
             range(0, len(inputs.indices), config.chunk),
             work,
@@ -324,6 +341,11 @@ def caption_protocol(
             "resize": info.resize,
             "input_size": info.input_size,
         },
+        **(
+            {"robustness": {"variants": list(config.robustness), "perturbation": robustness.perturbation(config)}}
+            if config.robustness
+            else {}
+        ),
     }
 
 
@@ -348,6 +370,7 @@ class ImageToText:
             if str(e).startswith(config.path):
                 raise
             raise located(config, "evaluation.task", e) from None
+        robustness.check_robustness(config, self.suite, self.metrics)
         self.joint = JointEmbeddings(self.extractor, self.inputs, config.chunk)
         self.protocol = caption_protocol(config, self.inputs, self.extractor, self.metrics)
         self.versions = self.protocol["metric_versions"]
@@ -363,6 +386,10 @@ class ImageToText:
         """Caption and score one model (rank 0; None elsewhere)."""
         t0, inputs = time.perf_counter(), self.inputs
         captions, caption_s = caption_all(model, inputs, self.cache, self.config, self.quiet)
+        changed = None
+        if self.config.robustness:  # photometric (checked): the same images changed, captioned with the same seeds
+            changed, seconds = caption_all(model, inputs, self.cache, self.config, self.quiet, perturbed=True)
+            caption_s += seconds
         if not dist.is_main():
             return None
         references = inputs.references
@@ -370,6 +397,9 @@ class ImageToText:
             # the held-out caption is scored by the other references (on shapes: all five)
             references = inputs.suite.held_out_references(inputs.split, inputs.indices)[1]
         values, judgements = score_model(captions, references, inputs, self.joint, self.metrics, self.config)
+        if changed is not None and judgements is not None:
+            changed_judgements = judge_captions(changed, inputs.records)
+            values.update(robustness.photometric_values(judgements, changed_judgements, self.config))
         sections = metric_sections(values, self.config.confidence, "caption_correctness")
         sections["samples"] = {
             "captions": captions[:SAMPLE_STRIP],

@@ -26,13 +26,18 @@ if TYPE_CHECKING:
 def _check_no_options(spec: ModelSpec) -> None:
     if spec.options:
         raise InputError(f"{spec.kind} model {spec.name!r} takes no options; remove options")
+    if ctx.config.robustness:
+        raise InputError(
+            f"{spec.kind} model {spec.name!r} holds outputs for the evaluation inputs only, which robustness "
+            f"({', '.join(ctx.config.robustness)}) rewrites or perturbs; evaluate it in a run without robustness"
+        )
 
 
 def _folder(ctx: ModelContext, spec: ModelSpec) -> SampleFolder:
     from xmbench.runner.sample_folder import index_folder
 
     folder = index_folder(spec.source, ctx.suite.captions(ctx.split, range(ctx.config.samples)))
-    folder.check_covers(ctx.config.samples)
+    folder.check_covers(ctx.config.samples, ctx.config.images_per_prompt)
     return folder
 
 
@@ -49,10 +54,8 @@ def prepare_samples(ctx: ModelContext, spec: ModelSpec) -> PreparedModel:
 
     folder, n = _folder(ctx, spec), ctx.config.samples
     digest = content_key("samples", folder.content_hash(n), folder.describe(n)["resize"], USED)
-    resolution = ctx.suite.resolution
-    return PreparedModel(
-        spec, digest, None, lambda: StoredGenerator(folder, resolution), info={"outputs": folder.describe(n)}
-    )
+    resolution, described = ctx.suite.resolution, folder.describe(n, ctx.config.images_per_prompt)
+    return PreparedModel(spec, digest, None, lambda: StoredGenerator(folder, resolution), info={"outputs": described})
 
 
 def _captions(ctx: ModelContext, spec: ModelSpec) -> tuple[list[int], list[str], str]:

@@ -11,6 +11,7 @@ from typing import Any
 
 from xmbench.data.base import Suite
 from xmbench.errors import CacheRepairWarning, InputError
+from xmbench.metrics.attributes import ANY
 from xmbench.metrics.value import MetricValue
 from xmbench.results import SCHEMA, SCHEMA_VERSION, read_record
 from xmbench.runner.cache import content_key
@@ -22,8 +23,9 @@ from xmbench.runner.task import Task
 #: (invalidates reused records). 2: one bootstrap convention for every metric of both tasks (replicates
 #: centred on the estimate and kept), which moved caption metrics' and attribute accuracy's intervals
 RECORD_FORMAT = 2
-#: detail keys a metric may report that become record sections of their own (lifted out of details)
-RECORD_SECTIONS = ("worst_captions",)
+#: detail keys a metric may report that become record sections of their own (lifted out of details):
+#: the judge's worst captions, and for records naming skills the counts and worst prompts per skill
+RECORD_SECTIONS = ("worst_captions", "per_skill", "worst_by_skill")
 
 
 def cache_key(model: PreparedModel, suite: Suite, protocol: dict[str, Any], versions: dict[str, int]) -> str:
@@ -73,7 +75,8 @@ def base_record(model: PreparedModel, task: Task, env: dict[str, Any], key: str,
 def metric_sections(values: dict[str, MetricValue], confidence: float, headline: str) -> dict[str, Any]:
     """The record's "metrics" section, plus the sections metrics report through their details
     (RECORD_SECTIONS, e.g. the judge's worst captions) and "per_attribute" when `headline` (the task's
-    judge: attribute_accuracy, caption_correctness) reports its parts as `<headline>_<attribute>`."""
+    judge: attribute_accuracy, caption_correctness) reports its parts as `<headline>_<attribute>` (its
+    per-skill values and the share of prompts with any image right are not attributes)."""
     metrics = {name: {**v.to_dict(), "confidence": confidence} for name, v in values.items()}
     out: dict[str, Any] = {"metrics": metrics}
     for value in metrics.values():
@@ -83,7 +86,10 @@ def metric_sections(values: dict[str, MetricValue], confidence: float, headline:
     parts = {
         name.removeprefix(f"{headline}_"): v["value"]
         for name, v in metrics.items()
-        if name.startswith(f"{headline}_") and v["value"] is not None
+        if name.startswith(f"{headline}_")
+        and v["value"] is not None
+        and "skill" not in v["details"]
+        and name != f"{headline}_{ANY}"
     }
     if headline in metrics:
         whole = metrics[headline]["value"]

@@ -20,8 +20,11 @@ from xmbench.tasks import TEXT_TO_IMAGE
 
 #: display order of metrics when the config asks for "all"
 METRIC_ORDER = ("attribute_accuracy", "fd", "kid", "is", "clip_score", "r_precision", "prdc", "fd_infinity")
-#: metrics "all" includes only on the extractors of their published protocol (elsewhere: ask by name)
-ON_REQUEST = {"cmmd": (CMMD_EXTRACTOR,)}
+#: metrics "all" includes only on the extractors of their published protocol (elsewhere: ask by name);
+#: memorisation on none (it compares with the whole training set: ask for it by name)
+ON_REQUEST = {"cmmd": (CMMD_EXTRACTOR,), "memorisation": ()}
+#: metrics that compare a prompt's images: computed only with several images per prompt
+SEVERAL_IMAGES = ("prompt_diversity",)
 
 
 def suite_and_split(config: RunConfig) -> tuple[Suite, str]:
@@ -50,14 +53,26 @@ def suite_and_split(config: RunConfig) -> tuple[Suite, str]:
 
 
 def metric_names(config: RunConfig) -> list[str]:
-    """The metrics to compute: the configured ones (checked), or every registered one in METRIC_ORDER."""
+    """The metrics to compute: the configured ones (checked), or every registered one in METRIC_ORDER that
+    the run's extractor and images per prompt call for (ON_REQUEST, SEVERAL_IMAGES)."""
     known = list_metrics()
+    several = config.images_per_prompt > 1
     if config.metrics is None:
         ordered = [m for m in METRIC_ORDER if m in known] + [m for m in known if m not in METRIC_ORDER]
-        return [m for m in ordered if m not in ON_REQUEST or config.extractor in ON_REQUEST[m]]
+        return [
+            m
+            for m in ordered
+            if (m not in ON_REQUEST or config.extractor in ON_REQUEST[m]) and (m not in SEVERAL_IMAGES or several)
+        ]
     for name in config.metrics:
         if name not in known and name != "fid":
             raise located(config, "evaluation.metrics", unknown_name("metric", name, known))
+        if name in SEVERAL_IMAGES and not several:
+            raise located(
+                config,
+                "evaluation.metrics",
+                InputError(f"{name} compares a prompt's images: set [evaluation] images_per_prompt = 4, or drop it"),
+            )
     return list(config.metrics)
 
 

@@ -8,8 +8,10 @@ Three layouts, tried in this order:
 - file names: `<DIR>/000123.png` is sample 123 (`000123_1.png`, `000123_2.png`: several images of it).
 
 Several images per prompt are allowed and counted; the metrics use the first one of each prompt (in
-manifest order, or by name), so one image per caption is scored as in an in-process run. Every file
-stays inside the folder (no absolute path, no `..`, no link leaving it); every read is bounded.
+manifest order, or by name), so one image per caption is scored as in an in-process run, or with
+`[evaluation] images_per_prompt = K` the first K of each prompt (a prompt with fewer is refused before
+any work). Every file stays inside the folder (no absolute path, no `..`, no link leaving it); every
+read is bounded.
 """
 
 from __future__ import annotations
@@ -28,8 +30,18 @@ from xmbench.image_files import SQUARE_RESIZE, image_suffixes, read_image
 
 MANIFEST = "samples.jsonl"
 _NUMBERED = re.compile(r"(\d+)(?:_(\d+))?")
-#: what the metrics take of several images per prompt (recorded)
+#: what the metrics take of several images per prompt (recorded), with one image per prompt
 USED = "the first image of each prompt"
+
+
+def used(images_per_prompt: int) -> str:
+    """What the metrics take of each prompt's images (recorded).
+
+    Example:
+        >>> used(1), used(4)
+        ('the first image of each prompt', 'the first 4 images of each prompt')
+    """
+    return USED if images_per_prompt == 1 else f"the first {images_per_prompt} images of each prompt"
 
 
 @dataclass(frozen=True)
@@ -41,14 +53,21 @@ class SampleFolder:
     layout: str
     files: dict[int, list[str]]
 
-    def check_covers(self, count: int) -> None:
-        """One InputError line naming the first sample index of 0 .. count-1 without an image, or the
-        first of their files that leads out of the folder (no file is read)."""
+    def check_covers(self, count: int, per_prompt: int = 1) -> None:
+        """One InputError line naming the first sample index of 0 .. count-1 without an image (fewer than
+        `per_prompt` images), or the first of their files that leads out of the folder (no file is read)."""
         missing = next((i for i in range(count) if i not in self.files), None)
         if missing is not None:
             raise InputError(
                 f"samples folder {self.root} ({self.layout} layout) has no image for sample index {missing}; "
                 f"it needs one for each of the {count} evaluation captions (0 .. {count - 1})"
+            )
+        short = next((i for i in range(count) if len(self.files[i]) < per_prompt), None)
+        if short is not None:
+            raise InputError(
+                f"samples folder {self.root} ({self.layout} layout) has {len(self.files[short])} images for sample "
+                f"index {short}; images_per_prompt = {per_prompt} needs {per_prompt} for each prompt: add them "
+                "or lower images_per_prompt"
             )
         for i in range(count):
             for name in self.files[i]:
@@ -61,15 +80,15 @@ class SampleFolder:
     def path(self, name: str) -> Path:
         return confined(self.root, name, f"samples folder {self.root}", "image")
 
-    def describe(self, count: int) -> dict[str, object]:
-        """What the record says of where the outputs came from."""
-        per_prompt = [len(self.files[i]) for i in range(count)]
+    def describe(self, count: int, per_prompt: int = 1) -> dict[str, object]:
+        """What the record says of where the outputs came from (`per_prompt`: images used per prompt)."""
+        counts = [len(self.files[i]) for i in range(count)]
         return {
             "path": str(self.root),
             "format": self.layout,
-            "files": sum(per_prompt),
-            "images_per_prompt": {"min": min(per_prompt), "max": max(per_prompt)},
-            "used": USED,
+            "files": sum(counts),
+            "images_per_prompt": {"min": min(counts), "max": max(counts)},
+            "used": used(per_prompt),
             "resize": SQUARE_RESIZE,
         }
 
@@ -159,19 +178,19 @@ def _check_caption(caption: str, index: int, captions: list[str], where: str) ->
 
 
 class StoredGenerator:
-    """A "generator" serving a folder's images (the first of each prompt) by sample index, at `resolution`.
+    """A "generator" serving a folder's images by sample index and image number, at `resolution`.
 
-    The runner asks it for `stored_images(indices)` instead of `generate`, so chunking, the sample
+    The runner asks it for `stored_images(indices, image)` instead of `generate`, so chunking, the sample
     cache, sharding and every metric work as for a generator run in-process.
     """
 
     def __init__(self, folder: SampleFolder, resolution: int) -> None:
         self.folder, self.resolution = folder, resolution
 
-    def stored_images(self, indices: list[int]) -> torch.Tensor:
-        """uint8 (N,3,R,R) images of samples `indices`."""
-        arrays = [read_image(self.folder.path(self.folder.files[i][0]), self.resolution) for i in indices]
+    def stored_images(self, indices: list[int], image: int = 0) -> torch.Tensor:
+        """uint8 (N,3,R,R): image number `image` (0: the first) of each of samples `indices`."""
+        arrays = [read_image(self.folder.path(self.folder.files[i][image]), self.resolution) for i in indices]
         return torch.from_numpy(np.stack(arrays))
 
 
-__all__ = ["MANIFEST", "SampleFolder", "StoredGenerator", "index_folder"]
+__all__ = ["MANIFEST", "SampleFolder", "StoredGenerator", "index_folder", "used"]

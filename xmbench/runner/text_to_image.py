@@ -2,20 +2,25 @@
 
 Its fixed inputs are the first `samples` captions of the evaluation split and the reference images'
 extractor outputs (`reference.EvaluationInputs`); reference statistics are computed once per run
-(`reference.reference_stats`); one model's evaluation is `generation.evaluate_generator`.
+(`reference.reference_stats`); one model's evaluation is `generation.evaluate_generator` (K images per
+prompt with `images_per_prompt`), then its robustness variants (`robustness.rewrite_values`). The
+training set memorisation compares with is built once per run (`training_set`).
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import torch
 
 from xmbench.extractors.base import ExtractorInfo
+from xmbench.metrics.attributes import check_record_skills
 from xmbench.metrics.fd import ReferenceStats
+from xmbench.metrics.memorisation import TrainingSet
 from xmbench.metrics.registry import metric_version
 from xmbench.results.samples import encode_strip
-from xmbench.runner import resolve
+from xmbench.runner import resolve, robustness, training_set
 from xmbench.runner.cache import TensorCache, strings_digest
 from xmbench.runner.config import RunConfig
 from xmbench.runner.extract import CachingExtractor
@@ -40,8 +45,12 @@ def metric_versions(names: list[str]) -> dict[str, int]:
 
 
 def run_protocol(config: RunConfig, split: str, captions: list[str], extractor: ExtractorInfo) -> dict[str, Any]:
-    """The run's evaluation protocol as recorded: split, sample counts, seeds, chunking, CI settings, extractor."""
+    """The run's evaluation protocol as recorded: split, sample counts, seeds, chunking, CI settings,
+    extractor, and images per prompt when more than one (one image per prompt adds nothing: its
+    protocol, and so its records' keys and board, are those of runs before the option existed)."""
+    several = {"images_per_prompt": config.images_per_prompt} if config.images_per_prompt > 1 else {}
     return {
+        **several,
         "split": split,
         "samples": config.samples,
         "captions_sha256": strings_digest(captions),
@@ -81,12 +90,26 @@ class TextToImage:
         self.options = resolve.metric_options(config, self.metrics)
         self.versions = metric_versions(self.metrics)
         self.sampling_seed = derive_seed(config.seed, "generation")
+        robustness.check_robustness(config, self.suite, self.metrics)
+        if "memorisation" in self.metrics:
+            training_set.sizes(config, self.suite)
+        self.training: TrainingSet | None = None
+        self.rewrites: robustness.PromptRewrites | None = None
 
     def start(self) -> None:
-        """Load the extractor, the evaluation captions and the reference statistics."""
+        """Load the extractor, the evaluation captions, the reference statistics and, when asked for, the
+        prompts' rewrites and the training set."""
         self.extractor = CachingExtractor(resolve.extractor(self.config, self.device), self.cache)
         self.inputs = EvaluationInputs(self.config, self.suite, self.split, self.quiet)
+        check_record_skills(self.inputs.records)
         self.protocol = run_protocol(self.config, self.split, self.inputs.captions, self.extractor.info)
+        if self.config.robustness:
+            self.rewrites = robustness.PromptRewrites(
+                self.config, self.suite, self.inputs.captions, self.inputs.records
+            )
+            self.protocol["robustness"] = self.rewrites.protocol()
+        if "memorisation" in self.metrics:
+            self.training = training_set.build_training_set(self.config, self.suite, self.extractor)
         self.reference: ReferenceStats | None
         if self.published is None:
             self.reference = reference_stats(self.inputs, self.extractor, self.cache)
@@ -99,13 +122,28 @@ class TextToImage:
 
     def evaluate(self, model: PreparedModel) -> Evaluation | None:
         evaluated = evaluate_generator(
-            model, self.inputs, self.extractor, self.cache, self.reference, self.metrics, self.options, self.quiet
+            model,
+            self.inputs,
+            self.extractor,
+            self.cache,
+            self.reference,
+            self.metrics,
+            self.options,
+            self.quiet,
+            self.training,
         )
+        t0, variants, variants_s = time.perf_counter(), {}, 0.0
+        if self.rewrites is not None:  # every rank generates its share of each variant
+            judge = evaluated.judge if evaluated is not None else None
+            variants, variants_s = robustness.rewrite_values(
+                model, self.inputs, self.extractor, self.cache, self.rewrites, judge, self.quiet
+            )
         if evaluated is None:
             return None
-        sections = metric_sections(evaluated.values, self.config.confidence, "attribute_accuracy")
+        sections = metric_sections({**evaluated.values, **variants}, self.config.confidence, "attribute_accuracy")
         sections["samples"] = samples_section(self.inputs.captions, evaluated.strip)
-        return Evaluation(sections, evaluated.generate_s, evaluated.evaluate_s)
+        scored_s = time.perf_counter() - t0 - variants_s
+        return Evaluation(sections, evaluated.generate_s + variants_s, evaluated.evaluate_s + scored_s)
 
 
 __all__ = ["TextToImage", "metric_versions", "run_protocol", "samples_section"]

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from xmbench.data.base import Sample, Suite
+from xmbench.data.shapes import rewrites
 from xmbench.data.shapes.grammar import make_caption
 from xmbench.data.shapes.render import render_scene
 from xmbench.data.shapes.vocabulary import (
@@ -39,6 +40,8 @@ REFERENCES_PER_IMAGE = 5
 REFERENCES_VERSION = 1
 # the references' RNG stream: a fifth seed word keeps it apart from the sample's own stream
 _REFERENCE_STREAM = 1
+# fresh renders of a given record (`render`): a split code no split uses
+_RENDER_STREAM = 0
 
 # geometry at 32x32; scaled by resolution / 32
 _RADIUS = {"small": 4.0, "large": 6.5}
@@ -47,6 +50,9 @@ _CELL_CENTRES = (7.0, 16.0, 25.0)
 
 class ShapesSuite(Suite):
     """Procedural shapes suite. resolution: 32 (default) or 64; seed selects the whole dataset."""
+
+    rewrite_variants = rewrites.VARIANTS
+    rewrites_version = rewrites.VERSION
 
     def __init__(self, resolution: int = 32, seed: int = 0) -> None:
         if resolution not in (32, 64):
@@ -91,22 +97,29 @@ class ShapesSuite(Suite):
         for h in held:
             colour, shape = self._pair(rng, h)
             objects.append({"shape": shape, "colour": colour, "size": SIZES[int(rng.integers(2))]})
-        radii = [(_RADIUS[o["size"]] + rng.uniform(-0.25, 0.25)) * self._scale for o in objects]
+        radii = self._radii(rng, objects)
         if n_objects == 1:
-            cell = int(rng.integers(9))
-            objects[0]["position"] = POSITIONS[cell]
-            jitter = rng.uniform(-1.0, 1.0, size=2) * self._scale
-            geometry = [
-                {
-                    "x": _CELL_CENTRES[cell % 3] * self._scale + jitter[0],
-                    "y": _CELL_CENTRES[cell // 3] * self._scale + jitter[1],
-                    "radius": radii[0],
-                }
-            ]
-            return {"objects": objects, "relation": None}, geometry
+            objects[0]["position"] = POSITIONS[int(rng.integers(9))]
+            return {"objects": objects, "relation": None}, self._one_object_geometry(rng, objects[0], radii)
         relation = RELATIONS[int(rng.integers(len(RELATIONS)))]
         geometry = self._two_object_geometry(rng, relation, radii)
         return {"objects": objects, "relation": relation}, geometry
+
+    def _radii(self, rng: np.random.Generator, objects: list[dict[str, Any]]) -> list[float]:
+        return [(_RADIUS[o["size"]] + rng.uniform(-0.25, 0.25)) * self._scale for o in objects]
+
+    def _one_object_geometry(
+        self, rng: np.random.Generator, obj: dict[str, Any], radii: list[float]
+    ) -> list[dict[str, float]]:
+        cell = POSITIONS.index(obj["position"])
+        jitter = rng.uniform(-1.0, 1.0, size=2) * self._scale
+        return [
+            {
+                "x": _CELL_CENTRES[cell % 3] * self._scale + jitter[0],
+                "y": _CELL_CENTRES[cell // 3] * self._scale + jitter[1],
+                "radius": radii[0],
+            }
+        ]
 
     def _two_object_geometry(
         self, rng: np.random.Generator, relation: str, radii: list[float]
@@ -143,17 +156,43 @@ class ShapesSuite(Suite):
         texture = (rng.random(size=(3, n, n)) - 0.5) * 0.0416
         return (grey + tint)[:, None, None] + gradient[None] + texture
 
-    def _get(self, split: str, index: int) -> Sample:
-        rng = self._rng(split, index)
-        record, geometry = self._scene(split, rng)
-        caption = make_caption(record, rng)
+    def _paint(self, rng: np.random.Generator, record: dict[str, Any], geometry: list[dict[str, float]]) -> np.ndarray:
+        """uint8 (3,H,W): the record's objects at `geometry`, jittered colours, a fresh background."""
         colours = [
             np.clip(np.asarray(COLOUR_RGB[o["colour"]]) + rng.uniform(-0.05, 0.05, size=3), 0.0, 1.0)
             for o in record["objects"]
         ]
-        image = render_scene(geometry, [o["shape"] for o in record["objects"]], colours, self._background(rng))
+        return render_scene(geometry, [o["shape"] for o in record["objects"]], colours, self._background(rng))
+
+    def _get(self, split: str, index: int) -> Sample:
+        rng = self._rng(split, index)
+        record, geometry = self._scene(split, rng)
+        caption = make_caption(record, rng)
+        image = self._paint(rng, record, geometry)
         record["geometry"] = [{k: round(float(v), 3) for k, v in g.items()} for g in geometry]
         return Sample(split, index, image, caption, record)
+
+    def render(self, record: dict[str, Any], seed: int) -> np.ndarray:
+        """A fresh render of scene `record` ({"objects", "relation"}): the suite's own jitter of size,
+        placement, colour and background drawn from `seed`, so two seeds give two independent images of
+        one scene (as two samples of the suite with the same record would be).
+
+        Returns uint8 (3,H,W).
+
+        Example:
+            >>> suite = ShapesSuite()
+            >>> record = suite.records("test", [0])[0]
+            >>> a, b = suite.render(record, seed=1), suite.render(record, seed=2)
+            >>> a.shape, bool((a == suite.render(record, seed=1)).all()), bool((a == b).all())
+            ((3, 32, 32), True, False)
+        """
+        rng = np.random.default_rng([self.seed, _RENDER_STREAM, int(seed), GENERATOR_VERSION])
+        radii = self._radii(rng, record["objects"])
+        if len(record["objects"]) == 1:
+            geometry = self._one_object_geometry(rng, record["objects"][0], radii)
+        else:
+            geometry = self._two_object_geometry(rng, record["relation"], radii)
+        return self._paint(rng, record, geometry)
 
     def captions(self, split: str, indices: Sequence[int]) -> list[str]:
         out = []
@@ -194,6 +233,19 @@ class ShapesSuite(Suite):
     def held_out_references(self, split: str, indices: Sequence[int]) -> tuple[list[str], list[list[str]]]:
         """(the samples' own captions, all their references): the own caption is a sixth independent draw."""
         return self.captions(split, indices), self.references(split, indices)
+
+    def rewrite(self, variant: str, caption: str, record: dict[str, Any], seed: int) -> str | None:
+        """`xmbench.data.shapes.rewrites.rewrite`: the scene of `record` said differently.
+
+        Example:
+            >>> suite = ShapesSuite()
+            >>> caption, record = suite.captions("test", [3])[0], suite.records("test", [3])[0]
+            >>> suite.rewrite("paraphrase", caption, record, seed=0)
+            'the picture shows a massive ruby-coloured crosshair toward the northeast of the frame'
+            >>> caption
+            'a large scarlet plus in the top right corner'
+        """
+        return rewrites.rewrite(variant, caption, record, seed)
 
     def reference_protocol(self) -> dict[str, Any]:
         """How references are made, for captioning records."""

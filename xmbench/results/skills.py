@@ -1,0 +1,152 @@
+"""The skills board: one row per model, one column per skill, and the mean over skills (GenEval's table).
+
+Records of suites whose scene records name a skill per prompt hold `attribute_accuracy_<skill>` (whole
+prompt, per skill, with its interval) and a `per_skill` section (the skills and their counts). The
+board reads those: a cell is the skill's accuracy with its interval, `mean` is the unweighted mean over
+the skills (each skill counts once, however many prompts it has). Rows: the ceiling, the models by
+mean (highest first), then the reference and the floor. Records without skills make no board.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pandas as pd
+
+from xmbench.errors import InputError
+from xmbench.results.boards import Board
+from xmbench.results.leaderboard import format_value, markdown_text
+from xmbench.results.schema import calibration_role
+
+#: the metric each skill's value is reported under: attribute_accuracy_<skill>
+SKILL_PREFIX = "attribute_accuracy_"
+MEAN = "mean"
+_ROLE_ORDER = {"ceiling": 0, "model": 1, "reference": 2, "floor": 3}
+
+
+def record_skills(record: dict[str, Any]) -> list[str]:
+    """The skills a record holds values of, in its per_skill order ([] for records without skills).
+
+    Example:
+        >>> record_skills({"per_skill": {"counting": {}, "position": {}}, "metrics": {}})
+        []
+        >>> record_skills({"per_skill": {"counting": {}}, "metrics": {"attribute_accuracy_counting": {"value": 0.5}}})
+        ['counting']
+    """
+    per_skill = record.get("per_skill")
+    if not isinstance(per_skill, dict):
+        return []
+    return [s for s in per_skill if f"{SKILL_PREFIX}{s}" in record["metrics"]]
+
+
+def skills_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
+    """Models × skills: columns `model`, `role`, each skill (alphabetical), `<skill>_ci_low`, `<skill>_ci_high`, `mean`.
+
+    Args:
+        records: records of one board (one suite, task and protocol), run-labelled.
+
+    Raises:
+        InputError: no record holds per-skill values.
+
+    Example:
+        >>> def rec(name, values):
+        ...     metrics = {f"attribute_accuracy_{s}": {"value": v} for s, v in values.items()}
+        ...     return {"model": {"name": name}, "per_skill": dict.fromkeys(values, {}), "metrics": metrics}
+        >>> a, b = rec("a", {"counting": 0.2, "position": 0.6}), rec("b", {"counting": 0.9, "position": 0.7})
+        >>> frame = skills_frame([a, b])
+        >>> list(frame["model"]), [round(m, 2) for m in frame["mean"]]
+        (['b', 'a'], [0.8, 0.4])
+    """
+    skills = sorted({s for r in records for s in record_skills(r)})
+    if not skills:
+        raise _no_skills()
+    rows = []
+    for r in (r for r in records if record_skills(r)):
+        row: dict[str, Any] = {"model": r["model"]["name"], "role": calibration_role(r) or "model"}
+        for skill in skills:
+            value = r["metrics"].get(f"{SKILL_PREFIX}{skill}", {})
+            for key, column in (("value", skill), ("ci_low", f"{skill}_ci_low"), ("ci_high", f"{skill}_ci_high")):
+                row[column] = float("nan") if value.get(key) is None else float(value[key])
+        row[MEAN] = float(pd.Series([row[s] for s in skills]).mean())
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    frame["_role"] = [_ROLE_ORDER[role] for role in frame["role"]]
+    frame = frame.sort_values(["_role", MEAN], ascending=[True, False], kind="stable")
+    frame = frame.drop(columns="_role").reset_index(drop=True)
+    frame.attrs["skills"] = skills
+    return frame
+
+
+def _no_skills() -> InputError:
+    return InputError(
+        "no record holds per-skill values (records of a suite whose scene records name a skill per prompt); "
+        "drop --skills"
+    )
+
+
+def _tables(boards: list[Board]) -> list[tuple[Board, pd.DataFrame]]:
+    """(board, skills frame) of every board holding per-skill values; InputError when none does."""
+    tables = [(b, skills_frame(b.records)) for b in boards if any(record_skills(r) for r in b.records)]
+    if not tables:
+        raise _no_skills()
+    return tables
+
+
+def _cell(frame: pd.DataFrame, k: int, skill: str) -> str:
+    v, lo, hi = (frame.at[k, c] for c in (skill, f"{skill}_ci_low", f"{skill}_ci_high"))
+    return format_value(v) if lo != lo else f"{format_value(v)} [{format_value(lo)}, {format_value(hi)}]"
+
+
+def skills_cells(frame: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
+    """Header and body cells (plain text): model, each skill 'v [lo, hi]', mean."""
+    skills = frame.attrs["skills"]
+    body = [
+        [str(frame.at[k, "model"]), *(_cell(frame, k, s) for s in skills), format_value(frame.at[k, MEAN])]
+        for k in range(len(frame))
+    ]
+    return ["model", *skills, MEAN], body
+
+
+def skills_markdown(boards: list[Board], title: str | None = None) -> str:
+    """The skills table of every board holding per-skill values, each under a `##` heading.
+
+    Raises:
+        InputError: no board holds per-skill values.
+    """
+    lines = [f"# {markdown_text(title)}", ""] if title else []
+    for board, frame in _tables(boards):
+        header, body = skills_cells(frame)
+        names = [["model", *map(markdown_text, header[1:])], *([markdown_text(row[0]), *row[1:]] for row in body)]
+        rows = [[c.replace("|", "\\|") for c in row] for row in names]
+        lines += [f"## {markdown_text(board.heading)}", ""]
+        lines.append("| " + " | ".join(rows[0]) + " |")
+        lines.append("|---|" + "---:|" * (len(header) - 1))
+        lines += ["| " + " | ".join(row) + " |" for row in rows[1:]]
+        lines += [
+            "",
+            "Whole-prompt attribute accuracy per skill (share of the skill's images with every judgement right) "
+            f"with {board.frame.attrs['confidence']:.0%} bootstrap intervals over prompts; `mean` is the "
+            "unweighted mean over skills. Higher is better.",
+            "",
+        ]
+    return "\n".join(lines)
+
+
+def skills_csv(boards: list[Board]) -> str:
+    """Every skills table as one CSV, each row behind its board's suite, task and protocol_key.
+
+    Raises:
+        InputError: no board holds per-skill values.
+    """
+    frames = []
+    for board, frame in _tables(boards):
+        attrs = board.frame.attrs
+        columns = {"suite": attrs["suite"], "task": attrs["task"], "protocol_key": attrs["protocol_key"]}
+        frames.append(pd.concat([pd.DataFrame(columns, index=frame.index), frame], axis=1))
+    buf = io.StringIO()
+    pd.concat(frames, ignore_index=True).to_csv(buf, index=False, float_format="%.6g")
+    return buf.getvalue()
+
+
+__all__ = ["MEAN", "record_skills", "skills_cells", "skills_csv", "skills_frame", "skills_markdown"]
