@@ -40,7 +40,7 @@ class ShowAttendTell(TrainableCaptioner):
         "attention": 64,
         "alpha_reg": 1.0,
         "batch_size": 64,
-        "steps": 4000,
+        "steps": 10000,
     }
 
     def __init__(self, vocab: list[str], resolution: int, max_len: int, **options: Any) -> None:
