@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from xmbench.runner.sample_folder import SampleFolder
 
 
-def _check_no_options(spec: ModelSpec) -> None:
+def _check_outputs_kind(ctx: ModelContext, spec: ModelSpec) -> None:
     if spec.options:
         raise InputError(f"{spec.kind} model {spec.name!r} takes no options; remove options")
     if ctx.config.robustness:
@@ -43,7 +43,7 @@ def _folder(ctx: ModelContext, spec: ModelSpec) -> SampleFolder:
 
 def check_samples(ctx: ModelContext, spec: ModelSpec) -> None:
     """Before any work: the run is text -> image and the folder has an image for every evaluation caption."""
-    _check_no_options(spec)
+    _check_outputs_kind(ctx, spec)
     _folder(ctx, spec)
 
 
@@ -68,7 +68,7 @@ def _captions(ctx: ModelContext, spec: ModelSpec) -> tuple[list[int], list[str],
 
 def check_predictions(ctx: ModelContext, spec: ModelSpec) -> None:
     """Before any work: the run is image -> text and the file captions every evaluation image."""
-    _check_no_options(spec)
+    _check_outputs_kind(ctx, spec)
     _captions(ctx, spec)
 
 
