@@ -4,7 +4,9 @@
   row-major from the top left, centres at 8 and 24 px, jitter up to 0.75 px): objects never touch.
   A relation's two objects share a row (left of / right of) or a column (above / below).
 - position: v1's 3x3 grid (centres at 7, 16 and 25 px, jitter up to 1 px).
-- occlusion: two overlapping objects near the centre, the occluder hiding 12% to 45% of the other.
+- occlusion: two overlapping objects centred near two neighbouring anchors (the centres of the central
+  2x2 squares of an 8 px grid, at 12 and 20 px, jitter up to 1 px), the occluder hiding 10% to 30% of
+  the other.
 Radii: small 3.75 px, large 6 px (each +-0.25); binding objects are large; comparative objects differ by
 a factor of 1.5 to 1.7 (the smaller 3 to 4 px); occluding objects 5.25 to 6.25 px.
 """
@@ -22,9 +24,12 @@ from xmbench.data.shapes_skills.scenes import Record, axis, canonical_pair
 Geometry = dict[str, float]
 CELL_CENTRES: tuple[float, float] = (8.0, 24.0)
 GRID_CENTRES: tuple[float, float, float] = (7.0, 16.0, 25.0)
+#: occlusion anchors: the centres of the four central squares of an 8 px grid
+ANCHOR_CENTRES: tuple[float, float] = (12.0, 20.0)
+ANCHORS = 4
 RADIUS: dict[str, float] = {"small": 3.75, "large": 6.0}
 #: share of the occluded object the occluder hides
-HIDDEN_RANGE: tuple[float, float] = (0.12, 0.45)
+HIDDEN_RANGE: tuple[float, float] = (0.1, 0.3)
 _CELL_JITTER = 0.75
 _OCCLUSION_TRIES = 200
 
@@ -42,6 +47,11 @@ def expanded(record: Record) -> list[dict[str, Any]]:
 def cell_centre(cell: int) -> tuple[float, float]:
     """(x, y) centre in pixels at 32 px of 2x2 cell `cell` (0 top left, 1 top right, 2 bottom left, 3 bottom right)."""
     return CELL_CENTRES[cell % 2], CELL_CENTRES[cell // 2]
+
+
+def anchor_centre(anchor: int) -> tuple[float, float]:
+    """(x, y) centre in pixels at 32 px of occlusion anchor `anchor` (the central 2x2 of an 8 px grid, row-major)."""
+    return ANCHOR_CENTRES[anchor % 2], ANCHOR_CENTRES[anchor // 2]
 
 
 def _radius(rng: np.random.Generator, size: str) -> float:
@@ -90,36 +100,31 @@ def hidden_share(back: tuple[str, Geometry], front: tuple[str, Geometry], resolu
     """Share of the back object's coverage that the front object hides, in [0,1].
 
     Example:
-        >>> a, b = {"x": 10.0, "y": 16.0, "radius": 6.0}, {"x": 30.0, "y": 16.0, "radius": 6.0}
-        >>> hidden_share(("circle", a), ("circle", b)), hidden_share(("circle", a), ("circle", a)) == 1.0
-        (0.0, True)
+        >>> a, b, c = ({"x": x, "y": 16.0, "radius": 6.0} for x in (10.0, 16.0, 30.0))
+        >>> round(hidden_share(("circle", a), ("circle", b)), 2), hidden_share(("circle", a), ("circle", c))
+        (0.36, 0.0)
     """
     b = coverage(back[0], back[1]["x"], back[1]["y"], back[1]["radius"], resolution)
     f = coverage(front[0], front[1]["x"], front[1]["y"], front[1]["radius"], resolution)
     return float((b * f).sum() / max(b.sum(), 1e-12))
 
 
-def _inside(centres: np.ndarray, radii: np.ndarray) -> np.ndarray:
-    """Shift the centres (2,2) so that every object lies 1.1 radius from its centre inside [0, 32]."""
-    low = (centres - 1.1 * radii[:, None]).min(0)
-    high = (centres + 1.1 * radii[:, None]).max(0)
-    return centres + np.maximum(0.0, -low) - np.maximum(0.0, high - 32.0)
-
-
 def _occlusion_layout(record: Record, rng: np.random.Generator) -> list[Geometry]:
-    """Back object then front object (drawing order), the front hiding a share in HIDDEN_RANGE of the back."""
+    """Back object then front object (drawing order), centred near neighbouring anchors, the front hiding a
+    share in HIDDEN_RANGE of the back (the closest draw of _OCCLUSION_TRIES when none falls inside)."""
     front, back = canonical_pair(record)
-    radii = rng.uniform(5.25, 6.25, size=2)
-    middle = 16.0 + rng.uniform(-2.5, 2.5, size=2)
+    first = int(rng.integers(ANCHORS))
+    # the anchor beside it in its row (horizontal neighbour) or its column (vertical neighbour)
+    second = first ^ 1 if rng.integers(2) == 0 else first ^ 2
+    anchors = [first, second]
     best_miss, best = np.inf, []
     for _ in range(_OCCLUSION_TRIES):
-        angle = rng.uniform(0.0, 2.0 * np.pi)
-        distance = rng.uniform(0.45, 0.9) * radii.sum()
-        offset = 0.5 * distance * np.array([np.cos(angle), np.sin(angle)])
-        centres = _inside(np.stack([middle - offset, middle + offset]), radii)
-        geometry = [
-            {"x": float(c[0]), "y": float(c[1]), "radius": float(r)} for c, r in zip(centres, radii, strict=True)
-        ]
+        radii = rng.uniform(5.25, 6.25, size=2)
+        jitter = rng.uniform(-1.0, 1.0, size=(2, 2))
+        geometry = []
+        for anchor, radius, (jx, jy) in zip(anchors, radii, jitter, strict=True):
+            x, y = anchor_centre(anchor)
+            geometry.append({"x": x + jx, "y": y + jy, "radius": float(radius), "anchor": anchor})
         share = hidden_share((back["shape"], geometry[0]), (front["shape"], geometry[1]))
         miss = max(HIDDEN_RANGE[0] - share, share - HIDDEN_RANGE[1], 0.0)
         if miss < best_miss:
@@ -131,14 +136,14 @@ def _occlusion_layout(record: Record, rng: np.random.Generator) -> list[Geometry
 
 def layout(record: Record, rng: np.random.Generator) -> list[Geometry]:
     """Geometry at 32 px: one {"x", "y", "radius"} per drawn object (`expanded` order; "cell" on the 2x2
-    grid), except occlusion: [back, front], the drawing order.
+    grid), except occlusion: [back, front], the drawing order, each with its "anchor".
 
     Example:
         >>> record = {"skill": "relation", "relation": "right of",
         ...           "objects": [{"shape": "circle", "colour": "red", "size": "small"},
         ...                       {"shape": "square", "colour": "blue", "size": "large"}]}
         >>> a, b = layout(record, np.random.default_rng(0))
-        >>> a["x"] > b["x"] + 10 and abs(a["y"] - b["y"]) < 2
+        >>> bool(a["x"] > b["x"] + 10 and abs(a["y"] - b["y"]) < 2)
         True
     """
     if record["skill"] == "position":

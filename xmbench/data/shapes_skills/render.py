@@ -36,8 +36,8 @@ def coverage(shape: str, x: float, y: float, radius: float, resolution: int) -> 
     """Share of each pixel the shape covers: float64 (H,W) in [0,1] (box-filter anti-aliasing).
 
     Example:
-        >>> float(coverage("square", 16.0, 16.0, 4.0, 32).sum().round(2))  # (2 * 0.82 * 4) ** 2
-        43.03
+        >>> float(coverage("circle", 16.0, 16.0, 4.0, 32).sum().round(1))  # pi (0.95 * 4) ** 2 = 45.4
+        45.1
     """
     gx, gy = pixel_grid(resolution)
     return np.clip(0.5 - signed_distance(shape, gx - x, gy - y, radius), 0.0, 1.0)

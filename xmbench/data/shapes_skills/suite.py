@@ -38,6 +38,7 @@ REFERENCES_PER_IMAGE = 5
 REFERENCES_VERSION = 1
 # one stream per use, so that captions and records never depend on the drawing
 _RECORD, _CAPTION, _DRAWING, _REFERENCES = range(4)
+_PIXELS = ("x", "y", "radius")
 _STRIPE_ANGLES = (0.0, 0.25 * np.pi, 0.5 * np.pi, 0.75 * np.pi)
 
 
@@ -106,9 +107,9 @@ class ShapesSkillsSuite(Suite):
         rng = self._rng(split, index, _DRAWING)
         geometry = layout(record, rng)
         paints = _paints(record, rng)
-        scaled = [{k: v * self._scale if k != "cell" else v for k, v in g.items()} for g in geometry]
+        scaled = [{k: v * self._scale if k in _PIXELS else v for k, v in g.items()} for g in geometry]
         image = render_objects(scaled, paints, background(rng, self.resolution))
-        record["geometry"] = [{k: round(float(v), 3) if k != "cell" else v for k, v in g.items()} for g in scaled]
+        record["geometry"] = [{k: round(float(v), 3) if k in _PIXELS else v for k, v in g.items()} for g in scaled]
         return Sample(split, index, image, caption, record)
 
     def captions(self, split: str, indices: Sequence[int]) -> list[str]:
