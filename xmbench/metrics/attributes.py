@@ -14,7 +14,9 @@ canonical form and compared:
 Whole-caption accuracy: share of images with every judgement right. Values are fractions in [0,1],
 higher is better. Each image gets a JSON-able record {"correct", "judgements", "reason"} (GenEval's
 JSONL line). This module also holds the Evaluator's adapter and the registration of
-"attribute_accuracy" (reported as attribute_accuracy and attribute_accuracy_<attribute>).
+"attribute_accuracy" (reported as attribute_accuracy and attribute_accuracy_<attribute>). With the
+`shapes-skills-v1` extractor the adapter judges by `xmbench.metrics.attributes_skills` instead, which
+adds attribute_accuracy_<skill>.
 """
 
 from __future__ import annotations
@@ -27,8 +29,10 @@ import torch
 
 from xmbench.data.shapes.grammar import parse_caption
 from xmbench.errors import InputError
+from xmbench.extractors.shapes_skills_v1.extractor import ID as SKILLS_ID
 from xmbench.extractors.shapes_v1.extractor import ID as SHAPES_ID
 from xmbench.extractors.shapes_v1.targets import canonical, decode
+from xmbench.metrics import attributes_skills
 from xmbench.metrics.adapter import metric_value
 from xmbench.metrics.bootstrap import check_bootstrap, resample_counts
 from xmbench.metrics.inputs import check_count
@@ -203,7 +207,8 @@ def worst_captions(judgements: list[dict[str, Any]], k: int = 10) -> list[dict[s
 
 class AttributeAccuracy(EvalMetric):
     """Streaming attribute accuracy over batches (the Evaluator's adapter for "attribute_accuracy");
-    `judgements` holds the per-image records. Needs the shapes-v1 extractor's "attributes".
+    `judgements` holds the per-image records. Needs the "attributes" of the shapes-v1 extractor, or of
+    shapes-skills-v1 (judged by `attributes_skills`, per attribute and per skill).
 
     Example:
         >>> from xmbench.extractors.base import ExtractorInfo
@@ -218,33 +223,34 @@ class AttributeAccuracy(EvalMetric):
     """
 
     def __init__(self, ctx: MetricContext) -> None:
-        if ctx.extractor.id != SHAPES_ID:
+        if ctx.extractor.id not in (SHAPES_ID, SKILLS_ID):
             raise InputError(
-                f"attribute accuracy needs the {SHAPES_ID} extractor (shapes suite), "
+                f"attribute accuracy needs the {SHAPES_ID} extractor (shapes suite) or {SKILLS_ID} (shapes-skills), "
                 f"not {ctx.extractor.id}; drop attribute_accuracy or use --extractor {SHAPES_ID}"
             )
         self.ctx = ctx
         self.judgements: list[dict[str, Any]] = []
+        skills = ctx.extractor.id == SKILLS_ID
+        self._judge = attributes_skills.judge_batch if skills else judge_batch
+        self._accuracies = attributes_skills.accuracies if skills else accuracies
+        self._scores = attributes_skills.per_image_scores if skills else _per_image_scores
+        self._keys = attributes_skills.KEYS if skills else ("caption", *ATTRIBUTES)
 
     def update(self, outputs: Mapping[str, Any]) -> None:
-        self.judgements += judge_batch(
+        self.judgements += self._judge(
             outputs["attributes"], list(outputs["captions"]), outputs.get("attribute_records")
         )
 
     def compute(self) -> list[MetricValue]:
-        values = accuracies(self.judgements)
-        scores = _per_image_scores(self.judgements)
+        values = self._accuracies(self.judgements)
+        scores = self._scores(self.judgements)
         out = []
-        for key in ("caption", *ATTRIBUTES):
+        for key in self._keys:
             right, judged = scores[key]
             name = "attribute_accuracy" if key == "caption" else f"attribute_accuracy_{key}"
             extra = {"worst_captions": worst_captions(self.judgements)} if key == "caption" else {}
-            details = {
-                "extractor": self.ctx.extractor.id,
-                "judged": int(judged.sum()),
-                "scope": "whole caption" if key == "caption" else key,
-                **extra,
-            }
+            scope = "whole caption" if key == "caption" else key
+            details = {"extractor": self.ctx.extractor.id, "judged": int(judged.sum()), "scope": scope, **extra}
             replicates = ratio_replicates(right, judged, self.ctx.bootstrap, self.ctx.seed)
             out.append(
                 metric_value(

@@ -1,24 +1,26 @@
-"""Attribute accuracy on shapes-skills: does the image show what its prompt's scene record says, skill by skill?
+"""Attribute accuracy on shapes-skills: does the image show what its prompt's scene record says, by skill?
 
 The `shapes-skills-v1` extractor reports what it sees (`targets.decode`): the object in each cell of the
 2x2 grid (shape, colour, size, texture, radius), a lone object (shape, colour, size, 3x3 grid position),
-the object at each occlusion anchor (shape, colour, in front or behind), and whether two objects overlap. The prompt's record is judged by
-its skill:
+the object at each occlusion anchor (shape, colour, in front or behind), and whether two objects
+overlap. The prompt's record is judged by its skill:
 
-| skill | judgements |
-|---|---|
-| counting | count: per group, the cells holding its shape number its count, and all cells hold the total; shape, colour, size per object |
-| binding | count (objects); shape, colour, texture per object |
-| relation | count; shape, colour, size per object; spatial_relation: the two share a row (left of / right of) or a column (above / below), in the prompt's order |
-| comparative | count; shape, colour per object; size_order: the one said to be larger has the larger radius |
-| occlusion | count; shape, colour per object; depth_order: the objects overlap, the prompt's front object in front and the other behind |
-| position | shape, colour, size, grid_position of the lone object |
+- counting: count (per group, the cells holding its shape number its count; all cells hold the
+  total); shape, colour, size per object;
+- binding: count; shape, colour, texture per object;
+- relation: count; shape, colour, size per object; spatial_relation (the two share a row for left of /
+  right of, a column for above / below, in the prompt's order);
+- comparative: count; shape, colour per object; size_order (the one said to be larger has the larger
+  radius);
+- occlusion: count; shape, colour per object; depth_order (the objects overlap, the prompt's front
+  object is read in front and the other behind);
+- position: shape, colour, size and grid_position of the lone object.
 
-Objects are matched to cells by `object_matching.best_assignment` (most agreeing attributes; the
-relation's truth breaks ties), so one mistake counts once; an object with no cell is wrong in every
-attribute. A relation holds only between objects that each share an attribute with the named ones. Occlusion matches the prompt's objects to the coloured objects seen the same way. Whole-prompt accuracy: every
-judgement right. Values are fractions in [0,1], higher is better; per skill, the whole-prompt accuracy
-of that skill's prompts.
+Objects are matched to the objects seen (cells, or anchors) by `object_matching.best_assignment` (most
+agreeing attributes; the relation's truth breaks ties), so one mistake counts once; an object matched
+to nothing is wrong in every attribute. A relation holds only between objects that each share an
+attribute with the named ones. Whole-prompt accuracy: every judgement right. Values are fractions in
+[0,1], higher is better; per skill, the whole-prompt accuracy of that skill's prompts.
 """
 
 from __future__ import annotations
@@ -82,7 +84,9 @@ def _cell_judgements(seen: dict[str, Any], record: dict[str, Any]) -> tuple[dict
     found = [(k, o) for k, o in enumerate(seen["cells"]) if o is not None]
     cells, objects = [k for k, _ in found], [o for _, o in found]
     pair = skill in ("relation", "comparative")
-    expected = list(canonical_pair(record)) if pair else [o for o in record["objects"] for _ in range(o.get("count", 1))]
+    expected = (
+        list(canonical_pair(record)) if pair else [o for o in record["objects"] for _ in range(o.get("count", 1))]
+    )
     out: dict[str, list[bool]] = {"count": [len(objects) == len(expected)]}
     reasons = [] if out["count"][0] else [f"expected {len(expected)} object(s), saw {len(objects)}"]
     if skill == "counting":

@@ -5,7 +5,7 @@
   A relation's two objects share a row (left of / right of) or a column (above / below).
 - position: v1's 3x3 grid (centres at 7, 16 and 25 px, jitter up to 1 px).
 - occlusion: two overlapping objects centred near two neighbouring anchors (the centres of the central
-  2x2 squares of an 8 px grid, at 12 and 20 px, jitter up to 1 px), the occluder hiding 10% to 30% of
+  2x2 squares of an 8 px grid, at 12 and 20 px, jitter up to 1 px), the occluder hiding 15% to 35% of
   the other.
 Radii: small 3.75 px, large 6 px (each +-0.25); binding objects are large; comparative objects differ by
 a factor of 1.5 to 1.7 (the smaller 3 to 4 px); occluding objects 5.25 to 6.25 px.
@@ -29,7 +29,7 @@ ANCHOR_CENTRES: tuple[float, float] = (12.0, 20.0)
 ANCHORS = 4
 RADIUS: dict[str, float] = {"small": 3.75, "large": 6.0}
 #: share of the occluded object the occluder hides
-HIDDEN_RANGE: tuple[float, float] = (0.1, 0.3)
+HIDDEN_RANGE: tuple[float, float] = (0.15, 0.35)
 _CELL_JITTER = 0.75
 _OCCLUSION_TRIES = 200
 
@@ -113,16 +113,15 @@ def _occlusion_layout(record: Record, rng: np.random.Generator) -> list[Geometry
     """Back object then front object (drawing order), centred near neighbouring anchors, the front hiding a
     share in HIDDEN_RANGE of the back (the closest draw of _OCCLUSION_TRIES when none falls inside)."""
     front, back = canonical_pair(record)
-    first = int(rng.integers(ANCHORS))
-    # the anchor beside it in its row (horizontal neighbour) or its column (vertical neighbour)
-    second = first ^ 1 if rng.integers(2) == 0 else first ^ 2
-    anchors = [first, second]
     best_miss, best = np.inf, []
     for _ in range(_OCCLUSION_TRIES):
+        first = int(rng.integers(ANCHORS))
+        # the anchor beside it in its row (horizontal neighbour) or its column (vertical neighbour)
+        second = first ^ 1 if rng.integers(2) == 0 else first ^ 2
         radii = rng.uniform(5.25, 6.25, size=2)
         jitter = rng.uniform(-1.0, 1.0, size=(2, 2))
         geometry = []
-        for anchor, radius, (jx, jy) in zip(anchors, radii, jitter, strict=True):
+        for anchor, radius, (jx, jy) in zip((first, second), radii, jitter, strict=True):
             x, y = anchor_centre(anchor)
             geometry.append({"x": x + jx, "y": y + jy, "radius": float(radius), "anchor": anchor})
         share = hidden_share((back["shape"], geometry[0]), (front["shape"], geometry[1]))

@@ -26,7 +26,7 @@ from xmbench.errors import InputError
 #: bump when rendering or sampling changes: results record it, caches key on it
 GENERATOR_VERSION = 1
 SPLIT_SIZES: dict[str, int] = {
-    "train": 24_000,
+    "train": 48_000,
     "val": 2_400,
     "test": 6_000,
     **{f"compositional-{skill}": 1_000 for skill in SKILLS},

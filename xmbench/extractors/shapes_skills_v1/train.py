@@ -2,9 +2,9 @@
 
 Loss = cross-entropy of every image head where it applies + smooth-L1 of the cell radii (pixels) +
 the text heads on the canonical text scene (auxiliary: teaches the caption tower the grammar) + v1's
-symmetric contrastive loss, captions of one canonical scene counting as positives. A share of the
-images has its RGB channels permuted, their colour targets ignored (v1's decorrelation of colour from
-shape and texture). AdamW with a one-cycle schedule.
+symmetric contrastive loss, captions of one canonical scene counting as positives. Two augmentations
+(`augment`): permuted RGB channels (v1's decorrelation of colour from shape and texture) and shifted
+lone objects (shape read at every offset from the CNN's pooling grid). AdamW with a one-cycle schedule.
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ import torch.nn.functional as F
 
 from xmbench.data.base import Suite
 from xmbench.data.shapes_skills import ShapesSkillsSuite
+from xmbench.extractors.shapes_skills_v1.augment import lone_objects, permute_colours, shift_lone_objects
 from xmbench.extractors.shapes_skills_v1.network import NetConfig, SkillsNet
-from xmbench.extractors.shapes_skills_v1.targets import COLOUR_HEADS, HEAD_NAMES, IGNORE, encode, encode_text
+from xmbench.extractors.shapes_skills_v1.targets import HEAD_NAMES, IGNORE, encode, encode_text
 from xmbench.extractors.shapes_v1.train import contrastive_loss
 from xmbench.text.tokenizer import WordTokenizer
 
@@ -29,25 +30,28 @@ class TrainConfig:
     """Training hyper-parameters; recorded beside the weights."""
 
     seed: int = 0
-    epochs: int = 8
+    epochs: int = 12
     batch_size: int = 256
     lr: float = 3e-3
     weight_decay: float = 1e-4
     suite_seed: int = 0
     limit: int | None = None  # train on the first `limit` samples (tests); None: the whole split
-    colour_aug: float = 0.3  # share of images per batch with permuted RGB channels
+    colour_aug: float = 0.5  # share of images per batch with permuted RGB channels
+    shift_aug: float = 0.5  # share of lone-object images per batch shifted by a few pixels
 
 
 @dataclass(frozen=True)
 class TrainingData:
     """A rendered split with its targets: images uint8 (N,3,32,32), captions, image head classes
-    (N, len(HEADS)), cell radii (N, CELLS) and text targets (N, len(TEXT_HEADS))."""
+    (N, len(HEADS)), cell radii (N, CELLS), text targets (N, len(TEXT_HEADS)) and the lone object of each
+    image (N,3) (`augment.lone_objects`)."""
 
     images: torch.Tensor
     captions: list[str]
     classes: torch.Tensor
     radii: torch.Tensor
     text: torch.Tensor
+    lone: torch.Tensor
 
 
 def training_data(suite: Suite, split: str, limit: int | None = None, chunk: int = 2000) -> TrainingData:
@@ -59,7 +63,7 @@ def training_data(suite: Suite, split: str, limit: int | None = None, chunk: int
         (torch.Size([6, 3, 32, 32]), 6, 6)
     """
     n = suite.size(split) if limit is None else min(limit, suite.size(split))
-    images, captions, classes, radii, text = [], [], [], [], []
+    images, captions, classes, radii, text, lone = [], [], [], [], [], []
     for start in range(0, n, chunk):
         batch = suite.batch(split, range(start, min(n, start + chunk)))
         c, r = encode(batch.attributes, suite.resolution)
@@ -68,7 +72,9 @@ def training_data(suite: Suite, split: str, limit: int | None = None, chunk: int
         classes.append(c)
         radii.append(r)
         text.append(encode_text(batch.attributes))
-    return TrainingData(torch.cat(images), captions, torch.cat(classes), torch.cat(radii), torch.cat(text))
+        lone.append(lone_objects(batch.attributes, suite.resolution))
+    parts = (torch.cat(t) for t in (classes, radii, text, lone))
+    return TrainingData(torch.cat(images), captions, *parts)
 
 
 def heads_loss(logits: dict[str, torch.Tensor], targets: torch.Tensor, names: tuple[str, ...]) -> torch.Tensor:
@@ -87,38 +93,20 @@ def radius_loss(predicted: torch.Tensor, radii: torch.Tensor) -> torch.Tensor:
     return F.smooth_l1_loss(predicted[held], radii[held]) if held.any() else predicted.new_zeros(())
 
 
-_PERMUTATIONS = torch.tensor([[0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]])
-_COLOUR_COLS = [HEAD_NAMES.index(name) for name in COLOUR_HEADS]
-
-
-def permute_colours(
-    images: torch.Tensor, classes: torch.Tensor, share: float, gen: torch.Generator
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Permute the RGB channels of a random `share` of the images; their colour targets become IGNORE.
-
-    Returns (images, classes, mask of the untouched images, which alone enter the contrastive loss).
-    """
-    n = len(images)
-    chosen = torch.rand(n, generator=gen) < share
-    perm = _PERMUTATIONS[torch.randint(len(_PERMUTATIONS), (n,), generator=gen)]
-    if not chosen.any():
-        return images, classes, ~chosen
-    images, classes = images.clone(), classes.clone()
-    images[chosen] = torch.gather(images[chosen], 1, perm[chosen][:, :, None, None].expand(-1, -1, *images.shape[2:]))
-    classes[chosen.nonzero()[:, 0][:, None], torch.tensor(_COLOUR_COLS)] = IGNORE
-    return images, classes, ~chosen
-
-
 def _step_losses(model: SkillsNet, data: TrainingData, ids: torch.Tensor, idx: torch.Tensor, config: TrainConfig,
                  gen: torch.Generator) -> torch.Tensor:  # fmt: skip
-    x, classes, clean = permute_colours(data.images[idx], data.classes[idx], config.colour_aug, gen)
+    x, classes, true_colours = permute_colours(data.images[idx], data.classes[idx], config.colour_aug, gen)
+    x, classes, target_radii, unshifted = shift_lone_objects(
+        x, classes, data.radii[idx], data.lone[idx], config.shift_aug, gen
+    )
+    clean = true_colours & unshifted
     _, logits, radii, image_embed = model.encode_images(x)
     text_logits, text_embed = model.encode_text(ids[idx])
     text = data.text[idx]
     return torch.stack(
         [
             heads_loss(logits, classes, HEAD_NAMES),
-            radius_loss(radii, data.radii[idx]),
+            radius_loss(radii, target_radii),
             heads_loss(text_logits, text, tuple(model.text_heads)),
             contrastive_loss(image_embed[clean], text_embed[clean], model.logit_scale, text[clean]),
         ]
@@ -167,7 +155,11 @@ def train(config: TrainConfig, log: Callable[[str], None] = lambda s: None) -> t
         mean = dict(zip(names, (sums / steps).tolist(), strict=True))
         elapsed = time.perf_counter() - start
         history["epochs"].append({"epoch": epoch + 1, **mean, "seconds": elapsed})
-        log(f"epoch {epoch + 1}/{config.epochs}: " + ", ".join(f"{k} {v:.4f}" for k, v in mean.items()) + f", {elapsed:.0f}s")
+        log(
+            f"epoch {epoch + 1}/{config.epochs}: "
+            + ", ".join(f"{k} {v:.4f}" for k, v in mean.items())
+            + f", {elapsed:.0f}s"
+        )
     history["seconds"] = time.perf_counter() - start
     history["config"] = asdict(config)
     model.eval()

@@ -33,8 +33,8 @@ import numpy as np
 from xmbench.data.shapes.reading import INVERSE_RELATION, Reading, read_caption
 from xmbench.errors import InputError
 from xmbench.metrics.attributes import ratio_replicates
-from xmbench.metrics.captioning import correctness_skills as _skills
 from xmbench.metrics.bootstrap import bootstrap_value
+from xmbench.metrics.captioning import correctness_skills as _skills
 from xmbench.metrics.defaults import DEFAULT_CONFIDENCE, DEFAULT_RESAMPLES, DEFAULT_SEED
 from xmbench.metrics.inputs import check_count
 from xmbench.metrics.value import MetricValue
