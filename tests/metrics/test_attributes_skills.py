@@ -149,3 +149,30 @@ def test_attribute_accuracy_metric_reports_each_skill(batch):
     expected = accuracies(judge_batch(attributes, batch.captions, batch.attributes))
     assert values["attribute_accuracy_counting"] == expected["counting"]
     assert values["attribute_accuracy"] == expected["caption"]
+
+
+def test_prompts_of_the_other_suite_are_refused(batch):
+    from xmbench.errors import InputError
+
+    skills = AttributeAccuracy(MetricContext(ExtractorInfo("shapes-skills-v1", "", 32, "none", 256), bootstrap=0))
+    v1_record = {
+        "objects": [{"shape": "circle", "colour": "red", "size": "small", "position": "top"}],
+        "relation": None,
+    }
+    with pytest.raises(InputError, match="shapes prompts needs the shapes-v1 extractor"):
+        skills.update(
+            {
+                "attributes": perfect_attributes(batch.attributes[:1]),
+                "captions": ["x"],
+                "attribute_records": [v1_record],
+            }
+        )
+    v1 = AttributeAccuracy(MetricContext(ExtractorInfo("shapes-v1", "", 32, "none", 256), bootstrap=0))
+    with pytest.raises(InputError, match="shapes-skills prompts needs the shapes-skills-v1 extractor"):
+        v1.update(
+            {
+                "attributes": torch.zeros(1, 9, dtype=torch.int64),
+                "captions": ["x"],
+                "attribute_records": batch.attributes[:1],
+            }
+        )

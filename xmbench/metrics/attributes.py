@@ -230,13 +230,18 @@ class AttributeAccuracy(EvalMetric):
             )
         self.ctx = ctx
         self.judgements: list[dict[str, Any]] = []
-        skills = ctx.extractor.id == SKILLS_ID
+        skills = self._skills = ctx.extractor.id == SKILLS_ID
         self._judge = attributes_skills.judge_batch if skills else judge_batch
         self._accuracies = attributes_skills.accuracies if skills else accuracies
         self._scores = attributes_skills.per_image_scores if skills else _per_image_scores
         self._keys = attributes_skills.KEYS if skills else ("caption", *ATTRIBUTES)
 
     def update(self, outputs: Mapping[str, Any]) -> None:
+        if any(r is not None and ("skill" in r) != self._skills for r in outputs.get("attribute_records") or []):
+            suite, wanted = ("shapes-skills", SKILLS_ID) if not self._skills else ("shapes", SHAPES_ID)
+            raise InputError(
+                f"attribute accuracy of {suite} prompts needs the {wanted} extractor; use --extractor {wanted}"
+            )
         self.judgements += self._judge(
             outputs["attributes"], list(outputs["captions"]), outputs.get("attribute_records")
         )

@@ -194,7 +194,14 @@ def judge_batch(
 
 
 def per_image_scores(judgements: list[dict[str, Any]]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """KEYS -> (right count, judged count) per image, for ratios and the image-level bootstrap."""
+    """KEYS -> (right count, judged count) per image, for ratios and the image-level bootstrap.
+
+    Example:
+        >>> j = {"skill": "binding", "correct": False, "judgements": {"texture": [True, False]}}
+        >>> scores = per_image_scores([j])
+        >>> scores["texture"][0].tolist(), scores["texture"][1].tolist(), scores["binding"][1].tolist()
+        ([1.0], [2.0], [1.0])
+    """
     out = {}
     for a in ATTRIBUTES:
         right = np.array([sum(j["judgements"].get(a, [])) for j in judgements], dtype=np.float64)

@@ -32,7 +32,13 @@ def assignments(n_expected: int, n_seen: int) -> tuple[Assignment, ...]:
 
 def agreement(expected: Sequence[dict[str, Any]], seen: Sequence[dict[str, Any]], assign: Assignment,
               keys: Sequence[str]) -> int:  # fmt: skip
-    """How many of `keys` (those an expected object has) agree between it and its assigned seen object."""
+    """How many of `keys` (those an expected object has) agree between it and its assigned seen object.
+
+    Example:
+        >>> agreement([{"shape": "circle", "colour": "red"}], [{"shape": "circle", "colour": "blue"}], (0,),
+        ...           ("shape", "colour", "size"))
+        1
+    """
     return sum(
         seen[c].get(k) == e[k] for e, c in zip(expected, assign, strict=True) if c is not None for k in keys if k in e
     )

@@ -45,12 +45,22 @@ def expanded(record: Record) -> list[dict[str, Any]]:
 
 
 def cell_centre(cell: int) -> tuple[float, float]:
-    """(x, y) centre in pixels at 32 px of 2x2 cell `cell` (0 top left, 1 top right, 2 bottom left, 3 bottom right)."""
+    """(x, y) centre in pixels at 32 px of 2x2 cell `cell` (0 top left, 1 top right, 2 bottom left, 3 bottom right).
+
+    Example:
+        >>> cell_centre(1)
+        (24.0, 8.0)
+    """
     return CELL_CENTRES[cell % 2], CELL_CENTRES[cell // 2]
 
 
 def anchor_centre(anchor: int) -> tuple[float, float]:
-    """(x, y) centre in pixels at 32 px of occlusion anchor `anchor` (the central 2x2 of an 8 px grid, row-major)."""
+    """(x, y) centre in pixels at 32 px of occlusion anchor `anchor` (the central 2x2 of an 8 px grid, row-major).
+
+    Example:
+        >>> anchor_centre(2)
+        (12.0, 20.0)
+    """
     return ANCHOR_CENTRES[anchor % 2], ANCHOR_CENTRES[anchor // 2]
 
 

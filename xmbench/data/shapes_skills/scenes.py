@@ -50,7 +50,12 @@ def canonical_pair(record: Record) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def axis(relation: str) -> str:
-    """ "horizontal" for left of / right of, "vertical" for above / below."""
+    """The axis of a spatial relation: "horizontal" for left of / right of, "vertical" for above / below.
+
+    Example:
+        >>> axis("right of"), axis("above")
+        ('horizontal', 'vertical')
+    """
     return "horizontal" if relation in ("left of", "right of") else "vertical"
 
 

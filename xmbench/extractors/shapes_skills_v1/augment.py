@@ -52,6 +52,13 @@ def permute_colours(
 
     Returns:
         (images, classes, mask of the untouched images).
+
+    Example:
+        >>> images = torch.arange(6, dtype=torch.uint8).reshape(2, 3, 1, 1)
+        >>> out, classes, kept = permute_colours(images, torch.zeros(2, len(HEAD_NAMES), dtype=torch.int64), 1.0,
+        ...                                      torch.Generator().manual_seed(0))
+        >>> kept.tolist(), sorted(out[0].flatten().tolist()), int(classes[0, _COLOUR_COLS[0]])
+        ([False, False], [0, 1, 2], -100)
     """
     n = len(images)
     chosen = torch.rand(n, generator=gen) < share
@@ -89,6 +96,16 @@ def shift_lone_objects(
     Returns:
         (images, classes, radii, mask of the untouched images); shifted images keep only the targets of
         the lone-object and overlap heads.
+
+    Example:
+        >>> images = torch.zeros(1, 3, 32, 32, dtype=torch.uint8)
+        >>> images[0, :, 14:18, 14:18] = 255  # a lone object at the centre
+        >>> lone = torch.tensor([[16.0, 16.0, 2.0]])
+        >>> classes = torch.zeros(1, len(HEAD_NAMES), dtype=torch.int64)
+        >>> out, c, _, kept = shift_lone_objects(images, classes, torch.zeros(1, 4), lone, 1.0,
+        ...                                      torch.Generator().manual_seed(1))
+        >>> kept.tolist(), int(out[0, 0].sum()) == int(images[0, 0].sum()), int((c != IGNORE).sum())
+        ([False], True, 4)
     """
     extent = _EXTENT * lone[:, 2:]
     inside = ((lone[:, :2] - extent >= 0) & (lone[:, :2] + extent <= 32)).all(1)  # False where NaN

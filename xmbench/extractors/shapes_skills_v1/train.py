@@ -78,7 +78,13 @@ def training_data(suite: Suite, split: str, limit: int | None = None, chunk: int
 
 
 def heads_loss(logits: dict[str, torch.Tensor], targets: torch.Tensor, names: tuple[str, ...]) -> torch.Tensor:
-    """Sum over heads of the mean cross-entropy over the samples where the head applies."""
+    """Sum over heads of the mean cross-entropy over the samples where the head applies.
+
+    Example:
+        >>> logits = {"a": torch.zeros(2, 4), "b": torch.zeros(2, 3)}
+        >>> round(float(heads_loss(logits, torch.tensor([[0, IGNORE], [1, IGNORE]]), ("a", "b"))), 4)  # log 4
+        1.3863
+    """
     total = logits[names[0]].new_zeros(())
     for col, name in enumerate(names):
         t = targets[:, col]
@@ -88,7 +94,13 @@ def heads_loss(logits: dict[str, torch.Tensor], targets: torch.Tensor, names: tu
 
 
 def radius_loss(predicted: torch.Tensor, radii: torch.Tensor) -> torch.Tensor:
-    """Mean smooth-L1 (pixels) over the cells that hold an object; zero when none does."""
+    """Mean smooth-L1 (pixels) over the cells that hold an object; zero when none does.
+
+    Example:
+        >>> nan = float("nan")
+        >>> float(radius_loss(torch.tensor([[4.0, 9.0]]), torch.tensor([[3.0, nan]])))  # |4 - 3| - 0.5
+        0.5
+    """
     held = ~radii.isnan()
     return F.smooth_l1_loss(predicted[held], radii[held]) if held.any() else predicted.new_zeros(())
 

@@ -202,7 +202,14 @@ def judge_caption(caption: str, record: dict[str, Any]) -> dict[str, Any]:
 
 
 def per_image(judgements: list[dict[str, Any]]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Metric key -> (numerator, denominator) per image, for ratio estimates and the image bootstrap."""
+    """Metric key -> (numerator, denominator) per image, for ratio estimates and the image bootstrap.
+
+    Example:
+        >>> j = judge_caption("a red circle", {"skill": "position", "relation": None,
+        ...     "objects": [{"shape": "circle", "colour": "red", "size": "small", "position": "top"}]})
+        >>> per_image([j])["grid_position"][1].tolist(), per_image([j])["hallucination"][1].tolist()
+        ([1.0], [3.0])
+    """
     out = {}
     for a in ATTRIBUTES:
         right = np.array([sum(j["judgements"].get(a, [])) for j in judgements], dtype=np.float64)
