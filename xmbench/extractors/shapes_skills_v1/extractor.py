@@ -1,7 +1,7 @@
 """The `shapes-skills-v1` extractor: the shipped evaluator of the shapes-skills suite.
 
 Outputs of `images()` for uint8 (N,3,32,32):
-- "features": float32 (N,256) CNN features (for FD / KID / PRDC, reported as fd_shapes-skills-v1);
+- "features": float32 (N,256) CNN features (for FD / KID / PRDC, reported as fd_shapes_skills);
 - "logits": float32 (N,30) log-probabilities over shape x colour of the lone-object heads (IS_CLASSES);
 - "image_embed": float32 (N,128) L2-normalised joint-space embedding (CLIP-score / R-precision analogue);
 - "attributes": int64 (N, len(HEADS) + CELLS): the class index of each head of targets.HEADS, then each

@@ -1,8 +1,8 @@
 """The shapes-skills-v1 network: a CNN with per-cell and scene heads, and v1's caption GRU (a small CLIP).
 
 Image path: uint8 (N,3,32,32) -> CNN -> a 4x4 map. Each 2x2 cell pools its quarter of the map (max
-and mean) and one set of cell heads, shared by the four cells, reads it: what a cell holds cannot
-depend on where the cell is or on what the other cells hold, which is what lets counts, bindings and
+and mean) and one set of cell heads, shared by the four cells, reads it: the same weights read every
+cell, so objects are read one by one wherever they are, which is what lets counts, bindings and
 arrangements never seen in training be read. The four central positions of the map (the occlusion
 anchors) are read by one set of anchor heads the same way. The whole map, flattened, gives "features"
 (FD, the joint space, grid position, overlap); the map's max and mean over all positions feed the

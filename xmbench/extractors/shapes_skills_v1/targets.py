@@ -3,7 +3,8 @@
 Image heads (HEADS), one class index each:
 - per cell of the 2x2 grid (k = 0 top left, 1 top right, 2 bottom left, 3 bottom right): `shape{k}`
   ("none" for an empty cell), `colour{k}`, `size{k}`, `texture{k}`, and the radius in pixels (a
-  regression, RADII columns); read on counting, binding, relation and comparative scenes;
+  regression; the last CELLS columns of the extractor's "attributes"); read on counting, binding,
+  relation and comparative scenes;
 - `single_*`: shape, colour, size of a lone object (position scenes, counting scenes of one object) and
   its 3x3 grid position (position scenes);
 - per occlusion anchor (k = 0..3, the centres of the four central squares of an 8 px grid):
@@ -52,7 +53,6 @@ HEAD_NAMES: tuple[str, ...] = tuple(HEADS)
 #: heads of colours: meaningless once an image's channels are permuted
 COLOUR_HEADS: tuple[str, ...] = tuple(n for n in HEAD_NAMES if "colour" in n)
 #: the extractor's "attributes" output: HEAD_NAMES' class indices, then each cell's radius in RADIUS_UNIT
-RADII: tuple[str, ...] = tuple(f"radius{k}" for k in range(CELLS))
 RADIUS_UNIT = 0.01
 #: target value of heads that do not apply
 IGNORE = -100
