@@ -173,7 +173,7 @@ def parse_config(text: str, label: str = "<config>") -> RunConfig:
         >>> parse_config("[evaluation]\\nsamplez = 100\\n", "my.toml")
         Traceback (most recent call last):
         ...
-        xmbench.errors.InputError: my.toml:2: unknown key in [evaluation] 'samplez'; did you mean 'samples', ...?
+        xmbench.errors.InputError: my.toml:2: unknown key in [evaluation] 'samplez'; did you mean 'samples'?
     """
     try:
         data = tomllib.loads(text)
