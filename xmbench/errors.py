@@ -40,16 +40,30 @@ class CacheRepairWarning(UserWarning):
     """A damaged cache entry or run file was ignored and is being rebuilt."""
 
 
+#: suggestions less similar than the closest one by more than this (difflib ratio, in [0, 1]) are left out
+SUGGESTION_MARGIN = 0.2
+
+
+def _similarity(candidate: str, name: str) -> float:
+    return difflib.SequenceMatcher(None, candidate, name).ratio()  # the order get_close_matches scores in
+
+
 def unknown_name(kind: str, name: str, known: Iterable[str]) -> InputError:
-    """An InputError for an unknown `kind` name that suggests the closest known names ('fid' or 'fd'
-    suggest the fd_<extractor> names: FID is the Inception protocol only).
+    """An InputError for an unknown `kind` name that suggests the closest known names, those within
+    SUGGESTION_MARGIN of the closest one's similarity ('fid' or 'fd' suggest the fd_<extractor> names:
+    FID is the Inception protocol only).
 
     Example:
         >>> print(unknown_name("metric to rank by", "fid", ["fd_shapes", "kid"]))
         unknown metric to rank by 'fid'; did you mean 'fd_shapes'?
+        >>> print(unknown_name("suite", "shapez", ["shapes", "shapes-skills"]))
+        unknown suite 'shapez'; did you mean 'shapes'?
     """
     known = sorted(known)
     close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
+    if close:
+        best = _similarity(close[0], name)
+        close = [c for c in close if _similarity(c, name) >= best - SUGGESTION_MARGIN]
     fd_family = [k for k in known if k.startswith("fd_") and not k.endswith("_inf")]
     if name in ("fid", "fd") and fd_family:  # a Frechet distance in another feature space is named fd_<extractor>
         close = fd_family

@@ -101,6 +101,11 @@ for _name, _target, _summary in [
         "procedural shapes with exact attributes (embedded default, offline)",
     ),
     (
+        "shapes-skills",
+        "xmbench.data.shapes_skills:ShapesSkillsSuite",
+        "procedural shapes by skill: counting, binding, occlusion, comparative, position, relation (offline)",
+    ),
+    (
         "cub",
         "xmbench.data.cub:CubSuite",
         "CUB-200-2011 birds, 10 Reed et al. captions per image, 150/50 class split (local folder)",

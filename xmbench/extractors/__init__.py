@@ -34,6 +34,12 @@ for _name, _target, _summary in [
         "small CLIP (32x32, no resize)",
     ),
     (
+        "shapes-skills-v1",
+        "xmbench.extractors.shapes_skills_v1:ShapesSkillsV1Extractor",
+        "shipped shapes-skills evaluator: 256-d features, per-cell / anchor / lone-object attribute heads, "
+        "small CLIP (32x32, no resize)",
+    ),
+    (
         "inception-v3-fid",
         "xmbench.extractors.inception:InceptionExtractor",
         "torch-fidelity's TF-compatible InceptionV3: pool3 2048-d features (FID, KID), 1008 logits (IS)",

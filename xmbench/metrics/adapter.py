@@ -35,14 +35,21 @@ def extractor_details(info: ExtractorInfo) -> dict[str, Any]:
     return {"extractor": info.id, "weights_hash": info.weights_hash, "resize": info.resize}
 
 
+#: built-in ids whose tag is not their family
+_TAGS = {"shapes-skills-v1": "shapes_skills"}
+
+
 def extractor_tag(extractor_id: str) -> str:
     """The extractor's part of a reported name (fd_<tag>, mmd_rbf_<tag>): the family before the first "-"
-    for the built-in ids, the whole id as a lower-case identifier for family ids such as "clip:ARCH/TAG".
+    for the built-in ids (`shapes_skills` for shapes-skills-v1, whose family would read as shapes-v1's),
+    the whole id as a lower-case identifier for family ids such as "clip:ARCH/TAG".
 
     Example:
-        >>> extractor_tag("shapes-v1"), extractor_tag("clip:ViT-L-14/openai")
-        ('shapes', 'clip_vit_l_14_openai')
+        >>> extractor_tag("shapes-v1"), extractor_tag("shapes-skills-v1"), extractor_tag("clip:ViT-L-14/openai")
+        ('shapes', 'shapes_skills', 'clip_vit_l_14_openai')
     """
+    if extractor_id in _TAGS:
+        return _TAGS[extractor_id]
     if ":" not in extractor_id:
         return extractor_id.split("-")[0]
     return re.sub(r"[^a-z0-9]+", "_", extractor_id.lower()).strip("_")

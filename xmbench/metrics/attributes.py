@@ -14,7 +14,9 @@ canonical form and compared:
 Whole-caption accuracy: share of images with every judgement right. Values are fractions in [0,1],
 higher is better. Each image gets a JSON-able record {"correct", "judgements", "reason"} (GenEval's
 JSONL line). This module also holds the Evaluator's adapter and the registration of
-"attribute_accuracy" (reported as attribute_accuracy and attribute_accuracy_<attribute>).
+"attribute_accuracy" (reported as attribute_accuracy and attribute_accuracy_<attribute>). With the
+`shapes-skills-v1` extractor the adapter judges by `xmbench.metrics.attributes_skills` instead (its own
+attributes: texture, depth and size order among them).
 
 Several images per prompt (the Evaluator's "prompts"): every value above stays the share of images
 right, over all N·K images, and its interval resamples prompts (their K images together);
@@ -32,9 +34,12 @@ import numpy as np
 import torch
 
 from xmbench.data.shapes.grammar import parse_caption
+from xmbench.data.shapes_skills.vocabulary import SKILLS
 from xmbench.errors import InputError
+from xmbench.extractors.shapes_skills_v1.extractor import ID as SKILLS_ID
 from xmbench.extractors.shapes_v1.extractor import ID as SHAPES_ID
 from xmbench.extractors.shapes_v1.targets import canonical, decode
+from xmbench.metrics import attributes_skills
 from xmbench.metrics.adapter import metric_value
 from xmbench.metrics.bootstrap import check_bootstrap, resample_counts
 from xmbench.metrics.inputs import check_count
@@ -249,8 +254,8 @@ def worst_by_skill(judgements: list[dict[str, Any]], skills: list[str | None], p
 
 class AttributeAccuracy(EvalMetric):
     """Streaming attribute accuracy over batches (the Evaluator's adapter for "attribute_accuracy");
-    `judgements` holds the per-image records, `prompts` each image's prompt index. Needs the shapes-v1
-    extractor's "attributes".
+    `judgements` holds the per-image records, `prompts` each image's prompt index. Needs the "attributes"
+    of the shapes-v1 extractor, or of shapes-skills-v1 (judged by `attributes_skills`).
 
     Example:
         >>> from xmbench.extractors.base import ExtractorInfo
@@ -265,20 +270,30 @@ class AttributeAccuracy(EvalMetric):
     """
 
     def __init__(self, ctx: MetricContext) -> None:
-        if ctx.extractor.id != SHAPES_ID:
+        if ctx.extractor.id not in (SHAPES_ID, SKILLS_ID):
             raise InputError(
-                f"attribute accuracy needs the {SHAPES_ID} extractor (shapes suite), "
+                f"attribute accuracy needs the {SHAPES_ID} extractor (shapes suite) or {SKILLS_ID} (shapes-skills), "
                 f"not {ctx.extractor.id}; drop attribute_accuracy or use --extractor {SHAPES_ID}"
             )
         self.ctx = ctx
         self.judgements: list[dict[str, Any]] = []
         self.prompts: list[int] = []
         self.skills: list[str | None] = []
+        skills = self._skills_suite = ctx.extractor.id == SKILLS_ID
+        self._judge = attributes_skills.judge_batch if skills else judge_batch
+        self._accuracies = attributes_skills.accuracies if skills else accuracies
+        self._scores = attributes_skills.per_image_scores if skills else _per_image_scores
+        self._attributes = attributes_skills.ATTRIBUTES if skills else ATTRIBUTES
 
     def update(self, outputs: Mapping[str, Any]) -> None:
         records = outputs.get("attribute_records")
-        judged = judge_batch(outputs["attributes"], list(outputs["captions"]), records)
+        if any(r is not None and is_skills_record(r) != self._skills_suite for r in records or []):
+            suite, wanted = ("shapes-skills", SKILLS_ID) if not self._skills_suite else ("shapes", SHAPES_ID)
+            raise InputError(
+                f"attribute accuracy of {suite} prompts needs the {wanted} extractor; use --extractor {wanted}"
+            )
         check_record_skills(records)
+        judged = self._judge(outputs["attributes"], list(outputs["captions"]), records)
         skills = record_skills(records, len(judged))
         first = len(self.judgements)
         self.judgements += judged
@@ -286,14 +301,14 @@ class AttributeAccuracy(EvalMetric):
         self.skills += skills
 
     def compute(self) -> list[MetricValue]:
-        values = accuracies(self.judgements)
+        values = self._accuracies(self.judgements)
         scores = {
             k: (prompt_sums(r, self.prompts), prompt_sums(j, self.prompts))
-            for k, (r, j) in _per_image_scores(self.judgements).items()
+            for k, (r, j) in self._scores(self.judgements).items()
         }
         several = images_per_prompt(self.prompts)[1] > 1
         out = []
-        for key in ("caption", *ATTRIBUTES):
+        for key in ("caption", *self._attributes):
             name = "attribute_accuracy" if key == "caption" else f"attribute_accuracy_{key}"
             details = {"extractor": self.ctx.extractor.id, "judged": int(scores[key][1].sum()), "scope": _scope(key)}
             if key == "caption":
@@ -361,7 +376,20 @@ def check_record_skills(records: list[dict[str, Any] | None] | None) -> None:
         ...
         xmbench.errors.InputError: scene records name the skill 'any', which is also an attribute ...
     """
-    check_skill_names(record_skills(records, len(records or [])), [*ATTRIBUTES, ANY])
+    skills_suite = any(r is not None and is_skills_record(r) for r in records or [])
+    taken = attributes_skills.ATTRIBUTES if skills_suite else ATTRIBUTES
+    check_skill_names(record_skills(records, len(records or [])), [*taken, ANY])
+
+
+def is_skills_record(record: dict[str, Any]) -> bool:
+    """Whether a scene record is a `shapes-skills` prompt's (its skill is one of that suite's), judged by
+    `attributes_skills`; other records, skill or not, are judged as `shapes` v1 scenes.
+
+    Example:
+        >>> is_skills_record({"skill": "binding", "objects": []}), is_skills_record({"skill": "pair"})
+        (True, False)
+    """
+    return record.get("skill") in SKILLS
 
 
 def _scope(key: str) -> str:

@@ -58,8 +58,9 @@ class RPrecisionResult(MetricResult):
         return {"r_precision": self.mean, "r_precision_std": self.std}
 
 
-#: a relation and its mirror: "A right of B" is the scene "B left of A"
-_MIRRORED = {"right of": "left of", "below": "above"}
+#: a relation and its mirror: "A right of B" is the scene "B left of A" (shapes-skills: "A behind B" is
+#: "B in front of A", "A smaller than B" is "B larger than A")
+_MIRRORED = {"right of": "left of", "below": "above", "behind": "in front of", "smaller than": "larger than"}
 
 
 def _scene(record: dict[str, Any]) -> dict[str, Any]:

@@ -24,6 +24,8 @@ DEFAULT_CAPTIONING_CONFIG_NAME = "default-captioning.toml"
 #: chunks are the unit a torchrun launch shards across processes
 DEFAULT_CHUNK = 250
 MODEL_SOURCES = MODEL_KINDS
+#: [evaluation] extractor when the config names none, by suite (others: shapes-v1)
+DEFAULT_EXTRACTORS = {"shapes-skills": "shapes-skills-v1"}
 #: keys of [evaluation] that only text -> image runs read
 TEXT_TO_IMAGE_ONLY = ("reference_split", "reference_samples", "reference_stats", "images_per_prompt")
 
@@ -175,7 +177,7 @@ def parse_config(text: str, label: str = "<config>") -> RunConfig:
         >>> parse_config("[evaluation]\\nsamplez = 100\\n", "my.toml")
         Traceback (most recent call last):
         ...
-        xmbench.errors.InputError: my.toml:2: unknown key in [evaluation] 'samplez'; did you mean 'samples', ...?
+        xmbench.errors.InputError: my.toml:2: unknown key in [evaluation] 'samplez'; did you mean 'samples'?
     """
     try:
         data = tomllib.loads(text)
@@ -305,7 +307,7 @@ class _Validator:
             reference_split=ev.get("reference_split", "val"),
             reference_samples=ev.get("reference_samples", 2000),
             seed=ev.get("seed", 0),
-            extractor=ev.get("extractor", "shapes-v1"),
+            extractor=ev.get("extractor", DEFAULT_EXTRACTORS.get(suite.get("name", "shapes"), "shapes-v1")),
             extractor_options={"weights": ev["weights"]} if "weights" in ev else {},
             metrics=None if metrics == "all" else tuple(metrics),
             bootstrap=ev.get("bootstrap", 200),

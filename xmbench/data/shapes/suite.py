@@ -14,7 +14,7 @@ import numpy as np
 from xmbench.data.base import Sample, Suite
 from xmbench.data.shapes import rewrites
 from xmbench.data.shapes.grammar import make_caption
-from xmbench.data.shapes.render import render_scene
+from xmbench.data.shapes.render import background, render_scene
 from xmbench.data.shapes.vocabulary import (
     COLOUR_RGB,
     COLOURS,
@@ -143,26 +143,15 @@ class ShapesSuite(Suite):
             geometry.append({"x": x, "y": y, "radius": radii[k]})
         return geometry
 
-    def _background(self, rng: np.random.Generator) -> np.ndarray:
-        n = self.resolution
-        grey = rng.uniform(0.12, 0.32)
-        tint = rng.uniform(-0.04, 0.04, size=3)
-        direction = rng.normal(size=2)
-        direction /= max(float(np.hypot(*direction)), 1e-12)
-        amplitude = rng.uniform(0.0, 0.08)
-        ramp = (np.arange(n) + 0.5) / n - 0.5
-        gradient = amplitude * (direction[0] * ramp[None, :] + direction[1] * ramp[:, None])
-        # uniform noise (std 0.012) is 4x cheaper to draw than Gaussian and looks the same at this amplitude
-        texture = (rng.random(size=(3, n, n)) - 0.5) * 0.0416
-        return (grey + tint)[:, None, None] + gradient[None] + texture
-
     def _paint(self, rng: np.random.Generator, record: dict[str, Any], geometry: list[dict[str, float]]) -> np.ndarray:
         """uint8 (3,H,W): the record's objects at `geometry`, jittered colours, a fresh background."""
         colours = [
             np.clip(np.asarray(COLOUR_RGB[o["colour"]]) + rng.uniform(-0.05, 0.05, size=3), 0.0, 1.0)
             for o in record["objects"]
         ]
-        return render_scene(geometry, [o["shape"] for o in record["objects"]], colours, self._background(rng))
+        return render_scene(
+            geometry, [o["shape"] for o in record["objects"]], colours, background(rng, self.resolution)
+        )
 
     def _get(self, split: str, index: int) -> Sample:
         rng = self._rng(split, index)

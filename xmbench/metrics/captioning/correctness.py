@@ -19,7 +19,8 @@ the caption's own order on ties), then:
 - parse rate: the share of captions that could be read. An unreadable caption (empty, "a photo of
   a cat") is wrong on every judgement and claims nothing.
 Whole-caption correctness: readable, every judgement right, nothing hallucinated. All values are
-fractions in [0, 1]; confidence intervals resample images.
+fractions in [0, 1]; confidence intervals resample images. Records of `shapes-skills` (they name a
+"skill") are judged by `correctness_skills` instead, which reports its own attributes and skills.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from xmbench.data.shapes.reading import INVERSE_RELATION, Reading, read_caption
 from xmbench.errors import InputError
 from xmbench.metrics.attributes import ratio_replicates
 from xmbench.metrics.bootstrap import bootstrap_value
+from xmbench.metrics.captioning import correctness_skills as _skills
 from xmbench.metrics.defaults import DEFAULT_CONFIDENCE, DEFAULT_RESAMPLES, DEFAULT_SEED
 from xmbench.metrics.inputs import check_count
 from xmbench.metrics.value import MetricValue
@@ -191,10 +193,26 @@ def judge_caption(caption: str, record: dict[str, Any]) -> dict[str, Any]:
 
 
 def judge_captions(captions: list[str], records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """`judge_caption` for each (caption, record) pair; InputError when the counts differ."""
+    """`judge_caption` for each (caption, record) pair, or `correctness_skills.judge_caption` for the records
+    of shapes-skills (they name a "skill"); InputError when the counts differ.
+
+    Example:
+        >>> scene = {"skill": "binding", "relation": None, "objects": [
+        ...     {"shape": "circle", "colour": "red", "texture": "striped"},
+        ...     {"shape": "square", "colour": "blue", "texture": "dotted"}]}
+        >>> j = judge_captions(["a dotted red circle and a striped blue square"], [scene])[0]
+        >>> j["judgements"]["texture"], j["judgements"]["colour"]
+        ([False, False], [True, True])
+    """
     if len(captions) != len(records):
         raise InputError(f"got {len(captions)} captions but {len(records)} scene records; pass one record per caption")
-    return [judge_caption(c, r) for c, r in zip(captions, records, strict=True)]
+    return [
+        (_skills.judge_caption if "skill" in r else judge_caption)(c, r) for c, r in zip(captions, records, strict=True)
+    ]
+
+
+def _skills_judged(judgements: list[dict[str, Any]]) -> bool:
+    return "skill" in judgements[0]
 
 
 def _per_image(judgements: list[dict[str, Any]]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -234,9 +252,10 @@ def correctness_scores(judgements: list[dict[str, Any]]) -> dict[str, float]:
         (0.5, 0.5, 0.0)
     """
     check_count(len(judgements), 1, "caption correctness", "caption")
-    per_image = _per_image(judgements)
+    skills = _skills_judged(judgements)
+    per_image = (_skills.per_image if skills else _per_image)(judgements)
     out = {}
-    for name, key, _, _ in METRICS:
+    for name, key, _, _ in _skills.METRICS if skills else METRICS:
         num, den = per_image[key]
         out[name] = float(num.sum() / den.sum()) if den.sum() > 0 else float("nan")
     return out
@@ -256,11 +275,14 @@ def correctness_values(
         confidence: two-sided CI level in (0, 1).
         seed: bootstrap seed.
     """
-    scores, per_image = correctness_scores(judgements), _per_image(judgements)
+    scores = correctness_scores(judgements)
+    skills = _skills_judged(judgements)
+    per_image = (_skills.per_image if skills else _per_image)(judgements)
+    judge = f"shapes-skills caption reader v{_skills.VERSION}" if skills else f"shapes caption reader v{VERSION}"
     out = []
-    for name, key, higher, scope in METRICS:
+    for name, key, higher, scope in _skills.METRICS if skills else METRICS:
         num, den = per_image[key]
-        details = {"judge": f"shapes caption reader v{VERSION}", "judged": int(den.sum()), "scope": scope}
+        details = {"judge": judge, "judged": int(den.sum()), "scope": scope}
         replicates = ratio_replicates(num, den, resamples, seed)
         out.append(
             bootstrap_value(
