@@ -174,7 +174,7 @@ class Memorisation(EvalMetric):
         first = len(self.prompts)
         self.features.append(features)
         self.prompts += [int(p) for p in outputs.get("prompts", range(first, first + features.shape[0]))]
-        if "attributes" in outputs and outputs.get("attribute_records") is not None:
+        if self.ctx.training is not None and self.ctx.training.scenes is not None and "attributes" in outputs:
             self.seen += decode(outputs["attributes"].cpu())
             self.expected += expected_scenes(list(outputs["captions"]), list(outputs["attribute_records"]))
 

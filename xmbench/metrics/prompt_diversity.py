@@ -25,6 +25,7 @@ import numpy as np
 import torch
 
 from xmbench.errors import InputError
+from xmbench.extractors.shapes_skills_v1 import targets as skills_targets
 from xmbench.extractors.shapes_v1.targets import decode
 from xmbench.metrics.adapter import extractor_details, metric_value
 from xmbench.metrics.bootstrap import bootstrap_mean_values
@@ -66,8 +67,8 @@ def feature_spread(features: torch.Tensor, prompts: Sequence[int]) -> np.ndarray
 
 
 def distinct_scenes(attributes: torch.Tensor, prompts: Sequence[int]) -> np.ndarray:
-    """float64 (P,) number of distinct scenes the shapes-v1 evaluator reads in each prompt's images,
-    from its predicted "attributes" (N,9).
+    """float64 (P,) number of distinct scenes the evaluator reads in each prompt's images, from its
+    predicted "attributes": shapes-v1's (N,9) decoded, or shapes-skills-v1's categorical heads.
 
     Example:
         >>> from xmbench.data.shapes.grammar import parse_caption
@@ -78,7 +79,12 @@ def distinct_scenes(attributes: torch.Tensor, prompts: Sequence[int]) -> np.ndar
         [1.0, 2.0]
     """
     _check_several(prompts)
-    readings = [json.dumps(s, sort_keys=True) for s in decode(attributes.cpu())]
+    attributes = attributes.cpu()
+    if attributes.shape[1] == len(skills_targets.HEADS) + skills_targets.CELLS:
+        # shapes-skills-v1: its categorical heads (the trailing cell radii are measurements, not readings)
+        readings = [json.dumps(row) for row in attributes[:, : len(skills_targets.HEADS)].tolist()]
+    else:
+        readings = [json.dumps(s, sort_keys=True) for s in decode(attributes)]
     return np.asarray([len({readings[i] for i in g}) for g in prompt_groups(prompts)], dtype=np.float64)
 
 

@@ -19,6 +19,7 @@ from xmbench import distributed as dist
 from xmbench.data.base import Suite
 from xmbench.data.rendered import render_split
 from xmbench.errors import InputError
+from xmbench.extractors.shapes_v1.extractor import ID as SHAPES_V1
 from xmbench.metrics.evaluator import extract_images
 from xmbench.metrics.memorisation import DEFAULT_FLOOR_RENDERS, TrainingSet, training_scenes
 from xmbench.runner.config import RunConfig, located
@@ -83,7 +84,9 @@ def build_training_set(config: RunConfig, suite: Suite, extractor: CachingExtrac
     floor = _features(fresh, renders, config.chunk, extractor, "fresh renders of training records")
     if features is None or floor is None:
         return None
-    return TrainingSet(features, floor, training_scenes(records), TRAIN_SPLIT)
+    # scene copies compare shapes-v1 readings of scenes; other evaluators read scenes their own way
+    scenes = training_scenes(records) if extractor.info.id == SHAPES_V1 else None
+    return TrainingSet(features, floor, scenes, TRAIN_SPLIT)
 
 
 __all__ = ["TRAIN_SPLIT", "build_training_set", "sizes"]

@@ -38,6 +38,8 @@ REFERENCES_PER_IMAGE = 5
 REFERENCES_VERSION = 1
 # one stream per use, so that captions and records never depend on the drawing
 _RECORD, _CAPTION, _DRAWING, _REFERENCES = range(4)
+#: the stream of `render`'s fresh draws, apart from every split's (whose first seed words are split codes)
+_RENDER_STREAM = 99
 _PIXELS = ("x", "y", "radius")
 _STRIPE_ANGLES = (0.0, 0.25 * np.pi, 0.5 * np.pi, 0.75 * np.pi)
 
@@ -101,16 +103,37 @@ class ShapesSkillsSuite(Suite):
         held_out = split.startswith("compositional-")
         return sample_scene(skill_of(split, index), self._rng(split, index, _RECORD), held_out)
 
-    def _get(self, split: str, index: int) -> Sample:
-        record = self._record(split, index)
-        caption = make_caption(record, self._rng(split, index, _CAPTION))
-        rng = self._rng(split, index, _DRAWING)
+    def _draw(self, record: Record, rng: np.random.Generator) -> tuple[np.ndarray, list[dict[str, Any]]]:
+        """uint8 (3,H,W) of `record` laid out, painted and put on a background drawn from `rng`, with
+        the geometry in pixels of this resolution."""
         geometry = layout(record, rng)
         paints = _paints(record, rng)
         scaled = [{k: v * self._scale if k in _PIXELS else v for k, v in g.items()} for g in geometry]
-        image = render_objects(scaled, paints, background(rng, self.resolution))
+        return render_objects(scaled, paints, background(rng, self.resolution)), scaled
+
+    def _get(self, split: str, index: int) -> Sample:
+        record = self._record(split, index)
+        caption = make_caption(record, self._rng(split, index, _CAPTION))
+        image, scaled = self._draw(record, self._rng(split, index, _DRAWING))
         record["geometry"] = [{k: round(float(v), 3) if k in _PIXELS else v for k, v in g.items()} for g in scaled]
         return Sample(split, index, image, caption, record)
+
+    def render(self, record: dict[str, Any], seed: int) -> np.ndarray:
+        """A fresh render of scene `record` ({"skill", "objects", "relation"}): the suite's own layout,
+        colour, texture and background jitter drawn from `seed` (what memorisation's noise floor needs).
+
+        Returns uint8 (3,H,W).
+
+        Example:
+            >>> suite = ShapesSkillsSuite()
+            >>> record = suite.records("test", [1])[0]
+            >>> a, b = suite.render(record, seed=1), suite.render(record, seed=2)
+            >>> a.shape, bool((a == suite.render(record, seed=1)).all()), bool((a == b).all())
+            ((3, 32, 32), True, False)
+        """
+        rng = np.random.default_rng([self.seed, _RENDER_STREAM, int(seed), GENERATOR_VERSION])
+        scene = {k: v for k, v in record.items() if k != "geometry"}
+        return self._draw(scene, rng)[0]
 
     def captions(self, split: str, indices: Sequence[int]) -> list[str]:
         out = []
