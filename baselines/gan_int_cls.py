@@ -58,7 +58,7 @@ class GanIntCls(Baseline):
     DEFAULTS: dict[str, Any] = {
         "loss": "hinge",
         "batch_size": 32,
-        "steps": 4400,  # the shipped recipe (baselines/weights/gan-int-cls.json)
+        "steps": 17500,  # the shipped recipe (baselines/weights/gan-int-cls.json)
         "lr_g": 3.2e-3,
         "lr_d": 3.2e-3,
         "betas": [0.5, 0.999],
