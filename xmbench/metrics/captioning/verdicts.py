@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from xmbench.metrics.judged_ratios import judged_ratios
+
 
 def verdict(
     caption: str,
@@ -68,17 +70,8 @@ def ratios_per_image(
         {'colour': ([1.0], [2.0]), 'caption': ([0.0], [1.0]), 'readable': ([1.0], [1.0]),
          'hallucination': ([1.0], [4.0])}
     """
-    out = {}
-    for a in attributes:
-        right = np.array([sum(j["judgements"].get(a, [])) for j in judgements], dtype=np.float64)
-        judged = np.array([len(j["judgements"].get(a, [])) for j in judgements], dtype=np.float64)
-        out[a] = (right, judged)
+    out = judged_ratios(judgements, attributes, skills)
     ones = np.ones(len(judgements), dtype=np.float64)
-    correct = np.array([j["correct"] for j in judgements], dtype=np.float64)
-    out["caption"] = (correct, ones)
-    for skill in skills:
-        mine = np.array([j["skill"] == skill for j in judgements], dtype=np.float64)
-        out[skill] = (correct * mine, mine)
     out["readable"] = (np.array([j["readable"] for j in judgements], dtype=np.float64), ones)
     out["hallucination"] = (
         np.array([j["hallucinated"] for j in judgements], dtype=np.float64),
