@@ -115,3 +115,43 @@ def noun_follows(units: list[Unit], i: int, attributes: Iterable[str]) -> bool:
             continue
         return unit[0] in ("shape", "shapes")
     return False
+
+
+def ignored_words(units: list[Unit], filler: frozenset[str] = FILLER_WORDS) -> list[str]:
+    """The words of `units` outside the vocabulary, less the filler words.
+
+    Example:
+        >>> ignored_words(["the", ("shape", "circle"), "cat"])
+        ['cat']
+    """
+    return [u for u in units if isinstance(u, str) and u not in filler]
+
+
+class UnitReader:
+    """A left-to-right reader of vocabulary units: subclasses implement `feed` and set `error` to stop.
+
+    Example:
+        >>> class Shapes(UnitReader):
+        ...     def __init__(self) -> None:
+        ...         self.error, self.seen = None, []
+        ...     def feed(self, units: list[Unit], i: int) -> None:
+        ...         self.seen.append(units[i][1])
+        >>> reader = Shapes()
+        >>> reader.read(["a", ("shape", "circle"), ("shape", "square")])
+        >>> reader.seen
+        ['circle', 'square']
+    """
+
+    error: str | None = None
+
+    def feed(self, units: list[Unit], i: int) -> None:
+        """Take in units[i], a vocabulary unit (kind, value); the units around it give its context."""
+        raise NotImplementedError
+
+    def read(self, units: list[Unit]) -> None:
+        """`feed` each vocabulary unit in order, stopping at the first that sets `error`."""
+        for i, unit in enumerate(units):
+            if not isinstance(unit, str):
+                self.feed(units, i)
+            if self.error is not None:
+                break

@@ -28,7 +28,15 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from xmbench.data.phrases import FILLER_WORDS, Unit, build_lexicon, noun_follows, split_units
+from xmbench.data.phrases import (
+    FILLER_WORDS,
+    Unit,
+    UnitReader,
+    build_lexicon,
+    ignored_words,
+    noun_follows,
+    split_units,
+)
 from xmbench.data.shapes.reading import EXTRA_WORDS, GENERIC_NOUNS, OTHER_COLOURS, OTHER_SHAPES
 from xmbench.data.shapes.vocabulary import COLOUR_WORDS, POSITION_WORDS, RELATION_WORDS, SHAPE_WORDS, SIZE_WORDS
 from xmbench.data.shapes_skills.vocabulary import (
@@ -106,7 +114,7 @@ def _lexicon() -> dict[tuple[str, ...], tuple[str, Any]]:
     return build_lexicon(tables)
 
 
-class _Reader:
+class _Reader(UnitReader):
     """The left-to-right pass of step 3 (module docstring)."""
 
     def __init__(self) -> None:
@@ -211,12 +219,8 @@ def read_caption(caption: str) -> Reading:
     """
     reader = _Reader()
     units = split_units(caption, _lexicon())
-    ignored = [u for u in units if isinstance(u, str) and u not in _FILLER]
-    for i, unit in enumerate(units):
-        if not isinstance(unit, str):
-            reader.feed(units, i)
-        if reader.error is not None:
-            break
+    ignored = ignored_words(units, _FILLER)
+    reader.read(units)
     reader.close()
     problem = _problem(reader)
     if problem is not None:
