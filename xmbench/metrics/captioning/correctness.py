@@ -35,7 +35,7 @@ from xmbench.errors import InputError
 from xmbench.metrics.attributes import ratio_replicates
 from xmbench.metrics.bootstrap import bootstrap_value
 from xmbench.metrics.captioning import correctness_skills as _skills
-from xmbench.metrics.captioning.verdicts import metric_table, ratios_per_image, verdict
+from xmbench.metrics.captioning.verdicts import metric_table, ratios_per_image, unreadable_verdict, verdict
 from xmbench.metrics.defaults import DEFAULT_CONFIDENCE, DEFAULT_RESAMPLES, DEFAULT_SEED
 from xmbench.metrics.inputs import check_count
 from xmbench.metrics.value import MetricValue
@@ -122,18 +122,11 @@ def _hallucinations(reading: Reading, truth: dict[str, Any], assign: tuple[int |
     return wrong, judged
 
 
-def _unreadable(truth: dict[str, Any], reading: Reading) -> dict[str, Any]:
+def _unreadable(caption: str, truth: dict[str, Any], reading: Reading) -> dict[str, Any]:
     n = len(truth["objects"])
     judgements = {"count": [False], **{k: [False] * n for k in _SLOT_KEYS}}
     judgements["position" if n == 1 else "relation"] = [False]
-    return {
-        "readable": False,
-        "correct": False,
-        "judgements": judgements,
-        "hallucinated": 0,
-        "claims": 0,
-        "reason": f"unreadable: {reading.error}",
-    }
+    return unreadable_verdict(caption, judgements, reading.error)
 
 
 def judge_caption(caption: str, record: dict[str, Any]) -> dict[str, Any]:
@@ -160,7 +153,7 @@ def judge_caption(caption: str, record: dict[str, Any]) -> dict[str, Any]:
     reading = read_caption(caption)
     n = len(record["objects"])
     if not reading.readable:
-        return {"caption": caption, **_unreadable(record, reading)}
+        return _unreadable(caption, record, reading)
     assign = _assignment(reading, record)
     judgements = {"count": [len(reading.objects) == n]}
     reasons = [] if judgements["count"][0] else [f"names {len(reading.objects)} object(s), the image holds {n}"]

@@ -34,7 +34,7 @@ import numpy as np
 from xmbench.data.shapes_skills.reading import Reading, read_caption
 from xmbench.data.shapes_skills.vocabulary import CONVERSE, SKILLS
 from xmbench.metrics.attributes_skills import ATTRIBUTES
-from xmbench.metrics.captioning.verdicts import metric_table, ratios_per_image, verdict
+from xmbench.metrics.captioning.verdicts import metric_table, ratios_per_image, unreadable_verdict, verdict
 from xmbench.metrics.object_matching import Assignment, best_assignment, identified
 
 #: bump when judgements change; records carry it
@@ -141,16 +141,7 @@ def _hallucinations(reading: Reading, record: dict[str, Any], assign: Assignment
 
 def _unreadable(caption: str, record: dict[str, Any], reading: Reading) -> dict[str, Any]:
     judgements = {k: [False] * n for k, n in _applicable(record).items()}
-    return {
-        "caption": caption,
-        "skill": record["skill"],
-        "readable": False,
-        "correct": False,
-        "judgements": judgements,
-        "hallucinated": 0,
-        "claims": 0,
-        "reason": f"unreadable: {reading.error}",
-    }
+    return unreadable_verdict(caption, judgements, reading.error, {"skill": record["skill"]})
 
 
 def judge_caption(caption: str, record: dict[str, Any]) -> dict[str, Any]:

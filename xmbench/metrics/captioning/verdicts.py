@@ -51,6 +51,33 @@ def verdict(
     }
 
 
+def unreadable_verdict(
+    caption: str, judgements: dict[str, list[bool]], error: str | None, about: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The JSON-able verdict on a caption the reader could not read: wrong on every judgement, claiming nothing.
+
+    Args:
+        caption: the judged caption.
+        judgements: attribute -> all False, one per judgement the caption would have had.
+        error: why the reader could not read it.
+        about: keys to place after "caption" (e.g. {"skill": ...}).
+
+    Example:
+        >>> unreadable_verdict("", {"count": [False]}, "names no object")["reason"]
+        'unreadable: names no object'
+    """
+    return {
+        "caption": caption,
+        **(about or {}),
+        "readable": False,
+        "correct": False,
+        "judgements": judgements,
+        "hallucinated": 0,
+        "claims": 0,
+        "reason": f"unreadable: {error}",
+    }
+
+
 def ratios_per_image(
     judgements: list[dict[str, Any]], attributes: Iterable[str], skills: Iterable[str] = ()
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
