@@ -43,6 +43,7 @@ from xmbench.metrics import attributes_skills
 from xmbench.metrics.adapter import metric_value
 from xmbench.metrics.bootstrap import check_bootstrap, resample_counts
 from xmbench.metrics.inputs import check_count
+from xmbench.metrics.judged_ratios import judged_ratios
 from xmbench.metrics.prompts import images_per_prompt, prompt_sums
 from xmbench.metrics.registry import EvalMetric, MetricContext, register_metric
 from xmbench.metrics.skills import check_skill_names, per_skill, record_skills, skill_masks
@@ -178,14 +179,7 @@ def accuracies(judgements: list[dict[str, Any]]) -> dict[str, float]:
 
 def _per_image_scores(judgements: list[dict[str, Any]]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """attribute -> (right count, judged count) per image, for the image-level bootstrap."""
-    out = {}
-    for a in ATTRIBUTES:
-        right = np.array([sum(j["judgements"].get(a, [])) for j in judgements], dtype=np.float64)
-        judged = np.array([len(j["judgements"].get(a, [])) for j in judgements], dtype=np.float64)
-        out[a] = (right, judged)
-    ok = np.array([j["correct"] for j in judgements], dtype=np.float64)
-    out["caption"] = (ok, np.ones_like(ok))
-    return out
+    return judged_ratios(judgements, ATTRIBUTES)
 
 
 def ratio_replicates(right: np.ndarray, judged: np.ndarray, resamples: int, seed: int) -> np.ndarray | None:

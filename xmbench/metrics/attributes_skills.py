@@ -36,6 +36,7 @@ from xmbench.data.shapes_skills.vocabulary import SKILLS
 from xmbench.errors import InputError
 from xmbench.extractors.shapes_skills_v1.targets import decode
 from xmbench.metrics.inputs import check_count
+from xmbench.metrics.judged_ratios import judged_ratios
 from xmbench.metrics.object_matching import Assignment, best_assignment, identified
 
 ATTRIBUTES: tuple[str, ...] = (
@@ -202,17 +203,7 @@ def per_image_scores(judgements: list[dict[str, Any]]) -> dict[str, tuple[np.nda
         >>> scores["texture"][0].tolist(), scores["texture"][1].tolist(), scores["binding"][1].tolist()
         ([1.0], [2.0], [1.0])
     """
-    out = {}
-    for a in ATTRIBUTES:
-        right = np.array([sum(j["judgements"].get(a, [])) for j in judgements], dtype=np.float64)
-        judged = np.array([len(j["judgements"].get(a, [])) for j in judgements], dtype=np.float64)
-        out[a] = (right, judged)
-    ok = np.array([j["correct"] for j in judgements], dtype=np.float64)
-    out["caption"] = (ok, np.ones_like(ok))
-    for skill in SKILLS:
-        mine = np.array([j["skill"] == skill for j in judgements], dtype=np.float64)
-        out[skill] = (ok * mine, mine)
-    return out
+    return judged_ratios(judgements, ATTRIBUTES, SKILLS)
 
 
 def accuracies(judgements: list[dict[str, Any]]) -> dict[str, float]:

@@ -25,11 +25,18 @@ relation without an object on both sides, or holds more than one relation.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from xmbench.data.phrases import (
+    Unit,
+    UnitReader,
+    build_lexicon,
+    ignored_words,
+    noun_follows,
+    split_units,
+)
 from xmbench.data.shapes.vocabulary import (
     COLOUR_WORDS,
     POSITION_WORDS,
@@ -51,11 +58,6 @@ EXTRA_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
     "relation": {"above": ("atop",), "below": ("underneath",)},
 }
 INVERSE_RELATION: dict[str, str] = {"left of": "right of", "right of": "left of", "above": "below", "below": "above"}
-_FILLER = frozenset(
-    ("the", "there", "is", "are", "at", "in", "on", "of", "placed", "sits", "sit", "lies", "lie", "located")
-    + ("and", "that", "which", "with", "to", "image", "picture", "its", "be", "being", "has", "shows", "showing")
-    + ("show", "depicts", "depicting", "photo")
-)
 
 
 @dataclass
@@ -115,7 +117,6 @@ def _with_extras(kind: str, words: dict[str, tuple[str, ...]]) -> dict[str, tupl
 def _lexicon() -> dict[tuple[str, ...], tuple[str, Any]]:
     """Phrase (tuple of words) -> (kind, value). Kinds: size, colour, shape, shapes (plural), position,
     relation, count, it."""
-    out: dict[tuple[str, ...], tuple[str, Any]] = {}
     shapes = {
         **_with_extras("shape", SHAPE_WORDS),
         **{w: (w,) for w in OTHER_SHAPES},
@@ -131,43 +132,10 @@ def _lexicon() -> dict[tuple[str, ...], tuple[str, Any]]:
         "count": {n: tuple(w for w, k in COUNT_WORDS.items() if k == n) for n in set(COUNT_WORDS.values())},
         "it": {None: ("it",)},
     }
-    for kind, table in tables.items():
-        for value, phrases in table.items():
-            for phrase in phrases:
-                out.setdefault(tuple(phrase.split()), (kind, value))
-    return out
+    return build_lexicon(tables)
 
 
-def _tokens(caption: str) -> list[tuple[str, Any] | str]:
-    """Vocabulary units (kind, value) and ignored words (plain str), longest phrases first."""
-    words = re.sub(r"\ban\b", "a", re.sub(r"[^a-z0-9' ]+", " ", caption.lower())).split()
-    lexicon = _lexicon()
-    longest = max(len(k) for k in lexicon)
-    out: list[tuple[str, Any] | str] = []
-    i = 0
-    while i < len(words):
-        for n in range(min(longest, len(words) - i), 0, -1):
-            unit = lexicon.get(tuple(words[i : i + n]))
-            if unit is not None:
-                out.append(unit)
-                i += n
-                break
-        else:
-            out.append(words[i])
-            i += 1
-    return out
-
-
-def _noun_follows(units: list[tuple[str, Any] | str], i: int) -> bool:
-    """Whether a shape noun comes after units[i] before any count, relation, position or "it"."""
-    for unit in units[i + 1 :]:
-        if isinstance(unit, str) or unit[0] in ("size", "colour"):
-            continue
-        return unit[0] in ("shape", "shapes")
-    return False
-
-
-class _Reader:
+class _Reader(UnitReader):
     """The left-to-right pass of step 3 (module docstring)."""
 
     def __init__(self) -> None:
@@ -213,10 +181,10 @@ class _Reader:
             before, value, _ = self.relations[-1]
             self.relations[-1] = (before, value, True)
 
-    def feed(self, units: list[tuple[str, Any] | str], i: int) -> None:
+    def feed(self, units: list[Unit], i: int) -> None:
         kind, value = units[i]
         if kind in ("size", "colour"):
-            self.attribute(kind, value, self.current.has_noun and _noun_follows(units, i))
+            self.attribute(kind, value, self.current.has_noun and noun_follows(units, i, ("size", "colour")))
         elif kind in ("shape", "shapes"):
             self.noun(value, kind == "shapes")
         elif kind == "count":
@@ -289,11 +257,7 @@ def read_caption(caption: str) -> Reading:
         'names no object'
     """
     reader = _Reader()
-    units = _tokens(caption)
-    ignored = [u for u in units if isinstance(u, str) and u not in _FILLER]
-    for i, unit in enumerate(units):
-        if not isinstance(unit, str):
-            reader.feed(units, i)
-        if reader.error is not None:
-            break
+    units = split_units(caption, _lexicon())
+    ignored = ignored_words(units)
+    reader.read(units)
     return _finish(reader, ignored)

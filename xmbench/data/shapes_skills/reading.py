@@ -24,11 +24,19 @@ relation without an object on both sides, or holds more than one relation.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from xmbench.data.phrases import (
+    FILLER_WORDS,
+    Unit,
+    UnitReader,
+    build_lexicon,
+    ignored_words,
+    noun_follows,
+    split_units,
+)
 from xmbench.data.shapes.reading import EXTRA_WORDS, GENERIC_NOUNS, OTHER_COLOURS, OTHER_SHAPES
 from xmbench.data.shapes.vocabulary import COLOUR_WORDS, POSITION_WORDS, RELATION_WORDS, SHAPE_WORDS, SIZE_WORDS
 from xmbench.data.shapes_skills.vocabulary import (
@@ -59,11 +67,7 @@ TEXTURE_READINGS: dict[str, tuple[str, ...]] = {
     "dotted": (*TEXTURE_WORDS["dotted"], "with dots", "with spots", "polka dot"),
 }
 _ATTRIBUTES = ("size", "colour", "texture")
-_FILLER = frozenset(
-    ("the", "there", "is", "are", "at", "in", "on", "of", "placed", "sits", "sit", "lies", "lie", "located")
-    + ("and", "that", "which", "with", "to", "image", "picture", "its", "be", "being", "has", "shows", "showing")
-    + ("show", "depicts", "depicting", "photo", "exactly", "all", "coloured", "colored", "drawn", "next", "beside")
-)
+_FILLER = FILLER_WORDS | frozenset(("exactly", "all", "coloured", "colored", "drawn", "next", "beside"))
 
 
 @dataclass
@@ -94,7 +98,9 @@ def _plural_of_other(word: str) -> str:
 def _lexicon() -> dict[tuple[str, ...], tuple[str, Any]]:
     """Phrase (tuple of words) -> (kind, value)."""
     singular = {k: v + EXTRA_WORDS["shape"].get(k, ()) for k, v in SHAPE_WORDS.items()}
+    relations = {(kind, value): phrases for kind, table in RELATION_KINDS.items() for value, phrases in table.items()}
     tables: dict[str, dict[Any, tuple[str, ...]]] = {
+        "relation": relations,
         "size": SIZE_WORDS,
         "colour": {**COLOUR_WORDS, **{w: (w,) for w in OTHER_COLOURS}},
         "texture": TEXTURE_READINGS,
@@ -105,48 +111,10 @@ def _lexicon() -> dict[tuple[str, ...], tuple[str, Any]]:
         "it": {None: ("it",)},
         "nothing": {None: tuple(f"{w}s" for w in GENERIC_NOUNS)},
     }
-    out: dict[tuple[str, ...], tuple[str, Any]] = {}
-    for kind, relations in RELATION_KINDS.items():
-        for value, phrases in relations.items():
-            for phrase in phrases:
-                out.setdefault(tuple(phrase.split()), ("relation", (kind, value)))
-    for kind, table in tables.items():
-        for value, phrases in table.items():
-            for phrase in phrases:
-                out.setdefault(tuple(phrase.split()), (kind, value))
-    return out
+    return build_lexicon(tables)
 
 
-def _units(caption: str) -> list[tuple[str, Any] | str]:
-    """Vocabulary units (kind, value) and ignored words (plain str), longest phrases first."""
-    words = re.sub(r"\ban\b", "a", re.sub(r"[^a-z0-9' ]+", " ", caption.lower())).split()
-    lexicon = _lexicon()
-    longest = max(len(k) for k in lexicon)
-    out: list[tuple[str, Any] | str] = []
-    i = 0
-    while i < len(words):
-        for n in range(min(longest, len(words) - i), 0, -1):
-            unit = lexicon.get(tuple(words[i : i + n]))
-            if unit is not None:
-                out.append(unit)
-                i += n
-                break
-        else:
-            out.append(words[i])
-            i += 1
-    return out
-
-
-def _noun_follows(units: list[tuple[str, Any] | str], i: int) -> bool:
-    """Whether a shape word comes after units[i] before anything but attributes and ignored words."""
-    for unit in units[i + 1 :]:
-        if isinstance(unit, str) or unit[0] in _ATTRIBUTES:
-            continue
-        return unit[0] in ("shape", "shapes")
-    return False
-
-
-class _Reader:
+class _Reader(UnitReader):
     """The left-to-right pass of step 3 (module docstring)."""
 
     def __init__(self) -> None:
@@ -190,10 +158,10 @@ class _Reader:
             before, value, _ = self.relations[-1]
             self.relations[-1] = (before, value, True)
 
-    def feed(self, units: list[tuple[str, Any] | str], i: int) -> None:
+    def feed(self, units: list[Unit], i: int) -> None:
         kind, value = units[i]
         if kind in _ATTRIBUTES:
-            self.attribute(kind, value, "noun" in self.current and _noun_follows(units, i))
+            self.attribute(kind, value, "noun" in self.current and noun_follows(units, i, _ATTRIBUTES))
         elif kind in ("shape", "shapes"):
             self.noun(value, kind == "shapes")
         elif kind == "count":
@@ -250,13 +218,9 @@ def read_caption(caption: str) -> Reading:
         'names no object'
     """
     reader = _Reader()
-    units = _units(caption)
-    ignored = [u for u in units if isinstance(u, str) and u not in _FILLER]
-    for i, unit in enumerate(units):
-        if not isinstance(unit, str):
-            reader.feed(units, i)
-        if reader.error is not None:
-            break
+    units = split_units(caption, _lexicon())
+    ignored = ignored_words(units, _FILLER)
+    reader.read(units)
     reader.close()
     problem = _problem(reader)
     if problem is not None:

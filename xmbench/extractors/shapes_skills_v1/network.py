@@ -12,12 +12,13 @@ Text path: v1's `TextEncoder` with heads for the canonical text scene (auxiliary
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from xmbench.extractors.blocks import JsonConfig, conv_block, logit_scale, standardise_images
 from xmbench.extractors.shapes_skills_v1.targets import ANCHOR_HEADS, CELL_HEADS, GLOBAL_HEADS, TEXT_HEADS
 from xmbench.extractors.shapes_v1.network import TextEncoder
 
@@ -26,7 +27,7 @@ _LONE = ("single_shape", "single_colour", "single_size")
 
 
 @dataclass(frozen=True)
-class NetConfig:
+class NetConfig(JsonConfig):
     """Architecture hyper-parameters; stored in the weights file and checked on load."""
 
     vocab_size: int
@@ -37,23 +38,6 @@ class NetConfig:
     word_dim: int = 64
     text_hidden: int = 96
     max_len: int = 28
-
-    def to_json(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, obj: dict) -> NetConfig:
-        obj = dict(obj)
-        obj["widths"] = tuple(obj["widths"])
-        return cls(**obj)
-
-
-def _conv(cin: int, cout: int, kernel: int = 3, stride: int = 1) -> list[nn.Module]:
-    return [
-        nn.Conv2d(cin, cout, kernel, stride=stride, padding=kernel // 2, bias=False),
-        nn.BatchNorm2d(cout),
-        nn.ReLU(inplace=True),
-    ]
 
 
 def _mlp(cin: int, hidden: int, cout: int) -> nn.Sequential:
@@ -90,18 +74,17 @@ class ImageEncoder(nn.Module):
         super().__init__()
         w1, w2, w3 = cfg.widths
         self.body = nn.Sequential(
-            *_conv(3, w1, 5, 2),  # 16x16
-            *_conv(w1, w1),
+            *conv_block(3, w1, 5, 2),  # 16x16
+            *conv_block(w1, w1),
             nn.MaxPool2d(2),  # 8x8
-            *_conv(w1, w2),
-            *_conv(w2, w2),
+            *conv_block(w1, w2),
+            *conv_block(w2, w2),
             nn.MaxPool2d(2),  # 4x4
-            *_conv(w2, w3),
+            *conv_block(w2, w3),
         )
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
-        x = (images.float() / 255.0 - 0.5) / 0.25
-        return self.body(x.contiguous(memory_format=torch.channels_last))
+        return self.body(standardise_images(images))
 
 
 class SkillsNet(nn.Module):
@@ -122,7 +105,7 @@ class SkillsNet(nn.Module):
         self.text = TextEncoder(cfg)  # reads vocab_size, word_dim and text_hidden
         self.text_heads = nn.ModuleDict({n: nn.Linear(2 * cfg.text_hidden, len(c)) for n, c in TEXT_HEADS.items()})
         self.text_proj = nn.Linear(2 * cfg.text_hidden, cfg.embed_dim)
-        self.logit_scale = nn.Parameter(torch.tensor(float(torch.log(torch.tensor(1 / 0.07)))))
+        self.logit_scale = logit_scale()
 
     def encode_images(
         self, images: torch.Tensor

@@ -20,8 +20,8 @@ from xmbench.data.base import Suite
 from xmbench.data.shapes_skills import ShapesSkillsSuite
 from xmbench.extractors.shapes_skills_v1.augment import lone_objects, permute_colours, shift_lone_objects
 from xmbench.extractors.shapes_skills_v1.network import NetConfig, SkillsNet
-from xmbench.extractors.shapes_skills_v1.targets import HEAD_NAMES, IGNORE, encode, encode_text
-from xmbench.extractors.shapes_v1.train import contrastive_loss
+from xmbench.extractors.shapes_skills_v1.targets import HEAD_NAMES, encode, encode_text
+from xmbench.extractors.training import contrastive_loss, heads_loss, one_cycle_adamw
 from xmbench.text.tokenizer import WordTokenizer
 
 
@@ -77,22 +77,6 @@ def training_data(suite: Suite, split: str, limit: int | None = None, chunk: int
     return TrainingData(torch.cat(images), captions, *parts)
 
 
-def heads_loss(logits: dict[str, torch.Tensor], targets: torch.Tensor, names: tuple[str, ...]) -> torch.Tensor:
-    """Sum over heads of the mean cross-entropy over the samples where the head applies.
-
-    Example:
-        >>> logits = {"a": torch.zeros(2, 4), "b": torch.zeros(2, 3)}
-        >>> round(float(heads_loss(logits, torch.tensor([[0, IGNORE], [1, IGNORE]]), ("a", "b"))), 4)  # log 4
-        1.3863
-    """
-    total = logits[names[0]].new_zeros(())
-    for col, name in enumerate(names):
-        t = targets[:, col]
-        if (t != IGNORE).any():
-            total = total + F.cross_entropy(logits[name], t, ignore_index=IGNORE)
-    return total
-
-
 def radius_loss(predicted: torch.Tensor, radii: torch.Tensor) -> torch.Tensor:
     """Mean smooth-L1 (pixels) over the cells that hold an object; zero when none does.
 
@@ -140,15 +124,7 @@ def train(config: TrainConfig, log: Callable[[str], None] = lambda s: None) -> t
     ids = tokenizer.encode(data.captions, max_len=model.cfg.max_len)
     n = len(data.captions)
     steps = (n + config.batch_size - 1) // config.batch_size
-    decay = [p for p in model.parameters() if p.ndim >= 2]
-    no_decay = [p for p in model.parameters() if p.ndim < 2]
-    opt = torch.optim.AdamW(
-        [{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
-        lr=config.lr,
-    )
-    sched = torch.optim.lr_scheduler.OneCycleLR(
-        opt, max_lr=config.lr, epochs=config.epochs, steps_per_epoch=steps, pct_start=0.2
-    )
+    opt, sched = one_cycle_adamw(model, config.lr, config.weight_decay, config.epochs, steps)
     gen = torch.Generator().manual_seed(config.seed)
     history: dict = {"epochs": []}
     names = ("image_heads", "radius", "text_heads", "contrastive")

@@ -7,16 +7,12 @@ config, seed and the measured targets.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from safetensors import SafetensorError
-from safetensors.torch import load_file, safe_open, save
-
-from xmbench.atomic import atomic_write_bytes
 from xmbench.errors import WeightsError
 from xmbench.extractors.shapes_skills_v1.network import NetConfig, SkillsNet
 from xmbench.extractors.shapes_v1.weights import expected_hash
+from xmbench.extractors.shapes_weights import build_net, read_net_file, save_net
 from xmbench.filehash import sha256_file
 from xmbench.text.tokenizer import WordTokenizer
 
@@ -28,14 +24,7 @@ _RETRAIN = "retrain with `xmbench train-evaluator --suite shapes-skills`"
 
 def save_weights(model: SkillsNet, tokenizer: WordTokenizer, path: str | Path) -> str:
     """Write the model atomically as safetensors; returns its sha256."""
-    state = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
-    metadata = {
-        "format": FORMAT,
-        "config": json.dumps(model.cfg.to_json(), sort_keys=True),
-        "tokenizer": json.dumps(tokenizer.to_json()),
-    }
-    atomic_write_bytes(path, save(state, metadata=metadata))
-    return sha256_file(path)
+    return save_net(model, tokenizer, path, FORMAT)
 
 
 def _checked_file(path: Path, sha256: str | None) -> str:
@@ -62,26 +51,8 @@ def load_weights(path: str | Path, sha256: str | None = None) -> tuple[SkillsNet
     """
     path = Path(path)
     actual = _checked_file(path, sha256)
-    try:
-        with safe_open(str(path), framework="pt") as f:
-            metadata = f.metadata() or {}
-        state = load_file(str(path))
-    except (SafetensorError, OSError, ValueError) as e:
-        raise WeightsError(f"shapes-skills-v1 weights {path} are not a readable safetensors file ({e})") from None
+    metadata, state = read_net_file(path, "shapes-skills-v1")
     if metadata.get("format") != FORMAT:
         raise WeightsError(f"{path} is not a {FORMAT} weights file (format {metadata.get('format')!r})")
-    try:
-        cfg = NetConfig.from_json(json.loads(metadata["config"]))
-        tokenizer = WordTokenizer.from_json(json.loads(metadata["tokenizer"]))
-    except (KeyError, TypeError, ValueError) as e:
-        raise WeightsError(f"shapes-skills-v1 weights {path} have unreadable metadata ({e}); {_RETRAIN}") from None
-    model = SkillsNet(cfg)
-    expected = {k: tuple(v.shape) for k, v in model.state_dict().items()}
-    found = {k: tuple(v.shape) for k, v in state.items()}
-    if expected != found:
-        diff = sorted(set(expected.items()) ^ set(found.items()))[:3]
-        raise WeightsError(
-            f"shapes-skills-v1 weights {path} do not match the architecture (first differences: {diff}); {_RETRAIN}"
-        )
-    model.load_state_dict(state)
-    return model.eval(), tokenizer, actual
+    model, tokenizer = build_net(metadata, state, path, NetConfig, SkillsNet, "shapes-skills-v1", _RETRAIN)
+    return model, tokenizer, actual

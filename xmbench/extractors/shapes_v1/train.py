@@ -12,12 +12,13 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import torch
-import torch.nn.functional as F
 
 from xmbench.data import get_suite
 from xmbench.data.rendered import render_split
 from xmbench.extractors.shapes_v1.network import NetConfig, ShapesNet
 from xmbench.extractors.shapes_v1.targets import HEAD_NAMES, IGNORE, encode
+from xmbench.extractors.training import contrastive_loss, one_cycle_adamw
+from xmbench.extractors.training import heads_loss as _heads_loss
 from xmbench.text.tokenizer import WordTokenizer
 
 
@@ -38,24 +39,7 @@ class TrainConfig:
 
 def heads_loss(logits: dict[str, torch.Tensor], targets: torch.Tensor) -> torch.Tensor:
     """Sum over heads of the mean cross-entropy over the samples where the head applies."""
-    total = logits[HEAD_NAMES[0]].new_zeros(())
-    for col, name in enumerate(HEAD_NAMES):
-        t = targets[:, col]
-        if (t != IGNORE).any():
-            total = total + F.cross_entropy(logits[name], t, ignore_index=IGNORE)
-    return total
-
-
-def contrastive_loss(
-    image_embed: torch.Tensor, text_embed: torch.Tensor, scale: torch.Tensor, targets: torch.Tensor
-) -> torch.Tensor:
-    """Symmetric InfoNCE; pairs whose canonical targets are equal count as positives."""
-    same = (targets[:, None, :] == targets[None, :, :]).all(-1).float()
-    soft = same / same.sum(1, keepdim=True)
-    logits = scale.exp().clamp(max=100.0) * image_embed @ text_embed.T
-    return 0.5 * (
-        torch.sum(-soft * F.log_softmax(logits, 1), 1).mean() + torch.sum(-soft * F.log_softmax(logits.T, 1), 1).mean()
-    )
+    return _heads_loss(logits, targets, HEAD_NAMES)
 
 
 _PERMUTATIONS = torch.tensor([[0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]])
@@ -97,15 +81,7 @@ def train(config: TrainConfig, log: Callable[[str], None] = lambda s: None) -> t
     images = data.images
     n = len(images)
     steps_per_epoch = (n + config.batch_size - 1) // config.batch_size
-    decay = [p for name, p in model.named_parameters() if p.ndim >= 2]
-    no_decay = [p for name, p in model.named_parameters() if p.ndim < 2]
-    opt = torch.optim.AdamW(
-        [{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
-        lr=config.lr,
-    )
-    sched = torch.optim.lr_scheduler.OneCycleLR(
-        opt, max_lr=config.lr, epochs=config.epochs, steps_per_epoch=steps_per_epoch, pct_start=0.2
-    )
+    opt, sched = one_cycle_adamw(model, config.lr, config.weight_decay, config.epochs, steps_per_epoch)
     gen = torch.Generator().manual_seed(config.seed)
     history: dict = {"epochs": []}
     model.train()

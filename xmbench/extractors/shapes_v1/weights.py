@@ -10,30 +10,21 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from safetensors import SafetensorError
-from safetensors.torch import load_file, safe_open, save
-
-from xmbench.atomic import atomic_write_bytes
 from xmbench.errors import WeightsError
 from xmbench.extractors.shapes_v1.network import NetConfig, ShapesNet
+from xmbench.extractors.shapes_weights import build_net, read_net_file, save_net
 from xmbench.filehash import sha256_file
 from xmbench.text.tokenizer import WordTokenizer
 
 FORMAT = "xmbench-shapes-v1"
 #: the weights shipped inside the package
 SHIPPED = Path(__file__).resolve().parent.parent / "weights" / "shapes-v1.safetensors"
+_RETRAIN = "retrain with `xmbench train-evaluator`"
 
 
 def save_weights(model: ShapesNet, tokenizer: WordTokenizer, path: str | Path) -> str:
     """Write the model atomically as safetensors; returns its sha256."""
-    state = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
-    metadata = {
-        "format": FORMAT,
-        "config": json.dumps(model.cfg.to_json(), sort_keys=True),
-        "tokenizer": json.dumps(tokenizer.to_json()),
-    }
-    atomic_write_bytes(path, save(state, metadata=metadata))
-    return sha256_file(path)
+    return save_net(model, tokenizer, path, FORMAT)
 
 
 def sidecar(path: str | Path) -> Path:
@@ -77,31 +68,10 @@ def load_weights(path: str | Path, sha256: str | None = None) -> tuple[ShapesNet
             f"shapes-v1 weights {path} have sha256 {actual[:12]}..., expected {want[:12]}...; "
             "the file is corrupt or not the recorded one: restore it or retrain with `xmbench train-evaluator`"
         )
-    try:
-        with safe_open(str(path), framework="pt") as f:
-            metadata = f.metadata() or {}
-        state = load_file(str(path))
-    except (SafetensorError, OSError, ValueError) as e:
-        raise WeightsError(f"shapes-v1 weights {path} are not a readable safetensors file ({e})") from None
+    metadata, state = read_net_file(path, "shapes-v1")
     if metadata.get("format") != FORMAT:
         raise WeightsError(
             f"{path} is not a shapes-v1 weights file (format {metadata.get('format')!r}, expected {FORMAT!r})"
         )
-    try:
-        cfg = NetConfig.from_json(json.loads(metadata["config"]))
-        tokenizer = WordTokenizer.from_json(json.loads(metadata["tokenizer"]))
-    except (KeyError, TypeError, ValueError) as e:
-        raise WeightsError(
-            f"shapes-v1 weights {path} have unreadable metadata ({e}); retrain with `xmbench train-evaluator`"
-        ) from None
-    model = ShapesNet(cfg)
-    expected = {k: tuple(v.shape) for k, v in model.state_dict().items()}
-    found = {k: tuple(v.shape) for k, v in state.items()}
-    if expected != found:
-        diff = sorted(set(expected.items()) ^ set(found.items()))[:3]
-        raise WeightsError(
-            f"shapes-v1 weights {path} do not match the architecture (first differences: {diff}); "
-            "retrain with `xmbench train-evaluator`"
-        )
-    model.load_state_dict(state)
-    return model.eval(), tokenizer, actual
+    model, tokenizer = build_net(metadata, state, path, NetConfig, ShapesNet, "shapes-v1", _RETRAIN)
+    return model, tokenizer, actual

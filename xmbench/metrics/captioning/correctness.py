@@ -35,6 +35,7 @@ from xmbench.errors import InputError
 from xmbench.metrics.attributes import ratio_replicates
 from xmbench.metrics.bootstrap import bootstrap_value
 from xmbench.metrics.captioning import correctness_skills as _skills
+from xmbench.metrics.captioning.verdicts import metric_table, ratios_per_image, unreadable_verdict, verdict
 from xmbench.metrics.defaults import DEFAULT_CONFIDENCE, DEFAULT_RESAMPLES, DEFAULT_SEED
 from xmbench.metrics.inputs import check_count
 from xmbench.metrics.value import MetricValue
@@ -121,18 +122,11 @@ def _hallucinations(reading: Reading, truth: dict[str, Any], assign: tuple[int |
     return wrong, judged
 
 
-def _unreadable(truth: dict[str, Any], reading: Reading) -> dict[str, Any]:
+def _unreadable(caption: str, truth: dict[str, Any], reading: Reading) -> dict[str, Any]:
     n = len(truth["objects"])
     judgements = {"count": [False], **{k: [False] * n for k in _SLOT_KEYS}}
     judgements["position" if n == 1 else "relation"] = [False]
-    return {
-        "readable": False,
-        "correct": False,
-        "judgements": judgements,
-        "hallucinated": 0,
-        "claims": 0,
-        "reason": f"unreadable: {reading.error}",
-    }
+    return unreadable_verdict(caption, judgements, reading.error)
 
 
 def judge_caption(caption: str, record: dict[str, Any]) -> dict[str, Any]:
@@ -159,7 +153,7 @@ def judge_caption(caption: str, record: dict[str, Any]) -> dict[str, Any]:
     reading = read_caption(caption)
     n = len(record["objects"])
     if not reading.readable:
-        return {"caption": caption, **_unreadable(record, reading)}
+        return _unreadable(caption, record, reading)
     assign = _assignment(reading, record)
     judgements = {"count": [len(reading.objects) == n]}
     reasons = [] if judgements["count"][0] else [f"names {len(reading.objects)} object(s), the image holds {n}"]
@@ -180,16 +174,7 @@ def judge_caption(caption: str, record: dict[str, Any]) -> dict[str, Any]:
                 f"{_describe(record['objects'][1])}, caption says {reading.relation or 'nothing'}"
             )
     wrong, claims = _hallucinations(reading, record, assign)
-    correct = all(all(v) for v in judgements.values()) and wrong == 0
-    return {
-        "caption": caption,
-        "readable": True,
-        "correct": correct,
-        "judgements": judgements,
-        "hallucinated": wrong,
-        "claims": claims,
-        "reason": "; ".join(reasons) or "correct",
-    }
+    return verdict(caption, judgements, wrong, claims, reasons)
 
 
 def judge_captions(captions: list[str], records: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -217,28 +202,11 @@ def _skills_judged(judgements: list[dict[str, Any]]) -> bool:
 
 def _per_image(judgements: list[dict[str, Any]]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """metric key -> (numerator, denominator) per image, for ratio estimates and the image bootstrap."""
-    out = {}
-    for a in ATTRIBUTES:
-        right = np.array([sum(j["judgements"].get(a, [])) for j in judgements], dtype=np.float64)
-        judged = np.array([len(j["judgements"].get(a, [])) for j in judgements], dtype=np.float64)
-        out[a] = (right, judged)
-    ones = np.ones(len(judgements), dtype=np.float64)
-    out["caption"] = (np.array([j["correct"] for j in judgements], dtype=np.float64), ones)
-    out["readable"] = (np.array([j["readable"] for j in judgements], dtype=np.float64), ones)
-    out["hallucination"] = (
-        np.array([j["hallucinated"] for j in judgements], dtype=np.float64),
-        np.array([j["claims"] for j in judgements], dtype=np.float64),
-    )
-    return out
+    return ratios_per_image(judgements, ATTRIBUTES)
 
 
 #: metric name, per-image key, higher is better, scope
-METRICS: tuple[tuple[str, str, bool, str], ...] = (
-    ("caption_correctness", "caption", True, "whole caption readable, right and without hallucination"),
-    *((f"caption_correctness_{a}", a, True, a) for a in ATTRIBUTES),
-    ("caption_hallucination", "hallucination", False, "claims the image does not hold"),
-    ("caption_parse_rate", "readable", True, "captions the reader could read"),
-)
+METRICS: tuple[tuple[str, str, bool, str], ...] = metric_table(ATTRIBUTES)
 
 
 def correctness_scores(judgements: list[dict[str, Any]]) -> dict[str, float]:

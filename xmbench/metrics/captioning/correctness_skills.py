@@ -34,6 +34,7 @@ import numpy as np
 from xmbench.data.shapes_skills.reading import Reading, read_caption
 from xmbench.data.shapes_skills.vocabulary import CONVERSE, SKILLS
 from xmbench.metrics.attributes_skills import ATTRIBUTES
+from xmbench.metrics.captioning.verdicts import metric_table, ratios_per_image, unreadable_verdict, verdict
 from xmbench.metrics.object_matching import Assignment, best_assignment, identified
 
 #: bump when judgements change; records carry it
@@ -140,16 +141,7 @@ def _hallucinations(reading: Reading, record: dict[str, Any], assign: Assignment
 
 def _unreadable(caption: str, record: dict[str, Any], reading: Reading) -> dict[str, Any]:
     judgements = {k: [False] * n for k, n in _applicable(record).items()}
-    return {
-        "caption": caption,
-        "skill": record["skill"],
-        "readable": False,
-        "correct": False,
-        "judgements": judgements,
-        "hallucinated": 0,
-        "claims": 0,
-        "reason": f"unreadable: {reading.error}",
-    }
+    return unreadable_verdict(caption, judgements, reading.error, {"skill": record["skill"]})
 
 
 def judge_caption(caption: str, record: dict[str, Any]) -> dict[str, Any]:
@@ -188,17 +180,7 @@ def judge_caption(caption: str, record: dict[str, Any]) -> dict[str, Any]:
         if not holds:
             reasons.append(f"relation: the image holds {record['relation']}, caption says {reading.relation or 'none'}")
     wrong, claims = _hallucinations(reading, record, assign)
-    correct = all(all(v) for v in judgements.values()) and wrong == 0
-    return {
-        "caption": caption,
-        "skill": record["skill"],
-        "readable": True,
-        "correct": correct,
-        "judgements": judgements,
-        "hallucinated": wrong,
-        "claims": claims,
-        "reason": "; ".join(reasons) or "correct",
-    }
+    return verdict(caption, judgements, wrong, claims, reasons, {"skill": record["skill"]})
 
 
 def per_image(judgements: list[dict[str, Any]]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -210,30 +192,8 @@ def per_image(judgements: list[dict[str, Any]]) -> dict[str, tuple[np.ndarray, n
         >>> per_image([j])["grid_position"][1].tolist(), per_image([j])["hallucination"][1].tolist()
         ([1.0], [3.0])
     """
-    out = {}
-    for a in ATTRIBUTES:
-        right = np.array([sum(j["judgements"].get(a, [])) for j in judgements], dtype=np.float64)
-        judged = np.array([len(j["judgements"].get(a, [])) for j in judgements], dtype=np.float64)
-        out[a] = (right, judged)
-    ones = np.ones(len(judgements), dtype=np.float64)
-    correct = np.array([j["correct"] for j in judgements], dtype=np.float64)
-    out["caption"] = (correct, ones)
-    for skill in SKILLS:
-        mine = np.array([j["skill"] == skill for j in judgements], dtype=np.float64)
-        out[skill] = (correct * mine, mine)
-    out["readable"] = (np.array([j["readable"] for j in judgements], dtype=np.float64), ones)
-    out["hallucination"] = (
-        np.array([j["hallucinated"] for j in judgements], dtype=np.float64),
-        np.array([j["claims"] for j in judgements], dtype=np.float64),
-    )
-    return out
+    return ratios_per_image(judgements, ATTRIBUTES, SKILLS)
 
 
 #: metric name, per-image key, higher is better, scope
-METRICS: tuple[tuple[str, str, bool, str], ...] = (
-    ("caption_correctness", "caption", True, "whole caption readable, right and without hallucination"),
-    *((f"caption_correctness_{a}", a, True, a) for a in ATTRIBUTES),
-    *((f"caption_correctness_{s}", s, True, f"whole caption, {s} scenes") for s in SKILLS),
-    ("caption_hallucination", "hallucination", False, "claims the image does not hold"),
-    ("caption_parse_rate", "readable", True, "captions the reader could read"),
-)
+METRICS: tuple[tuple[str, str, bool, str], ...] = metric_table(ATTRIBUTES, SKILLS)
