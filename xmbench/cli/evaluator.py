@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import platform
 import time
+from typing import Any
 
 from xmbench.atomic import atomic_write_json
 from xmbench.cli.types import count, count_or_zero
@@ -65,8 +66,26 @@ def _train_evaluator(args: argparse.Namespace) -> int:
         split: measure_targets(extractor, suite, split, limit=args.eval_limit, seed=args.seed)
         for split in ("test", "compositional")
     }
+    _write_record(args, "shapes-v1", sha, history, targets, start)
+    return 0
+
+
+def _write_record(
+    args: argparse.Namespace,
+    name: str,
+    sha: str,
+    history: dict[str, Any],
+    targets: dict[str, Any],
+    start: float,
+    **extra: Any,
+) -> None:
+    """Write the evaluator's JSON beside its weights (training, measured targets, machine) and print it."""
+    import torch
+
+    from xmbench.extractors.shapes_v1.weights import sidecar
+
     record = {
-        "id": "shapes-v1",
+        "id": name,
         "sha256": sha,
         "seed": args.seed,
         "training": history["config"],
@@ -76,13 +95,14 @@ def _train_evaluator(args: argparse.Namespace) -> int:
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
         "machine": platform.machine(),
+        **extra,
     }
     atomic_write_json(sidecar(args.out), record)
     print(f"wrote {args.out} (sha256 {sha[:12]}...) and {sidecar(args.out)}; total {time.perf_counter() - start:.0f}s")
     for split, t in targets.items():
         acc = ", ".join(f"{k} {v:.4f}" for k, v in t["attribute_accuracy"].items())
-        print(f"{split}: {acc}; R-precision {t['r_precision']['mean']:.4f} ± {t['r_precision']['std']:.4f}")
-    return 0
+        spread = f" ± {t['r_precision']['std']:.4f}" if "std" in t["r_precision"] else ""
+        print(f"{split}: {acc}; R-precision {t['r_precision']['mean']:.4f}{spread}")
 
 
 def _train_skills_evaluator(args: argparse.Namespace) -> int:
@@ -92,7 +112,6 @@ def _train_skills_evaluator(args: argparse.Namespace) -> int:
     from xmbench.extractors.shapes_skills_v1 import ShapesSkillsV1Extractor
     from xmbench.extractors.shapes_skills_v1.train import TrainConfig, train
     from xmbench.extractors.shapes_skills_v1.weights import save_weights
-    from xmbench.extractors.shapes_v1.weights import sidecar
     from xmbench.sanity.targets import measure_skills_targets
 
     if args.threads:
@@ -112,25 +131,8 @@ def _train_skills_evaluator(args: argparse.Namespace) -> int:
     suite = ShapesSkillsSuite(seed=config.suite_seed + 1)
     splits = ["test", *(s for s in suite.splits if s.startswith("compositional-"))]
     targets = {s: measure_skills_targets(extractor, suite, s, limit=args.eval_limit, seed=args.seed) for s in splits}
-    record = {
-        "id": "shapes-skills-v1",
-        "sha256": sha,
-        "seed": args.seed,
-        "training": history["config"],
-        "train_seconds": round(history["seconds"], 1),
-        "train_cpu_seconds": round(train_cpu, 1),
-        "epochs": history["epochs"],
-        "targets_suite_seed": suite.seed,
-        "targets": targets,
-        "torch": torch.__version__,
-        "threads": torch.get_num_threads(),
-        "machine": platform.machine(),
-    }
-    atomic_write_json(sidecar(args.out), record)
-    print(f"wrote {args.out} (sha256 {sha[:12]}...) and {sidecar(args.out)}; total {time.perf_counter() - start:.0f}s")
-    for split, t in targets.items():
-        acc = ", ".join(f"{k} {v:.4f}" for k, v in t["attribute_accuracy"].items())
-        print(f"{split}: {acc}; R-precision {t['r_precision']['mean']:.4f}")
+    extra = {"train_cpu_seconds": round(train_cpu, 1), "targets_suite_seed": suite.seed}
+    _write_record(args, "shapes-skills-v1", sha, history, targets, start, **extra)
     return 0
 
 
