@@ -8,13 +8,13 @@ import re
 import numpy as np
 import pytest
 import torch
+from paraphrase_reader import read_paraphrase
 
 from xmbench.data.photometric import perturb
 from xmbench.data.shapes import ShapesSuite, grammar
 from xmbench.data.shapes import vocabulary as vocabulary_module
 from xmbench.data.shapes.grammar import parse_caption
 from xmbench.data.shapes.rewrites import (
-    COLOURED,
     PARAPHRASE_ONE_OBJECT,
     PARAPHRASE_TWO_OBJECTS,
     PARAPHRASE_WORDS,
@@ -36,36 +36,10 @@ def prompts():
     return suite.captions("test", range(N)), suite.records("test", range(N))
 
 
-def _alternation(kind: str) -> str:
-    options = sorted((w for ws in PARAPHRASE_WORDS[kind].values() for w in ws), key=len, reverse=True)
-    return "|".join(re.escape(w) for w in options)
-
-
 def _read_paraphrase(text: str) -> dict:
     """The scene a paraphrase states, read with the held-out table and templates only."""
-    slots = {"s": "size", "c": "colour", "o": "shape", "p": "position", "r": "relation"}
-    text = re.sub(r"\ban\b", "a", text)
-    for n_objects, templates in ((1, PARAPHRASE_ONE_OBJECT), (2, PARAPHRASE_TWO_OBJECTS)):
-        for template in templates:
-            pattern = re.escape(template)
-            for slot in re.findall(r"\{(\w+)\}", template):
-                alt = _alternation(slots[slot[0]])
-                suffix = f"(?:{re.escape(COLOURED)})?" if slot[0] == "c" else ""
-                pattern = pattern.replace(re.escape("{" + slot + "}"), f"(?P<{slot}>{alt}){suffix}")
-            m = re.fullmatch(pattern, text)
-            if m is None:
-                continue
-
-            def value(kind: str, word: str) -> str:
-                return next(k for k, ws in PARAPHRASE_WORDS[kind].items() if word in ws)
-
-            objects = [
-                {key: value(key, m[f"{letter}{k}"]) for letter, key in slots.items() if f"{letter}{k}" in m.groupdict()}
-                for k in range(1, n_objects + 1)
-            ]
-            relation = value("relation", m["r"]) if n_objects == 2 else None
-            return {"objects": objects, "relation": relation}
-    raise AssertionError(f"not a paraphrase: {text!r}")
+    templates = {(None, 1): PARAPHRASE_ONE_OBJECT, (None, 2): PARAPHRASE_TWO_OBJECTS}
+    return read_paraphrase(text, templates, PARAPHRASE_WORDS, {None: "relation"})
 
 
 def test_paraphrases_state_exactly_their_record_in_words_the_suite_never_uses(prompts):

@@ -54,8 +54,38 @@ def test_markdown_and_csv_escape_names_and_hold_every_value():
     row = next(line for line in md.splitlines() if line.startswith("| &lt;b&gt;"))
     assert row.endswith("| 0.700 |") and "0.900 [" in row
     csv = skills_csv(boards)
-    assert csv.splitlines()[0].startswith("suite,task,protocol_key,model,role,binding,")
+    assert csv.splitlines()[0].startswith("suite,task,protocol_key,table,model,role,binding,")
     assert len(csv.splitlines()) == 5
+
+
+def _with_drops(record: dict, drops: dict[str, dict[str, float]], seed: int) -> dict:
+    """`record` of a robustness run: variant -> skill -> drop."""
+    record["protocol"] = {**record["protocol"], "robustness": {"variants": list(drops)}}
+    for k, (variant, values) in enumerate(drops.items()):
+        for j, (skill, value) in enumerate(values.items()):
+            name = f"robustness_{variant}_{skill}_drop"
+            record["metrics"][name] = make_record("m", {name: value}, seed=seed * 100 + k * 10 + j)["metrics"][name]
+    return record
+
+
+def test_each_robustness_variant_gets_a_per_skill_drop_table_in_the_accuracy_tables_order():
+    noise, gan, evil, real = _records()
+    _with_drops(gan, {"typo": {"counting": 0.1, "binding": 0.3}, "clause_order": {"binding": 0.05}}, seed=5)
+    _with_drops(evil, {"typo": {"counting": 0.4, "binding": 0.2}, "clause_order": {"binding": -0.1}}, seed=6)
+    boards = group_boards([noise, gan, evil, real])
+    md = skills_markdown(boards)
+    typo = md[md.index(": robustness_typo_drop") :]
+    order = md[md.index(": robustness_clause_order_drop") :]
+    assert md.index("| model | binding | counting | mean |") < md.index(": robustness_typo_drop") < len(md) - len(order)
+    rows = [line for line in typo.splitlines() if line.startswith("| ")][1:3]  # the typo table's two rows
+    assert rows[0].startswith("| &lt;b&gt;") and rows[1].startswith("| gan-a |")  # the accuracy table's order
+    assert rows[0].endswith("| 0.300 |") and rows[1].endswith("| 0.200 |")  # mean drop over the skills
+    gan_order = next(line for line in order.splitlines() if line.startswith("| gan-a |"))
+    assert gan_order.startswith("| gan-a | 0.0500 [") and gan_order.endswith("|  | 0.0500 |")  # no counting rewrite
+    assert "| real |" not in typo and "| noise |" not in typo  # rows without drops are left out
+    assert "Lower is better" in typo
+    tables = [line.split(",")[3] for line in skills_csv(boards).splitlines()[1:]]
+    assert tables == ["attribute_accuracy"] * 4 + ["robustness_typo_drop"] * 2 + ["robustness_clause_order_drop"] * 2
 
 
 def test_records_without_skills_have_no_skills_board_and_keep_their_boards():

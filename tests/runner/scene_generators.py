@@ -8,6 +8,7 @@ from xmbench.data.base import Sample
 from xmbench.data.shapes import ShapesSuite
 from xmbench.data.shapes.grammar import make_caption, parse_caption
 from xmbench.data.shapes.vocabulary import POSITIONS
+from xmbench.data.shapes_skills import ShapesSkillsSuite
 from xmbench.errors import InputError
 from xmbench.extractors import get_extractor
 from xmbench.extractors.shapes_v1.targets import decode
@@ -91,3 +92,29 @@ class EvaluatorCaptioner:
             relation = None if scene["count"] == 1 else "left of" if scene["axis"] == "horizontal" else "above"
             out.append(make_caption({"objects": objects, "relation": relation}, np.random.default_rng([seed, k])))
         return out
+
+
+class SkillsLookup:
+    """Renders the scene of each of the first `samples` shapes-skills test prompts and of their robustness
+    rewrites (looked up by text; the rewrites drawn with the runner's seeds), image i of a chunk seeded from
+    (seed, i); any other caption gets a black image. `deaf`: a skill whose rewritten prompts it cannot
+    read (black images), as a model that learned that skill's wording only."""
+
+    def __init__(self, samples: int, deaf: str = "") -> None:
+        self.suite = ShapesSkillsSuite()
+        captions, records = self.suite.captions("test", range(samples)), self.suite.records("test", range(samples))
+        self.scenes = dict(zip(captions, records, strict=True))
+        for variant in self.suite.rewrite_variants:
+            for i, (caption, record) in enumerate(zip(captions, records, strict=True)):
+                text = self.suite.rewrite(variant, caption, record, derive_seed(0, "robustness", variant, i))
+                if text is not None and record["skill"] != deaf:
+                    self.scenes.setdefault(text, record)
+
+    def generate(self, captions: list[str], seed: int) -> torch.Tensor:
+        out = [
+            self.suite.render(self.scenes[c], derive_seed(seed, "sample", i))
+            if c in self.scenes
+            else np.zeros((3, 32, 32), dtype=np.uint8)
+            for i, c in enumerate(captions)
+        ]
+        return torch.from_numpy(np.stack(out))

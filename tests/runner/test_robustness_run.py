@@ -72,3 +72,35 @@ def test_photometric_changes_of_a_captioners_images(tmp_path):
         reader["caption_correctness"]["value"] - reader["robustness_photometric"]["value"]
     )
     assert reader["robustness_photometric"]["details"]["photometric"]["version"] == 1
+
+
+@pytest.mark.slow
+def test_each_skills_drop_moves_only_with_that_skill(tmp_path):
+    """shapes-skills: a generator that reads every rewrite except the counting prompts' drops on counting
+    alone, by its whole clean counting accuracy; the other skills' rewrites give the very same images."""
+    samples = 60  # ten prompts per skill
+    text = (
+        f'[suite]\nname = "shapes-skills"\n[evaluation]\nsamples = {samples}\nreference_samples = {samples}\n'
+        'bootstrap = 50\ndevice = "cpu"\nmetrics = ["attribute_accuracy"]\n'
+        f"robustness = {list(VARIANTS)!r}\n".replace("'", '"')
+        + f'[[models]]\nname = "lookup"\nimport = "scene_generators:SkillsLookup"\noptions = {{ samples = {samples}, '
+        'deaf = "counting" }\n'
+    )
+    metrics = _run(tmp_path, text)["lookup"]["metrics"]
+    assert metrics["attribute_accuracy_counting"]["value"] > 0.8
+    for variant in VARIANTS:
+        for skill in ("counting", "binding", "occlusion", "comparative", "position", "relation"):
+            name = f"robustness_{variant}_{skill}_drop"
+            if variant == "clause_order" and skill == "position":
+                assert name not in metrics  # one thing per prompt: no rewrite
+                continue
+            drop = metrics[name]
+            assert drop["details"]["skill"] == skill and drop["details"]["variant"] == variant
+            if skill == "counting":
+                clean = drop["details"]["clean"]  # over the prompts the variant applies to
+                assert clean > 0.8 and drop["value"] == pytest.approx(clean), name
+                assert metrics[f"robustness_{variant}_{skill}"]["value"] == 0.0
+            else:
+                assert drop["value"] == 0.0 and (drop["ci_low"], drop["ci_high"]) == (0.0, 0.0), name
+        overall = metrics[f"robustness_{variant}_drop"]
+        assert 0.0 < overall["value"] < metrics[f"robustness_{variant}_counting_drop"]["value"]

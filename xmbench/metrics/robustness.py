@@ -34,9 +34,11 @@ def paired_drop(
     confidence: float = DEFAULT_CONFIDENCE,
     seed: int = DEFAULT_SEED,
     unit: str = "prompts",
+    skill: str | None = None,
 ) -> list[MetricValue]:
     """[`robustness_<variant>`, `robustness_<variant>_drop`] from per-unit counts of the clean and the
-    changed inputs (the same units in the same order), with paired bootstrap CIs over units.
+    changed inputs (the same units in the same order), with paired bootstrap CIs over units. With
+    `skill` (the units are that skill's prompts) the names are `robustness_<variant>_<skill>[_drop]`.
 
     Example:
         >>> import numpy as np
@@ -50,30 +52,32 @@ def paired_drop(
     (rc, jc), (rv, jv) = (tuple(np.asarray(a, dtype=np.float64) for a in pair) for pair in (clean, changed))
     if not len(rc) == len(jc) == len(rv) == len(jv) or jc.sum() == 0 or jv.sum() == 0:
         raise InputError(f"robustness {variant!r} needs the same judged {unit} on clean and changed inputs")
+    name = f"robustness_{variant}" if skill is None else f"robustness_{variant}_{skill}"
     accuracy, before = float(rv.sum() / jv.sum()), float(rc.sum() / jc.sum())
     changed_reps = ratio_replicates(rv, jv, resamples, seed)  # the same seed: the same resamples of units
     clean_reps = ratio_replicates(rc, jc, resamples, seed)
     drops = None if changed_reps is None or clean_reps is None else clean_reps - changed_reps
-    details = {**details, "variant": variant, "clean": before, unit: len(rc)}
+    details = {**details, "variant": variant, "clean": before, unit: len(rc), **({"skill": skill} if skill else {})}
+    scope = f"the {variant} inputs" + (f", skill {skill}" if skill else "")
     scheme = f"paired: {unit} resampled with replacement, both scores on each resample"
     return [
         bootstrap_value(
-            f"robustness_{variant}",
+            name,
             accuracy,
             len(rc),
             True,
-            {**details, "scope": f"accuracy on the {variant} inputs"},
+            {**details, "scope": f"accuracy on {scope}"},
             changed_reps,
             confidence,
             scheme=scheme,
             bounds=(0.0, 1.0),
         ),
         bootstrap_value(
-            f"robustness_{variant}_drop",
+            f"{name}_drop",
             before - accuracy,
             len(rc),
             False,
-            {**details, "scope": f"clean accuracy minus the {variant} inputs' accuracy"},
+            {**details, "scope": f"clean accuracy minus the accuracy on {scope}"},
             drops,
             confidence,
             scheme=scheme,

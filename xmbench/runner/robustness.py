@@ -31,6 +31,7 @@ from xmbench.metrics.attributes import AttributeAccuracy
 from xmbench.metrics.evaluator import Evaluator
 from xmbench.metrics.prompts import prompt_sums
 from xmbench.metrics.robustness import Counts, paired_drop
+from xmbench.metrics.skills import record_skills, skill_masks
 from xmbench.metrics.value import MetricValue
 from xmbench.runner.cache import TensorCache, strings_digest
 from xmbench.runner.config import RunConfig, located
@@ -77,10 +78,12 @@ def check_robustness(config: RunConfig, suite: Suite, metrics: list[str]) -> Non
 
 class PromptRewrites:
     """The run's rewritten evaluation prompts: per variant, one caption per prompt (the original where
-    the variant does not apply) and the mask of prompts it applies to."""
+    the variant does not apply) and the mask of prompts it applies to; the prompts' skills (None each
+    where the suite's records name none)."""
 
     def __init__(self, config: RunConfig, suite: Suite, captions: list[str], records: list[dict | None] | None) -> None:
         self.suite, self.variants = suite, config.robustness
+        self.skills = record_skills(records, len(captions))
         self.captions: dict[str, list[str]] = {}
         self.applies: dict[str, np.ndarray] = {}
         for variant in self.variants:
@@ -130,19 +133,27 @@ def rewrite_values(
         feed(judge, generate, inputs, extractor.device, f"{model.spec.name} ({variant})", quiet or not dist.is_main())
         seconds += generate.seconds
         if dist.is_main() and clean is not None:
-            applies = rewrites.applies[variant]
-            details = {"judge": JUDGES[TEXT_TO_IMAGE], "rewrites_version": rewrites.suite.rewrites_version}
-            for value in paired_drop(
-                variant,
-                _prompt_counts(clean, applies),
-                _prompt_counts(judge.metrics[JUDGES[TEXT_TO_IMAGE]], applies),
-                details,
-                config.bootstrap,
-                config.confidence,
-                config.seed,
-            ):
-                out[value.name] = value
+            out.update(_drops(variant, rewrites, clean, judge.metrics[JUDGES[TEXT_TO_IMAGE]], config))
     return out, seconds
+
+
+def _drops(
+    variant: str, rewrites: PromptRewrites, clean: AttributeAccuracy, changed: AttributeAccuracy, config: RunConfig
+) -> dict[str, MetricValue]:
+    """The variant's accuracy and drop over the prompts it applies to, then per skill (suites naming skills)."""
+    applies = rewrites.applies[variant]
+    details = {"judge": JUDGES[TEXT_TO_IMAGE], "rewrites_version": rewrites.suite.rewrites_version}
+    groups = [(None, applies), *((s, applies & m) for s, m in skill_masks(rewrites.skills).items())]
+    out = {}
+    for skill, mask in groups:
+        if not mask.any():  # clause_order of a skill whose prompts name one thing
+            continue
+        counts = _prompt_counts(clean, mask), _prompt_counts(changed, mask)
+        for value in paired_drop(
+            variant, *counts, details, config.bootstrap, config.confidence, config.seed, skill=skill
+        ):
+            out[value.name] = value
+    return out
 
 
 def perturbation(config: RunConfig) -> tuple[Any, ...] | None:

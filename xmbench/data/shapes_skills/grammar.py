@@ -109,12 +109,16 @@ def _pick(rng: np.random.Generator, words: tuple[str, ...]) -> str:
     return words[int(rng.integers(len(words)))]
 
 
-def make_caption(record: dict[str, Any], rng: np.random.Generator) -> str:
+def make_caption(
+    record: dict[str, Any], rng: np.random.Generator, templates: tuple[str, ...] | None = None
+) -> str:
     """Render a scene record into a caption, choosing a template and synonyms with `rng`.
 
     Args:
         record: {"skill", "objects", "relation"} (see the module docstring).
         rng: the generator that picks template and words.
+        templates: the templates to pick from (default: all of the record's skill and object count,
+            `TEMPLATES`); each must be one of those.
 
     Returns:
         The caption.
@@ -127,7 +131,7 @@ def make_caption(record: dict[str, Any], rng: np.random.Generator) -> str:
         True
     """
     objects = record["objects"]
-    template = _pick(rng, TEMPLATES[(record["skill"], len(objects))])
+    template = _pick(rng, templates or TEMPLATES[(record["skill"], len(objects))])
     values: dict[str, str] = {}
     for k, obj in enumerate(objects, start=1):
         count = obj.get("count", 1)

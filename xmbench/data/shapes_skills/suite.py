@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from xmbench.data.base import Sample, Suite
+from xmbench.data.shapes_skills import rewrites
 from xmbench.data.shapes.render import background
 from xmbench.data.shapes.vocabulary import COLOUR_RGB
 from xmbench.data.shapes_skills.grammar import make_caption
@@ -74,6 +75,9 @@ class ShapesSkillsSuite(Suite):
         >>> sample.image.shape, sample.attributes["skill"]
         ((3, 32, 32), 'counting')
     """
+
+    rewrite_variants = rewrites.VARIANTS
+    rewrites_version = rewrites.VERSION
 
     def __init__(self, resolution: int = 32, seed: int = 0) -> None:
         if resolution not in (32, 64):
@@ -167,6 +171,19 @@ class ShapesSkillsSuite(Suite):
     def held_out_references(self, split: str, indices: Sequence[int]) -> tuple[list[str], list[list[str]]]:
         """(the samples' own captions, all their references): the own caption is a sixth independent draw."""
         return self.captions(split, indices), self.references(split, indices)
+
+    def rewrite(self, variant: str, caption: str, record: dict[str, Any], seed: int) -> str | None:
+        """`xmbench.data.shapes_skills.rewrites.rewrite`: the scene of `record` said differently.
+
+        Example:
+            >>> suite = ShapesSkillsSuite()
+            >>> caption, record = suite.captions("test", [2])[0], suite.records("test", [2])[0]
+            >>> caption
+            'a lemon triangle and an amber circle partly behind it'
+            >>> suite.rewrite("clause_order", caption, record, seed=0)
+            'one yellow triangle partly in front of one amber circle'
+        """
+        return rewrites.rewrite(variant, caption, record, seed)
 
     def reference_protocol(self) -> dict[str, Any]:
         """How references are made, for captioning records."""
