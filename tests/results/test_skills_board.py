@@ -85,7 +85,24 @@ def test_each_robustness_variant_gets_a_per_skill_drop_table_in_the_accuracy_tab
     assert "| real |" not in typo and "| noise |" not in typo  # rows without drops are left out
     assert "Lower is better" in typo
     tables = [line.split(",")[3] for line in skills_csv(boards).splitlines()[1:]]
-    assert tables == ["attribute_accuracy"] * 4 + ["robustness_typo_drop"] * 2 + ["robustness_clause_order_drop"] * 2
+    assert tables == ["accuracy"] * 4 + ["robustness_typo_drop"] * 2 + ["robustness_clause_order_drop"] * 2
+
+
+def test_captioners_get_a_skills_board_of_caption_correctness():
+    """Image -> text records name their skills in their per-skill values' details (no per_skill section)."""
+    records = []
+    for k, (name, values) in enumerate((("sat", {"counting": 0.3, "relation": 0.7}), ("hand", {"counting": 0.9}))):
+        names = {f"caption_correctness_{s}": v for s, v in values.items()}
+        record = make_record(name, {"caption_correctness": 0.5, **names, "caption_correctness_colour": 0.4}, seed=k)
+        for skill in values:
+            record["metrics"][f"caption_correctness_{skill}"]["details"] = {"skill": skill}
+        records.append({**record, "task": "image-to-text"})
+    frame = skills_frame(records)
+    assert frame.attrs["skills"] == ["counting", "relation"] and list(frame["model"]) == ["hand", "sat"]
+    assert frame["relation"].isna().tolist() == [True, False]  # hand has no relation value
+    md = skills_markdown(group_boards(records))
+    assert "| model | counting | relation | mean |" in md and "Whole-caption correctness per skill" in md
+    assert "over images" in md and "colour" not in md.split("| model |")[1].splitlines()[0]
 
 
 def test_records_without_skills_have_no_skills_board_and_keep_their_boards():

@@ -1,7 +1,8 @@
 """The skills board: one row per model, one column per skill, and the mean over skills (GenEval's table).
 
-Records of suites whose scene records name a skill per prompt hold `attribute_accuracy_<skill>` (whole
-prompt, per skill, with its interval) and a `per_skill` section (the skills and their counts). The
+Records of suites whose scene records name a skill per prompt hold, per skill, the whole-prompt judge
+with its interval: `attribute_accuracy_<skill>` for text -> image (and a `per_skill` section: the skills
+and their counts), `caption_correctness_<skill>` for image -> text (its details name the skill). The
 board reads those: a cell is the skill's accuracy with its interval, `mean` is the unweighted mean over
 the skills (each skill counts once, however many prompts it has). Rows: the ceiling, the models by
 mean (highest first), then the reference and the floor. Records without skills make no board.
@@ -23,37 +24,49 @@ from xmbench.results.boards import Board
 from xmbench.results.leaderboard import format_value, markdown_text
 from xmbench.results.schema import calibration_role
 
-#: the metric each skill's value is reported under: attribute_accuracy_<skill>
-SKILL_PREFIX = "attribute_accuracy_"
-#: the metric of a cell of the accuracy table and of a variant's robustness table
-ACCURACY = SKILL_PREFIX + "{skill}"
+#: per task, the metric each skill's value is reported under (a cell of the accuracy table)
+ACCURACY: dict[str, str] = {
+    "text-to-image": "attribute_accuracy_{skill}",
+    "image-to-text": "caption_correctness_{skill}",
+}
+#: the metric of a cell of a variant's robustness table
 DROP = "robustness_{variant}_{skill}_drop"
 MEAN = "mean"
 _ROLE_ORDER = {"ceiling": 0, "model": 1, "reference": 2, "floor": 3}
 
 
+def _accuracy(record: dict[str, Any]) -> str:
+    return ACCURACY[record.get("task", "text-to-image")]
+
+
 def record_skills(record: dict[str, Any]) -> list[str]:
-    """The skills a record holds values of, in its per_skill order ([] for records without skills).
+    """The skills a record holds values of ([] for records without skills): those of its per_skill
+    section, else those its per-skill values' details name.
 
     Example:
         >>> record_skills({"per_skill": {"counting": {}, "position": {}}, "metrics": {}})
         []
         >>> record_skills({"per_skill": {"counting": {}}, "metrics": {"attribute_accuracy_counting": {"value": 0.5}}})
         ['counting']
+        >>> value = {"value": 0.5, "details": {"skill": "binding"}}
+        >>> record_skills({"task": "image-to-text", "metrics": {"caption_correctness_binding": value}})
+        ['binding']
     """
-    per_skill = record.get("per_skill")
-    if not isinstance(per_skill, dict):
-        return []
-    return [s for s in per_skill if f"{SKILL_PREFIX}{s}" in record["metrics"]]
+    accuracy, per_skill = _accuracy(record), record.get("per_skill")
+    if isinstance(per_skill, dict):
+        return [s for s in per_skill if accuracy.format(skill=s) in record["metrics"]]
+    named = (v.get("details", {}).get("skill") for v in record["metrics"].values() if isinstance(v, dict))
+    return [s for s in dict.fromkeys(named) if isinstance(s, str) and accuracy.format(skill=s) in record["metrics"]]
 
 
-def skills_frame(records: list[dict[str, Any]], metric: str = ACCURACY) -> pd.DataFrame:
+def skills_frame(records: list[dict[str, Any]], metric: str | None = None) -> pd.DataFrame:
     """Models × skills: columns `model`, `role`, each skill (alphabetical), `<skill>_ci_low`, `<skill>_ci_high`, `mean`.
 
     Args:
         records: records of one board (one suite, task and protocol), run-labelled.
-        metric: the name of a cell's metric, with `{skill}` (default: the skill's accuracy). The rows
-            are the records holding per-skill accuracies; a cell a record lacks is NaN.
+        metric: the name of a cell's metric, with `{skill}` (default: the skill's accuracy, `ACCURACY`
+            of the record's task). The rows are the records holding per-skill accuracies; a cell a
+            record lacks is NaN.
 
     Raises:
         InputError: no record holds per-skill values.
@@ -74,7 +87,7 @@ def skills_frame(records: list[dict[str, Any]], metric: str = ACCURACY) -> pd.Da
     for r in (r for r in records if record_skills(r)):
         row: dict[str, Any] = {"model": r["model"]["name"], "role": calibration_role(r) or "model"}
         for skill in skills:
-            value = r["metrics"].get(metric.format(skill=skill), {})
+            value = r["metrics"].get((metric or _accuracy(r)).format(skill=skill), {})
             for key, column in (("value", skill), ("ci_low", f"{skill}_ci_low"), ("ci_high", f"{skill}_ci_high")):
                 row[column] = float("nan") if value.get(key) is None else float(value[key])
         row[MEAN] = float(pd.Series([row[s] for s in skills], dtype=float).mean())
@@ -128,7 +141,7 @@ def _tables(boards: list[Board]) -> list[tuple[Board, str, pd.DataFrame]]:
     tables = []
     for board in (b for b in boards if any(record_skills(r) for r in b.records)):
         accuracy = skills_frame(board.records)
-        tables.append((board, "attribute_accuracy", accuracy))
+        tables.append((board, "accuracy", accuracy))
         for variant in robustness_variants(board.records):
             frame = robustness_frame(board.records, variant, list(accuracy["model"]))
             tables.append((board, f"robustness_{variant}_drop", frame))
@@ -156,7 +169,13 @@ def skills_cells(frame: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
 
 def _caption(board: Board, table: str) -> str:
     confidence = f"{board.frame.attrs['confidence']:.0%} bootstrap intervals over prompts"
-    if table == "attribute_accuracy":
+    if table == "accuracy" and board.frame.attrs["task"] == "image-to-text":
+        return (
+            "Whole-caption correctness per skill (share of the skill's images whose caption is readable, right "
+            f"and without hallucination) with {confidence.replace('prompts', 'images')}; `mean` is the "
+            "unweighted mean over skills. Higher is better."
+        )
+    if table == "accuracy":
         return (
             "Whole-prompt attribute accuracy per skill (share of the skill's images with every judgement right) "
             f"with {confidence}; `mean` is the unweighted mean over skills. Higher is better."
@@ -181,7 +200,7 @@ def skills_markdown(boards: list[Board], title: str | None = None) -> str:
         header, body = skills_cells(frame)
         names = [["model", *map(markdown_text, header[1:])], *([markdown_text(row[0]), *row[1:]] for row in body)]
         rows = [[c.replace("|", "\\|") for c in row] for row in names]
-        if table == "attribute_accuracy":
+        if table == "accuracy":
             lines += [f"## {markdown_text(board.heading)}", ""]
         else:
             lines += [f"### {markdown_text(board.heading)}: {table}", ""]

@@ -251,6 +251,8 @@ def correctness_values(
     for name, key, higher, scope in _skills.METRICS if skills else METRICS:
         num, den = per_image[key]
         details = {"judge": judge, "judged": int(den.sum()), "scope": scope}
+        if skills and key in _skills.SKILLS:
+            details["skill"] = key
         replicates = ratio_replicates(num, den, resamples, seed)
         out.append(
             bootstrap_value(
