@@ -5,6 +5,7 @@ exactly its record."""
 import re
 
 from xmbench.data.shapes.rewrites import COLOURED
+from xmbench.text.tokenizer import words
 
 #: template slot letter -> the record key it fills (and the word table it draws from)
 SLOT_KEYS = {"n": "count", "s": "size", "c": "colour", "t": "texture", "p": "position", "o": "shape"}
@@ -53,3 +54,20 @@ def read_paraphrase(text, templates, words, relation_tables):
             relation = _value(tables["r"], m["r"]) if "r" in m.groupdict() else None
             return {**({"skill": skill} if skill else {}), "objects": objects, "relation": relation}
     raise AssertionError(f"not a paraphrase: {text!r}")
+
+
+def caption_vocabulary(templates, modules):
+    """Every word a suite's caption can hold: its `templates` (slots left out) and every phrase of the
+    synonym tables (dicts of tuples of str) of its vocabulary `modules`."""
+    phrases = [re.sub(r"\{\w+\}", " ", t) for t in templates]
+    for module in modules:
+        phrases += [
+            w
+            for table in vars(module).values()
+            if isinstance(table, dict)
+            for ws in table.values()
+            if isinstance(ws, tuple)
+            for w in ws
+            if isinstance(w, str)
+        ]
+    return {w for phrase in phrases for w in words(phrase)}

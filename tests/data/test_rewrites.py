@@ -3,12 +3,10 @@
 Paraphrases are read back by a reader built here from the held-out table alone (not the suite's parser,
 which must refuse them); clause-order rewrites are compared with their record in canonical form."""
 
-import re
-
 import numpy as np
 import pytest
 import torch
-from paraphrase_reader import read_paraphrase
+from paraphrase_reader import caption_vocabulary, read_paraphrase
 
 from xmbench.data.photometric import perturb
 from xmbench.data.shapes import ShapesSuite, grammar
@@ -45,17 +43,8 @@ def _read_paraphrase(text: str) -> dict:
 def test_paraphrases_state_exactly_their_record_in_words_the_suite_never_uses(prompts):
     captions, records = prompts
     # every word a shapes caption can hold: the grammar's templates and synonyms
-    phrases = [*grammar.ONE_OBJECT_TEMPLATES, *grammar.TWO_OBJECT_TEMPLATES]
-    phrases += [
-        w
-        for table in vars(vocabulary_module).values()
-        if isinstance(table, dict)
-        for ws in table.values()
-        if isinstance(ws, tuple)
-        for w in ws
-        if isinstance(w, str)
-    ]
-    vocabulary = {w for phrase in phrases for w in words(re.sub(r"\{\w+\}", " ", phrase))}
+    templates = [*grammar.ONE_OBJECT_TEMPLATES, *grammar.TWO_OBJECT_TEMPLATES]
+    vocabulary = caption_vocabulary(templates, [vocabulary_module])
     assert {"circle", "crimson", "placed", "beneath"} <= vocabulary
     held_out = {
         w for table in PARAPHRASE_WORDS.values() for ws in table.values() for phrase in ws for w in words(phrase)

@@ -4,10 +4,8 @@ Paraphrases are read back by a reader built from the held-out table alone (`para
 no skills caption uses; clause-order rewrites parse, with the suite's own parser, to the same scene with
 its things named in another order."""
 
-import re
-
 import pytest
-from paraphrase_reader import read_paraphrase
+from paraphrase_reader import caption_vocabulary, read_paraphrase
 
 from xmbench.data.shapes import vocabulary as shapes_vocabulary
 from xmbench.data.shapes_skills import ShapesSkillsSuite
@@ -35,25 +33,10 @@ def prompts():
     return suite.captions("test", range(N)), suite.records("test", range(N))
 
 
-def _suite_vocabulary() -> set[str]:
-    """Every word a shapes-skills caption can hold: the templates and every synonym table."""
-    phrases = [re.sub(r"\{\w+\}", " ", t) for templates in TEMPLATES.values() for t in templates]
-    for module in (shapes_vocabulary, skills_vocabulary):
-        phrases += [
-            w
-            for table in vars(module).values()
-            if isinstance(table, dict)
-            for ws in table.values()
-            if isinstance(ws, tuple)
-            for w in ws
-            if isinstance(w, str)
-        ]
-    return {w for phrase in phrases for w in words(phrase)}
-
-
 def test_paraphrases_state_exactly_their_record_in_words_the_suite_never_uses(prompts):
     captions, records = prompts
-    vocabulary = _suite_vocabulary()
+    templates = [t for options in TEMPLATES.values() for t in options]
+    vocabulary = caption_vocabulary(templates, [shapes_vocabulary, skills_vocabulary])
     assert {"speckled", "tinier", "hidden", "pluses", "four"} <= vocabulary
     held_out = {w for table in PARAPHRASE_WORDS.values() for ws in table.values() for p in ws for w in words(p)}
     assert held_out & vocabulary <= {"a", "of", "the", "to"}  # function words only

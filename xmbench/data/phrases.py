@@ -1,4 +1,5 @@
-"""Phrase lexicons and their longest-match split, shared by the tolerant caption readers.
+"""Phrase lexicons and their longest-match split, shared by the tolerant caption readers; the word
+draw and article agreement shared by the grammars and rewrites that write captions.
 
 `xmbench.data.shapes.reading` and `xmbench.data.shapes_skills.reading` read a caption by its
 vocabulary: each builds a lexicon (phrase -> (kind, value)) from its word tables and cuts the
@@ -13,6 +14,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeAlias
 
+import numpy as np
+
 #: a vocabulary unit (kind, value), or a word outside the vocabulary (plain str)
 Unit: TypeAlias = tuple[str, Any] | str
 
@@ -22,6 +25,26 @@ FILLER_WORDS: frozenset[str] = frozenset(
     + ("and", "that", "which", "with", "to", "image", "picture", "its", "be", "being", "has", "shows", "showing")
     + ("show", "depicts", "depicting", "photo")
 )
+
+
+def pick(rng: np.random.Generator, options: tuple[str, ...]) -> str:
+    """One of `options`, drawn uniformly with `rng` (one `integers` draw).
+
+    Example:
+        >>> pick(np.random.default_rng(0), ("ball", "orb"))
+        'orb'
+    """
+    return options[int(rng.integers(len(options)))]
+
+
+def with_articles(text: str) -> str:
+    """`text` with "a" before a vowel letter written "an".
+
+    Example:
+        >>> with_articles("a orange box and a red orb")
+        'an orange box and a red orb'
+    """
+    return re.sub(r"\ba (?=[aeiou])", "an ", text)
 
 
 def caption_words(caption: str) -> list[str]:

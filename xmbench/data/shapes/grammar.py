@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from xmbench.data.phrases import pick, with_articles
 from xmbench.data.shapes.vocabulary import (
     COLOUR_WORDS,
     POSITION_WORDS,
@@ -43,25 +44,21 @@ _SLOT_WORDS = {"s": SIZE_WORDS, "c": COLOUR_WORDS, "o": SHAPE_WORDS, "p": POSITI
 _OBJECT_KEYS = {"s": "size", "c": "colour", "o": "shape", "p": "position"}
 
 
-def _pick(rng: np.random.Generator, words: tuple[str, ...]) -> str:
-    return words[int(rng.integers(len(words)))]
-
-
 def make_caption(record: dict[str, Any], rng: np.random.Generator) -> str:
     """Render a scene record into a caption, choosing a template and synonyms with `rng`."""
     objects = record["objects"]
     templates = ONE_OBJECT_TEMPLATES if len(objects) == 1 else TWO_OBJECT_TEMPLATES
-    template = _pick(rng, templates)
+    template = pick(rng, templates)
     values: dict[str, str] = {}
     for k, obj in enumerate(objects, start=1):
-        values[f"s{k}"] = _pick(rng, SIZE_WORDS[obj["size"]])
-        values[f"c{k}"] = _pick(rng, COLOUR_WORDS[obj["colour"]])
-        values[f"o{k}"] = _pick(rng, SHAPE_WORDS[obj["shape"]])
+        values[f"s{k}"] = pick(rng, SIZE_WORDS[obj["size"]])
+        values[f"c{k}"] = pick(rng, COLOUR_WORDS[obj["colour"]])
+        values[f"o{k}"] = pick(rng, SHAPE_WORDS[obj["shape"]])
         if "position" in obj:
-            values[f"p{k}"] = _pick(rng, POSITION_WORDS[obj["position"]])
+            values[f"p{k}"] = pick(rng, POSITION_WORDS[obj["position"]])
     if record.get("relation"):
-        values["r"] = _pick(rng, RELATION_WORDS[record["relation"]])
-    return re.sub(r"\ba (?=[aeiou])", "an ", template.format(**values))
+        values["r"] = pick(rng, RELATION_WORDS[record["relation"]])
+    return with_articles(template.format(**values))
 
 
 def _alternation(words: dict[str, tuple[str, ...]]) -> str:

@@ -20,10 +20,12 @@ rewrite changes; robustness records carry it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from xmbench.data.phrases import pick, with_articles
 from xmbench.data.shapes.grammar import make_caption
 from xmbench.data.shapes.reading import INVERSE_RELATION
 from xmbench.errors import unknown_name
@@ -86,14 +88,6 @@ PARAPHRASE_TWO_OBJECTS: tuple[str, ...] = (
 TYPO_MIN_LETTERS = 4
 
 
-def _pick(rng: np.random.Generator, options: tuple[str, ...]) -> str:
-    return options[int(rng.integers(len(options)))]
-
-
-def _article(text: str) -> str:
-    return re.sub(r"\ba (?=[aeiou])", "an ", text)
-
-
 def paraphrase(record: dict[str, Any], rng: np.random.Generator) -> str:
     """The scene of `record` in the held-out templates and words.
 
@@ -107,16 +101,16 @@ def paraphrase(record: dict[str, Any], rng: np.random.Generator) -> str:
     words = PARAPHRASE_WORDS
     values: dict[str, str] = {}
     for k, obj in enumerate(objects, start=1):
-        values[f"s{k}"] = _pick(rng, words["size"][obj["size"]])
-        colour = _pick(rng, words["colour"][obj["colour"]])
+        values[f"s{k}"] = pick(rng, words["size"][obj["size"]])
+        colour = pick(rng, words["colour"][obj["colour"]])
         values[f"c{k}"] = colour + COLOURED if rng.integers(2) else colour
-        values[f"o{k}"] = _pick(rng, words["shape"][obj["shape"]])
+        values[f"o{k}"] = pick(rng, words["shape"][obj["shape"]])
         if "position" in obj:
-            values[f"p{k}"] = _pick(rng, words["position"][obj["position"]])
+            values[f"p{k}"] = pick(rng, words["position"][obj["position"]])
     if record.get("relation"):
-        values["r"] = _pick(rng, words["relation"][record["relation"]])
+        values["r"] = pick(rng, words["relation"][record["relation"]])
     templates = PARAPHRASE_ONE_OBJECT if len(objects) == 1 else PARAPHRASE_TWO_OBJECTS
-    return _article(_pick(rng, templates).format(**values))
+    return with_articles(pick(rng, templates).format(**values))
 
 
 def _typo_edits(caption: str) -> list[tuple[str, int]]:
@@ -186,6 +180,28 @@ def clause_order(record: dict[str, Any], rng: np.random.Generator) -> str | None
     return caption
 
 
+def draw_rewrite(
+    variant: str,
+    caption: str,
+    record: dict[str, Any],
+    seed: int,
+    suite: str,
+    paraphrase: Callable[[dict[str, Any], np.random.Generator], str],
+    clause_order: Callable[[dict[str, Any], np.random.Generator], str | None],
+) -> str | None:
+    """The `variant` rewrite of a prompt of `suite` by that suite's `paraphrase` and `clause_order`
+    (typos are the same for every suite), the generator seeded from (`seed`, the variant); an
+    unknown variant is refused in one line. What each suite's `rewrite` calls."""
+    if variant not in VARIANTS:
+        raise unknown_name(f"robustness variant of {suite}", variant, VARIANTS)
+    rng = np.random.default_rng([int(seed), VARIANTS.index(variant)])
+    if variant == "paraphrase":
+        return paraphrase(record, rng)
+    if variant == "typo":
+        return typo(caption, rng)
+    return clause_order(record, rng)
+
+
 def rewrite(variant: str, caption: str, record: dict[str, Any], seed: int) -> str | None:
     """The `variant` rewrite of prompt `caption` with scene `record`, drawn from `seed`; None where the
     variant does not apply (clause_order of a one-object scene).
@@ -196,14 +212,17 @@ def rewrite(variant: str, caption: str, record: dict[str, Any], seed: int) -> st
         >>> rewrite("typo", "a large blue square in the left", record, seed=1)
         'a large blue suqare in the left'
     """
-    if variant not in VARIANTS:
-        raise unknown_name("robustness variant of shapes", variant, VARIANTS)
-    rng = np.random.default_rng([int(seed), VARIANTS.index(variant)])
-    if variant == "paraphrase":
-        return paraphrase(record, rng)
-    if variant == "typo":
-        return typo(caption, rng)
-    return clause_order(record, rng)
+    return draw_rewrite(variant, caption, record, seed, "shapes", paraphrase, clause_order)
 
 
-__all__ = ["PARAPHRASE_WORDS", "VARIANTS", "VERSION", "clause_order", "paraphrase", "rewrite", "swapped", "typo"]
+__all__ = [
+    "PARAPHRASE_WORDS",
+    "VARIANTS",
+    "VERSION",
+    "clause_order",
+    "draw_rewrite",
+    "paraphrase",
+    "rewrite",
+    "swapped",
+    "typo",
+]

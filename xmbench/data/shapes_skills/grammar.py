@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from xmbench.data.phrases import pick, with_articles
 from xmbench.data.shapes.grammar import ONE_OBJECT_TEMPLATES, TWO_OBJECT_TEMPLATES
 from xmbench.data.shapes.vocabulary import COLOUR_WORDS, POSITION_WORDS, RELATION_WORDS, SHAPE_WORDS, SIZE_WORDS
 from xmbench.data.shapes_skills.vocabulary import (
@@ -105,13 +106,7 @@ _OBJECT_SLOTS: dict[str, tuple[str, dict[Any, tuple[str, ...]]]] = {
 _KEY_ORDER = ("count", "shape", "colour", "size", "texture", "position")
 
 
-def _pick(rng: np.random.Generator, words: tuple[str, ...]) -> str:
-    return words[int(rng.integers(len(words)))]
-
-
-def make_caption(
-    record: dict[str, Any], rng: np.random.Generator, templates: tuple[str, ...] | None = None
-) -> str:
+def make_caption(record: dict[str, Any], rng: np.random.Generator, templates: tuple[str, ...] | None = None) -> str:
     """Render a scene record into a caption, choosing a template and synonyms with `rng`.
 
     Args:
@@ -131,18 +126,18 @@ def make_caption(
         True
     """
     objects = record["objects"]
-    template = _pick(rng, templates or TEMPLATES[(record["skill"], len(objects))])
+    template = pick(rng, templates or TEMPLATES[(record["skill"], len(objects))])
     values: dict[str, str] = {}
     for k, obj in enumerate(objects, start=1):
         count = obj.get("count", 1)
         values[f"b{k}"] = "is" if count == 1 else "are"
         for letter, (key, words) in _OBJECT_SLOTS.items():
             if key in obj:
-                values[f"{letter}{k}"] = _pick(rng, words[obj[key]])
-        values[f"o{k}"] = _pick(rng, (SHAPE_WORDS if count == 1 else PLURAL_WORDS)[obj["shape"]])
+                values[f"{letter}{k}"] = pick(rng, words[obj[key]])
+        values[f"o{k}"] = pick(rng, (SHAPE_WORDS if count == 1 else PLURAL_WORDS)[obj["shape"]])
     if record["relation"] is not None:
-        values["r"] = _pick(rng, RELATION_SLOT_WORDS[record["skill"]][record["relation"]])
-    return re.sub(r"\ba (?=[aeiou])", "an ", template.format(**values))
+        values["r"] = pick(rng, RELATION_SLOT_WORDS[record["skill"]][record["relation"]])
+    return with_articles(template.format(**values))
 
 
 def _alternation(words: dict[Any, tuple[str, ...]]) -> str:

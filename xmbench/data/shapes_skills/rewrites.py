@@ -21,16 +21,21 @@ rewrite changes; robustness records carry it.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import numpy as np
 
-from xmbench.data.shapes.rewrites import COLOURED, PARAPHRASE_ONE_OBJECT, PARAPHRASE_TWO_OBJECTS, VARIANTS, typo
+from xmbench.data.phrases import pick, with_articles
+from xmbench.data.shapes.rewrites import (
+    COLOURED,
+    PARAPHRASE_ONE_OBJECT,
+    PARAPHRASE_TWO_OBJECTS,
+    VARIANTS,
+    draw_rewrite,
+)
 from xmbench.data.shapes.rewrites import PARAPHRASE_WORDS as SHAPES_PARAPHRASE_WORDS
 from xmbench.data.shapes_skills.grammar import TEMPLATES, make_caption
 from xmbench.data.shapes_skills.vocabulary import CONVERSE
-from xmbench.errors import unknown_name
 
 #: bump when a rewrite changes (robustness results record it)
 VERSION = 1
@@ -83,14 +88,6 @@ PARAPHRASE_TEMPLATES: dict[tuple[str, int], tuple[str, ...]] = {
 _SLOTS = {"s": "size", "c": "colour", "t": "texture", "p": "position"}
 
 
-def _pick(rng: np.random.Generator, options: tuple[str, ...]) -> str:
-    return options[int(rng.integers(len(options)))]
-
-
-def _article(text: str) -> str:
-    return re.sub(r"\ba (?=[aeiou])", "an ", text)
-
-
 def paraphrase(record: dict[str, Any], rng: np.random.Generator) -> str:
     """The scene of `record` ({"skill", "objects", "relation"}) in the held-out templates and words.
 
@@ -105,16 +102,16 @@ def paraphrase(record: dict[str, Any], rng: np.random.Generator) -> str:
     for k, obj in enumerate(objects, start=1):
         count = obj.get("count", 1)
         if "count" in obj:
-            values[f"n{k}"] = _pick(rng, words["count"][count])
+            values[f"n{k}"] = pick(rng, words["count"][count])
         for letter, key in _SLOTS.items():
             if key in obj:
-                values[f"{letter}{k}"] = _pick(rng, words[key][obj[key]])
+                values[f"{letter}{k}"] = pick(rng, words[key][obj[key]])
         if "colour" in obj and rng.integers(2):
             values[f"c{k}"] += COLOURED
-        values[f"o{k}"] = _pick(rng, words["shape" if count == 1 else "plural"][obj["shape"]])
+        values[f"o{k}"] = pick(rng, words["shape" if count == 1 else "plural"][obj["shape"]])
     if record["relation"] is not None:
-        values["r"] = _pick(rng, words[RELATION_TABLE[skill]][record["relation"]])
-    return _article(_pick(rng, PARAPHRASE_TEMPLATES[(skill, len(objects))]).format(**values))
+        values["r"] = pick(rng, words[RELATION_TABLE[skill]][record["relation"]])
+    return with_articles(pick(rng, PARAPHRASE_TEMPLATES[(skill, len(objects))]).format(**values))
 
 
 def reordered(record: dict[str, Any]) -> dict[str, Any] | None:
@@ -170,14 +167,16 @@ def rewrite(variant: str, caption: str, record: dict[str, Any], seed: int) -> st
         >>> rewrite("clause_order", "a striped red circle and a dotted blue square", record, seed=0)
         'one dotted blue box beside one stripy red round dot'
     """
-    if variant not in VARIANTS:
-        raise unknown_name("robustness variant of shapes-skills", variant, VARIANTS)
-    rng = np.random.default_rng([int(seed), VARIANTS.index(variant)])
-    if variant == "paraphrase":
-        return paraphrase(record, rng)
-    if variant == "typo":
-        return typo(caption, rng)
-    return clause_order(record, rng)
+    return draw_rewrite(variant, caption, record, seed, "shapes-skills", paraphrase, clause_order)
 
 
-__all__ = ["PARAPHRASE_TEMPLATES", "PARAPHRASE_WORDS", "VERSION", "clause_order", "paraphrase", "reordered", "rewrite"]
+__all__ = [
+    "PARAPHRASE_TEMPLATES",
+    "PARAPHRASE_WORDS",
+    "VARIANTS",
+    "VERSION",
+    "clause_order",
+    "paraphrase",
+    "reordered",
+    "rewrite",
+]

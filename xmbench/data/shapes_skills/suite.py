@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 
 from xmbench.data.base import Sample, Suite
-from xmbench.data.shapes_skills import rewrites
 from xmbench.data.shapes.render import background
 from xmbench.data.shapes.vocabulary import COLOUR_RGB
+from xmbench.data.shapes_skills import rewrites
 from xmbench.data.shapes_skills.grammar import make_caption
 from xmbench.data.shapes_skills.layout import expanded, layout
 from xmbench.data.shapes_skills.render import Paint, render_objects
