@@ -29,7 +29,7 @@ class ShowAndTell(TrainableCaptioner):
     name: ClassVar[str] = "show-and-tell"
     summary: ClassVar[str] = "Show and Tell (Vinyals 2015): CNN embedding as the LSTM's first input, beam search"
     VERSION: ClassVar[int] = 1
-    DEFAULTS: ClassVar[dict[str, Any]] = {"width": 32, "embed": 128, "hidden": 256, "batch_size": 64, "steps": 2000}
+    DEFAULTS: ClassVar[dict[str, Any]] = {"width": 32, "embed": 128, "hidden": 256, "batch_size": 64, "steps": 10000}
 
     def __init__(self, vocab: list[str], resolution: int, max_len: int, **options: Any) -> None:
         super().__init__(vocab, resolution, max_len, **options)
