@@ -162,7 +162,10 @@ def test_default_run_has_both_tasks():
         "random",
         "constant",
     }
-    assert all(m.kind == "captioner" for m in captioning.models)
+    # Show-Attend-Tell is scored over three training seeds of its shipped recipe, one baseline per seed
+    seeded = [m for m in captioning.models if m.source == "show-attend-tell"]
+    assert [(m.kind, m.seed, m.group) for m in seeded] == [("baseline", s, "show-attend-tell") for s in (0, 1, 2)]
+    assert all(m.kind == "captioner" for m in captioning.models if m.source != "show-attend-tell")
 
 
 @pytest.mark.parametrize(
