@@ -116,7 +116,7 @@ def check_records(
         >>> from xmbench.results import read_record
         >>> folder = Path(xmbench.__file__).parents[1] / "leaderboards" / "results" / "shapes"  # in a clone
         >>> new = read_record(next(folder.glob("dfgan--*.json")))
-        >>> old = read_record(next(folder.glob("gan-int-cls--*.json")))
+        >>> old = read_record(next(folder.glob("gan-int-cls-s0--*.json")))
         >>> checks = check_records(new, old, parse_tolerances(["fd_shapes=5%"]))
         >>> [c.failed for c in checks if c.name == "fd_shapes"]
         [True]

@@ -41,7 +41,7 @@ def _accuracy(record: dict[str, Any]) -> str:
 
 def record_skills(record: dict[str, Any]) -> list[str]:
     """The skills a record holds values of ([] for records without skills): those of its per_skill
-    section, else those its per-skill values' details name.
+    section where it has one (text -> image), else those its per-skill values' details name.
 
     Example:
         >>> record_skills({"per_skill": {"counting": {}, "position": {}}, "metrics": {}})
@@ -53,8 +53,8 @@ def record_skills(record: dict[str, Any]) -> list[str]:
         ['binding']
     """
     accuracy, per_skill = _accuracy(record), record.get("per_skill")
-    if isinstance(per_skill, dict):
-        return [s for s in per_skill if accuracy.format(skill=s) in record["metrics"]]
+    if "per_skill" in record:  # a text -> image record: its section (None: no breakdown)
+        return [s for s in per_skill or {} if accuracy.format(skill=s) in record["metrics"]]
     named = (v.get("details", {}).get("skill") for v in record["metrics"].values() if isinstance(v, dict))
     return [s for s in dict.fromkeys(named) if isinstance(s, str) and accuracy.format(skill=s) in record["metrics"]]
 

@@ -145,8 +145,8 @@ def load_config(path: str | Path | None = None) -> RunConfig:
 
     Example:
         >>> config = load_config()
-        >>> config.suite, config.samples, [m.name for m in config.models]
-        ('shapes', 2000, ['gan-int-cls', 'stackgan', 'dfgan', 'shared-latent', 'real', 'retrieval', 'noise'])
+        >>> config.suite, config.samples, [m.name for m in config.models][:4]
+        ('shapes', 2000, ['gan-int-cls-s0', 'gan-int-cls-s1', 'gan-int-cls-s2', 'stackgan'])
     """
     if path is None:
         label, text = default_config_text()
