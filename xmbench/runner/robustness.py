@@ -104,11 +104,10 @@ class PromptRewrites:
         }
 
 
-def _prompt_counts(judge: AttributeAccuracy, applies: np.ndarray) -> Counts:
-    """(right, judged) images per prompt the variant applies to, prompts in index order."""
+def _prompt_counts(judge: AttributeAccuracy) -> Counts:
+    """(right, judged) images per prompt, prompts in index order."""
     ok = np.array([j["correct"] for j in judge.judgements], dtype=np.float64)
-    right, judged = prompt_sums(ok, judge.prompts), prompt_sums(np.ones_like(ok), judge.prompts)
-    return right[applies], judged[applies]
+    return prompt_sums(ok, judge.prompts), prompt_sums(np.ones_like(ok), judge.prompts)
 
 
 def rewrite_values(
@@ -144,11 +143,12 @@ def _drops(
     applies = rewrites.applies[variant]
     details = {"judge": JUDGES[TEXT_TO_IMAGE], "rewrites_version": rewrites.suite.rewrites_version}
     groups = [(None, applies), *((s, applies & m) for s, m in skill_masks(rewrites.skills).items())]
+    per_prompt = _prompt_counts(clean), _prompt_counts(changed)
     out = {}
     for skill, mask in groups:
         if not mask.any():  # clause_order of a skill whose prompts name one thing
             continue
-        counts = _prompt_counts(clean, mask), _prompt_counts(changed, mask)
+        counts = [(right[mask], judged[mask]) for right, judged in per_prompt]
         for value in paired_drop(
             variant, *counts, details, config.bootstrap, config.confidence, config.seed, skill=skill
         ):
