@@ -42,6 +42,22 @@ def test_aggregate_mean_spread_and_bootstrap_of_the_mean():
     assert m["ci_high"] - m["ci_low"] < min(widths)
 
 
+def test_normal_approximation_stays_inside_the_seeds_intervals():
+    """Records without bootstrap replicates (older schema) aggregate by a normal approximation; near
+    0 its interval would leave [0, 1] (the 500-step objective study showed [-0.0001, 0.0004])."""
+    members = [seeded("a", s, v, 100.0) for s, v in enumerate([0.0, 0.0, 0.0005])]
+    for record, (lo, hi) in zip(members, [(0.0, 0.0), (0.0, 0.0), (0.0, 0.0015)], strict=True):
+        metric = record["metrics"]["attribute_accuracy"]
+        metric.pop("bootstrap")
+        metric.update(ci_low=lo, ci_high=hi)
+    m = aggregate_seeds(members)[0][0]["metrics"]["attribute_accuracy"]
+    z = 1.959963984540054
+    unclipped = 0.0005 / 3 - z * (0.0015 / (2 * z)) / 3
+    assert unclipped < 0.0  # the case the hull guards against
+    assert m["ci_low"] == 0.0
+    assert m["ci_high"] == pytest.approx(0.0005 / 3 + 0.0015 / 6)
+
+
 def test_welch_across_seeds_matches_scipy():
     a = {"value": 0.5, "seed_values": [0.50, 0.55, 0.45]}
     b = {"value": 0.2, "seed_values": [0.20, 0.22, 0.18]}

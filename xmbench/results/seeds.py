@@ -8,7 +8,8 @@ group by one record whose metrics hold:
 - `seed_values`: the per-seed values, and `seed_std`: their standard deviation (ddof 1; 0 for one seed);
 - `ci_low` / `ci_high` and `bootstrap`: the evaluation-sampling interval of that mean, the
   percentiles of the per-seed bootstrap replicates averaged replicate by replicate (the seeds are
-  independent evaluations), else from the per-seed intervals by a normal approximation.
+  independent evaluations), else from the per-seed intervals by a normal approximation, kept inside
+  the hull of the per-seed intervals (so a proportion's interval stays inside [0, 1]).
 
 The seed spread measures training variance, the interval sampling variance; the significance of a
 difference between two groups is tested across seeds (xmbench.results.significance).
@@ -138,5 +139,6 @@ def aggregate_metric(metrics: list[dict[str, Any]]) -> dict[str, Any]:
         level = float(first.get("confidence", 0.95))
         z = float(norm.ppf(0.5 + level / 2.0))
         se = math.sqrt(sum(((m["ci_high"] - m["ci_low"]) / (2 * z)) ** 2 for m in metrics)) / len(metrics)
-        out["ci_low"], out["ci_high"] = mean - z * se, mean + z * se
+        floor, ceiling = min(m["ci_low"] for m in metrics), max(m["ci_high"] for m in metrics)
+        out["ci_low"], out["ci_high"] = max(mean - z * se, floor), min(mean + z * se, ceiling)
     return out
