@@ -151,3 +151,42 @@ def test_spice_missing_corenlp_is_one_line_before_any_work(monkeypatch, tmp_path
     )
     with pytest.raises(InputError, match="SPICE needs Stanford CoreNLP 3.6.0: put stanford-corenlp-3.6.0.jar and"):
         spice(["a dog"], [["a dog"]])
+
+
+def test_java_metrics_score_while_the_in_process_metrics_do():
+    """score_captions runs a metric that needs Java beside the others: here the Java-side scorer can
+    finish only once an in-process scorer has started, so scoring them one after the other would time
+    out; the values still come back in the order asked."""
+    import threading
+
+    from xmbench.metrics.captioning.registry import CaptionMetric
+    from xmbench.metrics.captioning.scores import Bootstrap, CaptionSet, score_captions
+    from xmbench.metrics.value import MetricValue
+    from xmbench.registry import CAPTION_METRICS
+
+    started = threading.Event()
+
+    def value(name: str) -> MetricValue:
+        return MetricValue(name, 1.0, None, None, None, 1, True, {})
+
+    def jar_side(data, boot, tokens):
+        assert started.wait(timeout=10), "the in-process metric never ran while the jar's did"
+        return [value("test_jar_side")]
+
+    def in_process(data, boot, tokens):
+        started.set()
+        return [value("test_in_process")]
+
+    specs = [
+        CaptionMetric("test_jar_side", jar_side, None, None, 1, frozenset({"java"})),
+        CaptionMetric("test_in_process", in_process, None, None, 1, frozenset()),
+    ]
+    for spec in specs:
+        CAPTION_METRICS.register(spec.name, spec)
+    try:
+        out = score_captions([s.name for s in specs], CaptionSet(["a"], [["a"]]), Bootstrap(resamples=0))
+    finally:
+        for spec in specs:
+            CAPTION_METRICS.remove(spec.name)
+    assert list(out) == ["test_jar_side", "test_in_process"]
+    assert out["test_jar_side"].details == {"version": 1}

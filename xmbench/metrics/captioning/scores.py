@@ -24,6 +24,7 @@ from __future__ import annotations
 import functools
 import importlib
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -310,14 +311,25 @@ def score_captions(
     tokens = None
     if any(m.tokens for m in metrics):
         tokens = (_tokens(data.candidates), [_tokens(r) for r in data.references])
-    out: dict[str, MetricValue] = {}
-    for metric in metrics:
-        opts = dict(options.get(metric.name, {}))
-        own = replace(boot, resamples=opts.pop("bootstrap")) if "bootstrap" in opts else boot  # the common option
-        for value in metric.score(data, own, tokens, **opts):
-            value.details = {**value.details, "version": metric.version}
-            out[value.name] = value
-    return out
+    # the Java metrics compute in their jar's process: one thread waits on it while this one scores the rest
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        java = [m for m in metrics if "java" in m.needs]
+        pending = {m.name: pool.submit(_score_one, m, data, boot, tokens, options) for m in java}
+        scored = {m.name: _score_one(m, data, boot, tokens, options) for m in metrics if m.name not in pending}
+        scored.update({name: future.result() for name, future in pending.items()})
+    return {value.name: value for metric in metrics for value in scored[metric.name]}
+
+
+def _score_one(
+    metric: Any, data: CaptionSet, boot: Bootstrap, tokens: Any, options: Mapping[str, dict]
+) -> list[MetricValue]:
+    """One metric's values, its version in their details; a `bootstrap` option overrides the resamples."""
+    opts = dict(options.get(metric.name, {}))
+    own = replace(boot, resamples=opts.pop("bootstrap")) if "bootstrap" in opts else boot
+    values = metric.score(data, own, tokens, **opts)
+    for value in values:
+        value.details = {**value.details, "version": metric.version}
+    return values
 
 
 __all__ = ["Bootstrap", "CaptionSet", "caption_metric_versions", "check_caption_options", "score_captions"]
