@@ -154,8 +154,10 @@ def test_checkpoint_round_trip_and_sample_grid(tmp_path, suite, run, images):
 
 
 # ---- the shared-latent model: both directions ------------------------------------------------
-def test_shared_latent_generates_and_captions(tmp_path, suite, run, images):
-    path = train_baseline("shared-latent", suite, tmp_path / "run", steps=2, **run, **tiny_options("shared-latent"))
+@pytest.mark.parametrize("grid", [False, True])
+def test_shared_latent_generates_and_captions(tmp_path, suite, run, images, grid):
+    options = {**tiny_options("shared-latent"), "grid": grid}
+    path = train_baseline("shared-latent", suite, tmp_path / "run", steps=2, **run, **options)
     model = load_checkpoint(path)
     captions = suite.captions("test", range(5))
     generated = model.generate(captions, seed=0)
@@ -169,7 +171,9 @@ def test_shared_latent_generates_and_captions(tmp_path, suite, run, images):
     with torch.no_grad():
         z_image = model.image_latent(images.float().div(127.5).sub(1))
         z_text = model.text_latent(model.tokenizer.encode(suite.captions("test", range(6)), model.max_len))
-    assert z_image.shape == z_text.shape == (6, model.options["latent"])
+    cells = (16,) if grid else ()
+    assert z_image.shape == z_text.shape == (6, *cells, model.options["latent"])
+    assert model.options["grid"] is grid  # the checkpoint keeps the latent's form
 
 
 # ---- the retrieval captioner -----------------------------------------------------------------
