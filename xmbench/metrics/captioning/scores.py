@@ -26,7 +26,7 @@ import importlib
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -51,6 +51,9 @@ from xmbench.metrics.options import check_metric_options
 from xmbench.metrics.value import MetricValue
 from xmbench.registry import CAPTION_METRICS
 from xmbench.text.ptb import ptb_tokenize
+
+if TYPE_CHECKING:  # the registry imports this module
+    from xmbench.metrics.captioning.registry import CaptionMetric
 
 
 def _no_process_group() -> bool:
@@ -312,8 +315,8 @@ def score_captions(
     if any(m.tokens for m in metrics):
         tokens = (_tokens(data.candidates), [_tokens(r) for r in data.references])
     # the Java metrics compute in their jar's process: one thread waits on it while this one scores the rest
+    java = [m for m in metrics if "java" in m.needs]
     with ThreadPoolExecutor(max_workers=1) as pool:
-        java = [m for m in metrics if "java" in m.needs]
         pending = {m.name: pool.submit(_score_one, m, data, boot, tokens, options) for m in java}
         scored = {m.name: _score_one(m, data, boot, tokens, options) for m in metrics if m.name not in pending}
         scored.update({name: future.result() for name, future in pending.items()})
@@ -321,7 +324,7 @@ def score_captions(
 
 
 def _score_one(
-    metric: Any, data: CaptionSet, boot: Bootstrap, tokens: Any, options: Mapping[str, dict]
+    metric: CaptionMetric, data: CaptionSet, boot: Bootstrap, tokens: Any, options: Mapping[str, dict]
 ) -> list[MetricValue]:
     """One metric's values, its version in their details; a `bootstrap` option overrides the resamples."""
     opts = dict(options.get(metric.name, {}))
